@@ -1,0 +1,325 @@
+// Package commands turns chat messages into calls: parse, check permission,
+// call the domain, reply in the reader's language. Every command is listed in
+// one table (registry.go); permissions and argument counts are checked here,
+// in one place, never inside a handler.
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"github.com/rs/zerolog"
+	mcmd "maunium.net/go/mautrix/commands"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/format"
+	"maunium.net/go/mautrix/id"
+
+	"starling/database"
+	"starling/translations"
+)
+
+// Permission is what a person needs to run a command.
+type Permission int
+
+const (
+	Anyone Permission = iota
+	Moderator
+)
+
+// Command is one entry of the registry.
+type Command struct {
+	Name    string
+	Aliases []string
+	Need    Permission
+	// Usage is the arguments' syntax after the name, e.g. "<code>".
+	Usage string
+	// Example is a worked example of the arguments, e.g. "es".
+	Example string
+	Summary *i18n.Message
+	// MinArgs and MaxArgs bound the argument count; MaxArgs -1 takes the rest.
+	MinArgs, MaxArgs int
+	Run              func(*Ctx) error
+	Sub              []*Command
+}
+
+// Rooms answers what commands need to know about a room from Matrix.
+type Rooms interface {
+	PowerLevel(ctx context.Context, roomID id.RoomID, userID id.UserID) (int, error)
+	IsDirect(ctx context.Context, roomID id.RoomID) (bool, error)
+}
+
+// Replier delivers the bot's answer to a command.
+type Replier interface {
+	Reply(ctx context.Context, to *event.Event, markdown string) error
+}
+
+// Settings are the configured values commands rely on.
+type Settings struct {
+	Prefix          string
+	ModeratorLevel  int
+	DefaultLanguage string
+	DefaultTimezone string
+}
+
+// Router parses messages and dispatches them to the registry's handlers.
+type Router struct {
+	settings Settings
+	db       *database.Database
+	l10n     *translations.Localizer
+	rooms    Rooms
+	replier  Replier
+	proc     *mcmd.Processor[*Router]
+	registry []*Command
+}
+
+// New builds the router over the full registry.
+func New(settings Settings, db *database.Database, l10n *translations.Localizer, rooms Rooms, replier Replier) *Router {
+	r := &Router{settings: settings, db: db, l10n: l10n, rooms: rooms, replier: replier}
+	r.registry = registry()
+	// The processor never sends on its own: every reply goes through Replier.
+	r.proc = mcmd.NewProcessor[*Router](nil)
+	r.proc.Meta = r
+	r.proc.PreValidator = mcmd.FuncPreValidator[*Router](r.acceptsCommand)
+	r.proc.Register(&mcmd.Handler[*Router]{Name: mcmd.UnknownCommandName, Func: r.unknownCommand})
+	for _, c := range r.registry {
+		r.proc.Register(r.handler(c, nil))
+	}
+	return r
+}
+
+// Handle runs the command in evt, if it is one.
+func (r *Router) Handle(ctx context.Context, evt *event.Event) {
+	r.proc.Process(ctx, evt)
+}
+
+// acceptsCommand strips the prefix; in a DM the prefix is optional.
+func (r *Router) acceptsCommand(ce *mcmd.Event[*Router]) bool {
+	if strings.HasPrefix(ce.Command, r.settings.Prefix) {
+		ce.Command = ce.Command[len(r.settings.Prefix):]
+		return true
+	}
+	direct, err := r.rooms.IsDirect(ce.Ctx, ce.RoomID)
+	if err != nil {
+		zerolog.Ctx(ce.Ctx).Err(err).Msg("Failed to tell whether room is a direct chat")
+		return false
+	}
+	return direct
+}
+
+func (r *Router) handler(c *Command, parent *Command) *mcmd.Handler[*Router] {
+	h := &mcmd.Handler[*Router]{
+		Name:    c.Name,
+		Aliases: c.Aliases,
+		Func:    func(ce *mcmd.Event[*Router]) { r.run(c, parent, ce) },
+	}
+	for _, sub := range c.Sub {
+		h.Subcommands = append(h.Subcommands, r.handler(sub, c))
+	}
+	return h
+}
+
+// run is the one place where permissions and arguments are checked.
+func (r *Router) run(c *Command, parent *Command, ce *mcmd.Event[*Router]) {
+	cx, err := r.newCtx(ce)
+	if err != nil {
+		zerolog.Ctx(ce.Ctx).Err(err).Msg("Failed to prepare command")
+		return
+	}
+	switch {
+	case c.Run == nil || (len(ce.Args) > 0 && len(c.Sub) > 0 && c.MaxArgs == 0):
+		cx.Reply(msgUnknownSubcommand, map[string]any{
+			"Input":    format.SafeMarkdownCode(cx.Prefix() + strings.Join(append(ce.ParentCommands, ce.Command), " ") + " " + ce.RawArgs),
+			"Commands": cx.usageList(c.Sub, c),
+		})
+		return
+	case len(ce.Args) < c.MinArgs || (c.MaxArgs >= 0 && len(ce.Args) > c.MaxArgs):
+		cx.Reply(msgBadArguments, map[string]any{
+			"Usage":   format.SafeMarkdownCode(cx.usage(c, parent)),
+			"Example": format.SafeMarkdownCode(cx.example(c, parent)),
+		})
+		return
+	}
+	if c.Need == Moderator {
+		ok, err := cx.IsModerator()
+		if err != nil {
+			cx.fail(err)
+			return
+		} else if !ok {
+			cx.Reply(msgNeedModerator, map[string]any{"Level": r.settings.ModeratorLevel})
+			return
+		}
+	}
+	if err = c.Run(cx); err != nil {
+		cx.fail(err)
+	}
+}
+
+func (r *Router) unknownCommand(ce *mcmd.Event[*Router]) {
+	cx, err := r.newCtx(ce)
+	if err != nil {
+		zerolog.Ctx(ce.Ctx).Err(err).Msg("Failed to prepare command")
+		return
+	}
+	typed := ce.Command
+	if len(typed) > 64 {
+		typed = typed[:64] + "…"
+	}
+	cx.Reply(msgUnknownCommand, map[string]any{
+		"Command": format.SafeMarkdownCode(cx.Prefix() + typed),
+		"Help":    format.SafeMarkdownCode(cx.Prefix() + "help"),
+	})
+}
+
+// Ctx is one command being run.
+type Ctx struct {
+	*mcmd.Event[*Router]
+	Lang   string
+	Direct bool
+	router *Router
+	room   *database.Room
+	person *database.Person
+	modErr error
+	mod    *bool
+}
+
+// UserError is a failure whose localized text is meant for the person.
+type UserError struct {
+	Msg  *i18n.Message
+	Data map[string]any
+}
+
+func (e *UserError) Error() string { return e.Msg.ID }
+
+func (r *Router) newCtx(ce *mcmd.Event[*Router]) (*Ctx, error) {
+	direct, err := r.rooms.IsDirect(ce.Ctx, ce.RoomID)
+	if err != nil {
+		return nil, fmt.Errorf("failed to check direct chat: %w", err)
+	}
+	room, err := r.db.Room.Get(ce.Ctx, ce.RoomID)
+	if err != nil {
+		return nil, err
+	}
+	person, err := r.db.Person.Get(ce.Ctx, ce.Sender)
+	if err != nil {
+		return nil, err
+	}
+	cx := &Ctx{Event: ce, Direct: direct, router: r, room: room, person: person}
+	cx.Lang = cx.replyLanguage()
+	return cx, nil
+}
+
+// replyLanguage: the room's language in rooms, the person's own in a DM.
+func (cx *Ctx) replyLanguage() string {
+	if cx.Direct && cx.person.Language != "" {
+		return cx.person.Language
+	}
+	return cx.RoomLanguage()
+}
+
+// RoomLanguage is the room's language or the configured default.
+func (cx *Ctx) RoomLanguage() string {
+	if cx.room.Language != "" {
+		return cx.room.Language
+	}
+	return cx.router.settings.DefaultLanguage
+}
+
+// RoomTimezone is the room's zone or the configured default.
+func (cx *Ctx) RoomTimezone() string {
+	if cx.room.Timezone != "" {
+		return cx.room.Timezone
+	}
+	return cx.router.settings.DefaultTimezone
+}
+
+// Prefix is the command prefix as the reader should type it.
+func (cx *Ctx) Prefix() string { return cx.router.settings.Prefix }
+
+// IsModerator tells whether the sender may change this room's settings.
+func (cx *Ctx) IsModerator() (bool, error) {
+	if cx.mod == nil && cx.modErr == nil {
+		level, err := cx.router.rooms.PowerLevel(cx.Ctx, cx.RoomID, cx.Sender)
+		if err != nil {
+			cx.modErr = fmt.Errorf("failed to get power level: %w", err)
+		} else {
+			ok := level >= cx.router.settings.ModeratorLevel
+			cx.mod = &ok
+		}
+	}
+	if cx.modErr != nil {
+		return false, cx.modErr
+	}
+	return *cx.mod, nil
+}
+
+// Reply answers in the reader's language.
+func (cx *Ctx) Reply(msg *i18n.Message, data map[string]any) {
+	cx.ReplyMarkdown(cx.router.l10n.Text(cx.Lang, msg, data))
+}
+
+// ReplyMarkdown answers with text already localized.
+func (cx *Ctx) ReplyMarkdown(markdown string) {
+	if err := cx.router.replier.Reply(cx.Ctx, cx.Event.Event, markdown); err != nil {
+		zerolog.Ctx(cx.Ctx).Err(err).Msg("Failed to send command reply")
+	}
+}
+
+// T renders a message in the reader's language.
+func (cx *Ctx) T(msg *i18n.Message, data map[string]any) string {
+	return cx.router.l10n.Text(cx.Lang, msg, data)
+}
+
+func (cx *Ctx) fail(err error) {
+	var userErr *UserError
+	if errors.As(err, &userErr) {
+		cx.Reply(userErr.Msg, userErr.Data)
+		return
+	}
+	zerolog.Ctx(cx.Ctx).Err(err).Msg("Command failed")
+	cx.Reply(msgInternalError, nil)
+}
+
+func (cx *Ctx) usage(c, parent *Command) string {
+	s := cx.Prefix()
+	if parent != nil {
+		s += parent.Name + " "
+	}
+	s += c.Name
+	if c.Usage != "" {
+		s += " " + c.Usage
+	}
+	return s
+}
+
+func (cx *Ctx) example(c, parent *Command) string {
+	s := cx.Prefix()
+	if parent != nil {
+		s += parent.Name + " "
+	}
+	s += c.Name
+	if c.Example != "" {
+		s += " " + c.Example
+	}
+	return s
+}
+
+// usageList lists the given commands the sender may use, one per line.
+func (cx *Ctx) usageList(cmds []*Command, parent *Command) string {
+	var lines []string
+	for _, c := range cmds {
+		if ok, _ := cx.allowed(c); ok {
+			lines = append(lines, "- "+format.SafeMarkdownCode(cx.usage(c, parent)))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (cx *Ctx) allowed(c *Command) (bool, error) {
+	if c.Need == Anyone {
+		return true, nil
+	}
+	return cx.IsModerator()
+}

@@ -1,0 +1,33 @@
+package commands
+
+import "github.com/nicksnyder/go-i18n/v2/i18n"
+
+// Messages shared by every command. Values in templates are already escaped
+// by the code that fills them.
+var (
+	msgUnknownCommand = &i18n.Message{
+		ID:          "UnknownCommand",
+		Description: "Reply to a command the bot does not have. Command and Help are code spans.",
+		Other:       "I don't know the command {{.Command}}. Send {{.Help}} to see what I can do.",
+	}
+	msgUnknownSubcommand = &i18n.Message{
+		ID:          "UnknownSubcommand",
+		Description: "Reply to a command with a wrong second word. Input is a code span, Commands a list of code spans.",
+		Other:       "I don't understand {{.Input}}. You can use:\n\n{{.Commands}}",
+	}
+	msgBadArguments = &i18n.Message{
+		ID:          "BadArguments",
+		Description: "Reply to a command with too few or too many words. Usage and Example are code spans.",
+		Other:       "That command is written {{.Usage}}, for example {{.Example}}.",
+	}
+	msgNeedModerator = &i18n.Message{
+		ID:          "NeedModerator",
+		Description: "Polite refusal when someone below the moderator power level tries to change a setting. Level is a number.",
+		Other:       "Sorry, only moderators of this room (power level {{.Level}} or more) can change that. Nothing was changed.",
+	}
+	msgInternalError = &i18n.Message{
+		ID:          "InternalError",
+		Description: "Something failed inside the bot; the person should try again later.",
+		Other:       "Something went wrong on my side and nothing was changed. Please try again in a moment.",
+	}
+)

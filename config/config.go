@@ -1,0 +1,247 @@
+// Package config loads and validates Starling's configuration. The embedded
+// example configuration is the default; a user's file overrides it key by key
+// and environment variables override secrets.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+	"gopkg.in/yaml.v3"
+	"maunium.net/go/mautrix/id"
+
+	"starling"
+)
+
+// Placeholder starts every secret in the example configuration.
+const Placeholder = "CHANGE_ME"
+
+type Config struct {
+	Homeserver  Homeserver  `yaml:"homeserver"`
+	Bot         Bot         `yaml:"bot"`
+	Database    Database    `yaml:"database"`
+	Encryption  Encryption  `yaml:"encryption"`
+	Commands    Commands    `yaml:"commands"`
+	Permissions Permissions `yaml:"permissions"`
+	Invites     Invites     `yaml:"invites"`
+	Defaults    Defaults    `yaml:"defaults"`
+	Logging     Logging     `yaml:"logging"`
+}
+
+type Homeserver struct {
+	URL string `yaml:"url"`
+}
+
+type Bot struct {
+	UserID      id.UserID `yaml:"user_id"`
+	Password    string    `yaml:"password"`
+	AccessToken string    `yaml:"access_token"`
+	DeviceName  string    `yaml:"device_name"`
+}
+
+type Database struct {
+	URI          string `yaml:"uri"`
+	MaxOpenConns int    `yaml:"max_open_conns"`
+}
+
+type Encryption struct {
+	PickleKey   string `yaml:"pickle_key"`
+	RecoveryKey string `yaml:"recovery_key"`
+}
+
+type Commands struct {
+	Prefix string `yaml:"prefix"`
+}
+
+type Permissions struct {
+	ModeratorLevel int `yaml:"moderator_level"`
+}
+
+type Invites struct {
+	AllowUsers   []id.UserID `yaml:"allow_users"`
+	AllowServers []string    `yaml:"allow_servers"`
+}
+
+type Defaults struct {
+	Language string `yaml:"language"`
+	Timezone string `yaml:"timezone"`
+}
+
+type Logging struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// envOverrides maps environment variables to the settings they replace.
+var envOverrides = []struct {
+	name  string
+	field func(*Config) *string
+}{
+	{"STARLING_PASSWORD", func(c *Config) *string { return &c.Bot.Password }},
+	{"STARLING_ACCESS_TOKEN", func(c *Config) *string { return &c.Bot.AccessToken }},
+	{"STARLING_PICKLE_KEY", func(c *Config) *string { return &c.Encryption.PickleKey }},
+	{"STARLING_RECOVERY_KEY", func(c *Config) *string { return &c.Encryption.RecoveryKey }},
+	{"STARLING_DATABASE_URI", func(c *Config) *string { return &c.Database.URI }},
+}
+
+// Load reads the file at path over the embedded defaults, applies the
+// environment and validates the result. An empty path means defaults only.
+func Load(path string, getenv func(string) string) (*Config, error) {
+	var data []byte
+	if path != "" {
+		var err error
+		data, err = os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("failed to read config: %w", err)
+		}
+	}
+	return Parse(data, getenv)
+}
+
+// Parse is Load for a config already in memory.
+func Parse(data []byte, getenv func(string) string) (*Config, error) {
+	cfg := &Config{}
+	if err := decode(starling.ExampleConfig, cfg); err != nil {
+		return nil, fmt.Errorf("failed to parse built-in defaults: %w", err)
+	}
+	if len(bytes.TrimSpace(data)) > 0 {
+		if err := decode(data, cfg); err != nil {
+			return nil, fmt.Errorf("failed to parse config: %w", err)
+		}
+	}
+	if getenv != nil {
+		for _, o := range envOverrides {
+			if v := getenv(o.name); v != "" {
+				*o.field(cfg) = v
+			}
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func decode(data []byte, into *Config) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	return dec.Decode(into)
+}
+
+// KeyError names the configuration key that is wrong.
+type KeyError struct {
+	Key    string
+	Reason string
+}
+
+func (e *KeyError) Error() string {
+	return fmt.Sprintf("config key %s: %s", e.Key, e.Reason)
+}
+
+func isPlaceholder(s string) bool {
+	return strings.HasPrefix(strings.TrimSpace(s), Placeholder)
+}
+
+// Validate returns every problem at once, each naming its key.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, reason string) { errs = append(errs, &KeyError{Key: key, Reason: reason}) }
+
+	if u, err := url.Parse(c.Homeserver.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("homeserver.url", "must be an http(s) URL")
+	}
+	if _, _, err := c.Bot.UserID.Parse(); err != nil {
+		bad("bot.user_id", "must be a full Matrix user id like @starling:example.org")
+	}
+	switch {
+	case c.Bot.AccessToken != "" && isPlaceholder(c.Bot.AccessToken):
+		bad("bot.access_token", "still holds a placeholder; set it or STARLING_ACCESS_TOKEN")
+	case c.Bot.AccessToken == "" && isPlaceholder(c.Bot.Password):
+		bad("bot.password", "still holds a placeholder; set it or STARLING_PASSWORD")
+	case c.Bot.AccessToken == "" && c.Bot.Password == "":
+		bad("bot.password", "set a password or bot.access_token")
+	}
+	if isPlaceholder(c.Encryption.PickleKey) {
+		bad("encryption.pickle_key", "still holds a placeholder; generate one with `openssl rand -base64 32` or set STARLING_PICKLE_KEY")
+	} else if len(c.Encryption.PickleKey) < 16 {
+		bad("encryption.pickle_key", "must be at least 16 characters")
+	}
+	if isPlaceholder(c.Encryption.RecoveryKey) {
+		bad("encryption.recovery_key", "still holds a placeholder; leave it empty or set the key printed on first start")
+	}
+	if isPlaceholder(c.Database.URI) {
+		bad("database.uri", "still holds a placeholder")
+	} else if _, err := c.Database.Dialect(); err != nil {
+		bad("database.uri", err.Error())
+	}
+	if c.Database.MaxOpenConns < 1 {
+		bad("database.max_open_conns", "must be at least 1")
+	}
+	if p := c.Commands.Prefix; p == "" || strings.ContainsAny(p, " \t\n") {
+		bad("commands.prefix", "must be non-empty and contain no spaces")
+	}
+	if l := c.Permissions.ModeratorLevel; l < 0 || l > 100 {
+		bad("permissions.moderator_level", "must be between 0 and 100")
+	}
+	for _, u := range c.Invites.AllowUsers {
+		if _, _, err := u.Parse(); err != nil {
+			bad("invites.allow_users", fmt.Sprintf("%q is not a Matrix user id", u))
+		}
+	}
+	for _, s := range c.Invites.AllowServers {
+		if s == "" || strings.ContainsAny(s, "@/ ") {
+			bad("invites.allow_servers", fmt.Sprintf("%q is not a server name", s))
+		}
+	}
+	if base, err := language.ParseBase(c.Defaults.Language); err != nil || base.String() != c.Defaults.Language {
+		bad("defaults.language", "must be an ISO 639-1 code like en")
+	}
+	if _, err := time.LoadLocation(c.Defaults.Timezone); err != nil || c.Defaults.Timezone == "" || c.Defaults.Timezone == "Local" {
+		bad("defaults.timezone", "must be an IANA zone like Europe/Madrid")
+	}
+	switch c.Logging.Level {
+	case "trace", "debug", "info", "warn", "error":
+	default:
+		bad("logging.level", "must be trace, debug, info, warn or error")
+	}
+	switch c.Logging.Format {
+	case "console", "json":
+	default:
+		bad("logging.format", "must be console or json")
+	}
+	return errors.Join(errs...)
+}
+
+// Dialect tells which dbutil driver serves the URI.
+func (d Database) Dialect() (string, error) {
+	switch {
+	case strings.HasPrefix(d.URI, "postgres://"), strings.HasPrefix(d.URI, "postgresql://"):
+		return "postgres", nil
+	case strings.HasPrefix(d.URI, "file:"):
+		return "sqlite3-fk-wal", nil
+	default:
+		return "", errors.New("must start with file: (SQLite) or postgres:// (PostgreSQL)")
+	}
+}
+
+// InviteAllowed tells whether an invite from this user may be accepted.
+func (i Invites) InviteAllowed(inviter id.UserID) bool {
+	for _, u := range i.AllowUsers {
+		if u == inviter {
+			return true
+		}
+	}
+	server := inviter.Homeserver()
+	for _, s := range i.AllowServers {
+		if s == server {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,99 @@
+// Package database holds Starling's own tables. The bot's crypto and Matrix
+// state stores share the same database under their own version tables.
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/rs/zerolog"
+	"go.mau.fi/util/dbutil"
+	_ "go.mau.fi/util/dbutil/litestream" // registers the sqlite3-fk-wal driver
+
+	_ "github.com/lib/pq" // registers the postgres driver
+
+	"starling/database/upgrades"
+)
+
+// Database is Starling's view of its tables.
+type Database struct {
+	*dbutil.Database
+	Room         *RoomQuery
+	Person       *PersonQuery
+	HandledEvent *HandledEventQuery
+	BotState     *BotStateQuery
+}
+
+// Open connects to the database at uri with the given dbutil dialect. A new
+// SQLite file is created readable by its owner only.
+func Open(uri, dialect string, maxOpenConns int) (*dbutil.Database, error) {
+	if dialect == "sqlite3-fk-wal" {
+		if err := secureSQLiteFile(uri); err != nil {
+			return nil, err
+		}
+	}
+	db, err := dbutil.NewWithDialect(uri, dialect)
+	if err != nil {
+		return nil, fmt.Errorf("failed to open database: %w", err)
+	}
+	db.Owner = "starling"
+	db.RawDB.SetMaxOpenConns(maxOpenConns)
+	return db, nil
+}
+
+// SQLitePath is the file behind a file: URI ("" for an in-memory database).
+func SQLitePath(uri string) string {
+	path := strings.TrimPrefix(uri, "file:")
+	path, _, _ = strings.Cut(path, "?")
+	if path == "" || path == ":memory:" || strings.Contains(uri, "mode=memory") {
+		return ""
+	}
+	return path
+}
+
+// secureSQLiteFile creates the database file with mode 0600 before SQLite
+// does, and tightens an existing one; SQLite gives its -wal and -shm files the
+// same mode as the main file.
+func secureSQLiteFile(uri string) error {
+	path := SQLitePath(uri)
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return fmt.Errorf("failed to create database file: %w", err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("failed to create database file: %w", err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err = os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("failed to restrict database file mode: %w", err)
+		}
+	}
+	return nil
+}
+
+// New wraps db with Starling's tables; call Upgrade before use.
+func New(db *dbutil.Database, log zerolog.Logger) *Database {
+	child := db.Child("starling_version", upgrades.Table, dbutil.ZeroLogger(log.With().Str("db_section", "starling").Logger()))
+	return &Database{
+		Database:     child,
+		Room:         &RoomQuery{dbutil.MakeQueryHelper(child, newRoom)},
+		Person:       &PersonQuery{dbutil.MakeQueryHelper(child, newPerson)},
+		HandledEvent: &HandledEventQuery{db: child},
+		BotState:     &BotStateQuery{db: child},
+	}
+}
+
+// Upgrade brings the schema to the latest revision.
+func (db *Database) Upgrade(ctx context.Context) error {
+	if err := db.Database.Upgrade(ctx); err != nil {
+		return fmt.Errorf("failed to upgrade database: %w", err)
+	}
+	return nil
+}

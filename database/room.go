@@ -1,0 +1,84 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"go.mau.fi/util/dbutil"
+	"maunium.net/go/mautrix/id"
+)
+
+const (
+	getRoomQuery = `SELECT room_id, language, timezone, joined_at FROM room WHERE room_id=$1`
+	setRoomLanguageQuery = `
+		INSERT INTO room (room_id, language) VALUES ($1, $2)
+		ON CONFLICT (room_id) DO UPDATE SET language=excluded.language`
+	setRoomTimezoneQuery = `
+		INSERT INTO room (room_id, timezone) VALUES ($1, $2)
+		ON CONFLICT (room_id) DO UPDATE SET timezone=excluded.timezone`
+	setRoomJoinedAtQuery = `
+		INSERT INTO room (room_id, joined_at) VALUES ($1, $2)
+		ON CONFLICT (room_id) DO UPDATE SET joined_at=excluded.joined_at`
+)
+
+// Room is one row of the room table; empty strings mean "use the default".
+type Room struct {
+	RoomID   id.RoomID
+	Language string
+	Timezone string
+	JoinedAt time.Time
+}
+
+func newRoom(_ *dbutil.QueryHelper[*Room]) *Room { return &Room{} }
+
+func (r *Room) Scan(row dbutil.Scannable) (*Room, error) {
+	var lang, tz sql.NullString
+	var joined sql.NullInt64
+	if err := row.Scan(&r.RoomID, &lang, &tz, &joined); err != nil {
+		return nil, err
+	}
+	r.Language, r.Timezone = lang.String, tz.String
+	if joined.Valid {
+		r.JoinedAt = time.UnixMilli(joined.Int64)
+	}
+	return r, nil
+}
+
+type RoomQuery struct {
+	*dbutil.QueryHelper[*Room]
+}
+
+// Get returns the room's row, or an empty one for a room never configured.
+func (q *RoomQuery) Get(ctx context.Context, roomID id.RoomID) (*Room, error) {
+	r, err := q.QueryOne(ctx, getRoomQuery, roomID)
+	if err != nil {
+		return nil, fmt.Errorf("failed to get room %s: %w", roomID, err)
+	}
+	if r == nil {
+		r = &Room{RoomID: roomID}
+	}
+	return r, nil
+}
+
+func (q *RoomQuery) SetLanguage(ctx context.Context, roomID id.RoomID, lang string) error {
+	if err := q.Exec(ctx, setRoomLanguageQuery, roomID, lang); err != nil {
+		return fmt.Errorf("failed to set room language: %w", err)
+	}
+	return nil
+}
+
+func (q *RoomQuery) SetTimezone(ctx context.Context, roomID id.RoomID, tz string) error {
+	if err := q.Exec(ctx, setRoomTimezoneQuery, roomID, tz); err != nil {
+		return fmt.Errorf("failed to set room time zone: %w", err)
+	}
+	return nil
+}
+
+func (q *RoomQuery) SetJoinedAt(ctx context.Context, roomID id.RoomID, at time.Time) error {
+	if err := q.Exec(ctx, setRoomJoinedAtQuery, roomID, at.UnixMilli()); err != nil {
+		return fmt.Errorf("failed to set room join time: %w", err)
+	}
+	return nil
+}
