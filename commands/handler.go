@@ -80,9 +80,11 @@ func New(settings Settings, db *database.Database, l10n *translations.Localizer,
 	r := &Router{settings: settings, db: db, l10n: l10n, rooms: rooms, replier: replier}
 	r.registry = registry()
 	// The processor never sends on its own: every reply goes through Replier.
-	r.proc = mcmd.NewProcessor[*Router](nil)
-	r.proc.Meta = r
-	r.proc.PreValidator = mcmd.FuncPreValidator[*Router](r.acceptsCommand)
+	r.proc = &mcmd.Processor[*Router]{
+		CommandContainer: mcmd.NewCommandContainer[*Router](),
+		Meta:             r,
+		PreValidator:     mcmd.FuncPreValidator[*Router](r.acceptsCommand),
+	}
 	r.proc.Register(&mcmd.Handler[*Router]{Name: mcmd.UnknownCommandName, Func: r.unknownCommand})
 	for _, c := range r.registry {
 		r.proc.Register(r.handler(c, nil))

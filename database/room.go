@@ -11,7 +11,7 @@ import (
 )
 
 const (
-	getRoomQuery = `SELECT room_id, language, timezone, joined_at FROM room WHERE room_id=$1`
+	getRoomQuery = `SELECT room_id, language, timezone, joined_at, direct FROM room WHERE room_id=$1`
 	setRoomLanguageQuery = `
 		INSERT INTO room (room_id, language) VALUES ($1, $2)
 		ON CONFLICT (room_id) DO UPDATE SET language=excluded.language`
@@ -21,6 +21,9 @@ const (
 	setRoomJoinedAtQuery = `
 		INSERT INTO room (room_id, joined_at) VALUES ($1, $2)
 		ON CONFLICT (room_id) DO UPDATE SET joined_at=excluded.joined_at`
+	setRoomDirectQuery = `
+		INSERT INTO room (room_id, direct) VALUES ($1, $2)
+		ON CONFLICT (room_id) DO UPDATE SET direct=excluded.direct`
 )
 
 // Room is one row of the room table; empty strings mean "use the default".
@@ -29,6 +32,7 @@ type Room struct {
 	Language string
 	Timezone string
 	JoinedAt time.Time
+	Direct   bool
 }
 
 func newRoom(_ *dbutil.QueryHelper[*Room]) *Room { return &Room{} }
@@ -36,7 +40,7 @@ func newRoom(_ *dbutil.QueryHelper[*Room]) *Room { return &Room{} }
 func (r *Room) Scan(row dbutil.Scannable) (*Room, error) {
 	var lang, tz sql.NullString
 	var joined sql.NullInt64
-	if err := row.Scan(&r.RoomID, &lang, &tz, &joined); err != nil {
+	if err := row.Scan(&r.RoomID, &lang, &tz, &joined, &r.Direct); err != nil {
 		return nil, err
 	}
 	r.Language, r.Timezone = lang.String, tz.String
@@ -79,6 +83,14 @@ func (q *RoomQuery) SetTimezone(ctx context.Context, roomID id.RoomID, tz string
 func (q *RoomQuery) SetJoinedAt(ctx context.Context, roomID id.RoomID, at time.Time) error {
 	if err := q.Exec(ctx, setRoomJoinedAtQuery, roomID, at.UnixMilli()); err != nil {
 		return fmt.Errorf("failed to set room join time: %w", err)
+	}
+	return nil
+}
+
+// SetDirect records whether the bot was invited to the room as a direct chat.
+func (q *RoomQuery) SetDirect(ctx context.Context, roomID id.RoomID, direct bool) error {
+	if err := q.Exec(ctx, setRoomDirectQuery, roomID, direct); err != nil {
+		return fmt.Errorf("failed to set room direct flag: %w", err)
 	}
 	return nil
 }

@@ -6,7 +6,9 @@ CREATE TABLE room (
     language  TEXT,
     timezone  TEXT,
     -- When the bot last joined (ms). Events older than this are history, not work.
-    joined_at BIGINT
+    joined_at BIGINT,
+    -- The bot was invited to a direct chat (is_direct on its invite).
+    direct    BOOLEAN NOT NULL DEFAULT false
 );
 
 -- Settings a person chose for themselves.

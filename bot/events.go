@@ -1,0 +1,99 @@
+package bot
+
+import (
+	"context"
+
+	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/event"
+)
+
+// onMember accepts or rejects invites and remembers when the bot joined.
+func (b *Bot) onMember(ctx context.Context, evt *event.Event) {
+	if evt.GetStateKey() != b.client.UserID.String() {
+		return
+	}
+	member := evt.Content.AsMember()
+	log := b.log.With().Stringer("room_id", evt.RoomID).Stringer("sender", evt.Sender).Logger()
+	switch {
+	case member.Membership == event.MembershipInvite && evt.Mautrix.EventSource&event.SourceInvite != 0:
+		b.handleInvite(log.WithContext(ctx), evt, member)
+	case member.Membership == event.MembershipJoin && evt.Mautrix.EventSource&event.SourceJoin != 0:
+		room, err := b.db.Room.Get(ctx, evt.RoomID)
+		if err != nil {
+			log.Err(err).Msg("Failed to load room")
+			return
+		}
+		joinedAt := evt.Timestamp
+		if room.JoinedAt.UnixMilli() < joinedAt {
+			if err = b.db.Room.SetJoinedAt(ctx, evt.RoomID, timeFromMillis(joinedAt)); err != nil {
+				log.Err(err).Msg("Failed to record join time")
+			}
+		}
+	}
+}
+
+func (b *Bot) handleInvite(ctx context.Context, evt *event.Event, member *event.MemberEventContent) {
+	log := b.log.With().Stringer("room_id", evt.RoomID).Stringer("inviter", evt.Sender).Logger()
+	if !b.cfg.Invites.InviteAllowed(evt.Sender) {
+		if _, err := b.client.LeaveRoom(ctx, evt.RoomID, &mautrix.ReqLeave{Reason: "Not on this bot's invite allow-list"}); err != nil {
+			log.Err(err).Msg("Failed to reject invite")
+			return
+		}
+		log.Info().Msg("Rejected invite from outside the allow-list")
+		return
+	}
+	if err := b.db.Room.SetDirect(ctx, evt.RoomID, member.IsDirect); err != nil {
+		log.Err(err).Msg("Failed to record invite")
+		return
+	}
+	if _, err := b.client.JoinRoomByID(ctx, evt.RoomID); err != nil {
+		log.Err(err).Msg("Failed to join room after invite")
+		return
+	}
+	log.Info().Bool("direct", member.IsDirect).Msg("Joined room after invite")
+}
+
+// onMessage hands new messages to the commands; everything old, own, doubled
+// or suspicious is dropped here, before any domain code sees it.
+func (b *Bot) onMessage(ctx context.Context, evt *event.Event) {
+	if evt.Sender == b.client.UserID {
+		return
+	}
+	// The very first sync replays history; it is not work.
+	if ctx.Value(mautrix.SyncTokenContextKey) == "" {
+		return
+	}
+	log := b.log.With().
+		Stringer("room_id", evt.RoomID).
+		Stringer("event_id", evt.ID).
+		Stringer("sender", evt.Sender).
+		Logger()
+	ctx = log.WithContext(ctx)
+	encrypted, err := b.client.StateStore.IsEncrypted(ctx, evt.RoomID)
+	if err != nil {
+		log.Err(err).Msg("Failed to check room encryption")
+		return
+	}
+	if encrypted && evt.Mautrix.EventSource&event.SourceDecrypted == 0 {
+		log.Warn().Msg("Ignoring unencrypted message in an encrypted room")
+		return
+	}
+	room, err := b.db.Room.Get(ctx, evt.RoomID)
+	if err != nil {
+		log.Err(err).Msg("Failed to load room")
+		return
+	}
+	if room.JoinedAt.IsZero() || evt.Timestamp < room.JoinedAt.UnixMilli() {
+		log.Debug().Msg("Ignoring message from before the bot joined")
+		return
+	}
+	claimed, err := b.db.HandledEvent.Claim(ctx, evt.RoomID, evt.ID, b.now())
+	if err != nil {
+		log.Err(err).Msg("Failed to claim event")
+		return
+	} else if !claimed {
+		log.Debug().Msg("Ignoring event handled before")
+		return
+	}
+	b.router.Handle(ctx, evt)
+}

@@ -1,0 +1,55 @@
+package bot
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/format"
+	"maunium.net/go/mautrix/id"
+)
+
+// ErrWouldLeakPlaintext is returned instead of sending unencrypted content
+// into a room the bot believes encrypted.
+var ErrWouldLeakPlaintext = errors.New("refusing to send plaintext into an encrypted room")
+
+// Reply answers a message with a notice that mentions nobody. The
+// transaction id derives from the answered event, so a retry after a crash
+// is deduplicated by the homeserver.
+func (b *Bot) Reply(ctx context.Context, to *event.Event, markdown string) error {
+	content := format.RenderMarkdown(markdown, true, false)
+	content.MsgType = event.MsgNotice
+	content.SetReply(to)
+	content.Mentions = &event.Mentions{}
+	_, err := b.send(ctx, to.RoomID, &content, txnID("reply", to.ID))
+	return err
+}
+
+func (b *Bot) send(ctx context.Context, roomID id.RoomID, content *event.MessageEventContent, txn string) (id.EventID, error) {
+	encrypted, err := b.client.StateStore.IsEncrypted(ctx, roomID)
+	if err != nil {
+		return "", fmt.Errorf("failed to check room encryption: %w", err)
+	}
+	if encrypted && b.client.Crypto == nil {
+		return "", ErrWouldLeakPlaintext
+	}
+	resp, err := b.client.SendMessageEvent(ctx, roomID, event.EventMessage, content, mautrix.ReqSendEvent{TransactionID: txn})
+	if err != nil {
+		return "", fmt.Errorf("failed to send message: %w", err)
+	}
+	return resp.EventID, nil
+}
+
+func txnID(kind string, parts ...id.EventID) string {
+	h := sha256.New()
+	h.Write([]byte(kind))
+	for _, p := range parts {
+		h.Write([]byte{0})
+		h.Write([]byte(p))
+	}
+	return "starling-" + kind + "-" + hex.EncodeToString(h.Sum(nil)[:16])
+}

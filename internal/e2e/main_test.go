@@ -1,0 +1,102 @@
+// Package e2e runs the real starling binary against a real Dendrite
+// homeserver, with real users in end-to-end-encrypted rooms.
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+
+	"starling/internal/testenv"
+)
+
+var (
+	hs          *testenv.Dendrite
+	starlingBin string
+	userSeq     atomic.Int64
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	dir, err := os.MkdirTemp("", "starling-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if starlingBin, err = testenv.BuildStarling(ctx, dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	hs, err = testenv.StartDendrite(ctx, testenv.DendriteOptions{Dir: filepath.Join(dir, "dendrite")})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer hs.Stop()
+	return m.Run()
+}
+
+// user registers a fresh user whose name starts with name.
+func user(t *testing.T, name string) *testenv.Client {
+	return hs.NewClient(t, fmt.Sprintf("%s%d", name, userSeq.Add(1)))
+}
+
+// botSetup is a bot account, its config folder and allow-list.
+type botSetup struct {
+	localpart string
+	dir       string
+	config    string
+	userID    id.UserID
+}
+
+// newBot registers a bot account and writes its config; allow lists who may invite it.
+func newBot(t *testing.T, allow ...id.UserID) *botSetup {
+	t.Helper()
+	localpart := fmt.Sprintf("starling%d", userSeq.Add(1))
+	if _, err := hs.Register(context.Background(), localpart, "bot-password"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg, err := hs.WriteBotConfig(dir, testenv.BotConfig{Localpart: localpart, Password: "bot-password", AllowUsers: allow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &botSetup{localpart: localpart, dir: dir, config: cfg, userID: testenv.UserID(localpart)}
+}
+
+func (s *botSetup) start(t *testing.T) *testenv.Bot {
+	t.Helper()
+	return testenv.StartBot(t, starlingBin, s.config)
+}
+
+// encryptedRoomWithBot creates an encrypted room owned by owner, with the bot joined.
+func encryptedRoomWithBot(t *testing.T, owner *testenv.Client, bot id.UserID) id.RoomID {
+	t.Helper()
+	room := owner.CreateRoom(testenv.RoomOptions{Encrypted: true, Invite: []id.UserID{bot}})
+	owner.WaitForMembership(room, bot, event.MembershipJoin, 30*time.Second)
+	return room
+}
+
+// ask sends text and returns the bot's decrypted reply to it.
+func ask(t *testing.T, c *testenv.Client, room id.RoomID, bot id.UserID, text string) *event.Event {
+	t.Helper()
+	sent := c.SendText(room, text)
+	reply := c.WaitForReply(room, bot, sent, 30*time.Second)
+	if reply.Mautrix.EventSource&event.SourceDecrypted == 0 {
+		t.Fatalf("reply to %q was not encrypted", text)
+	}
+	return reply
+}

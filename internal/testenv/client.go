@@ -1,0 +1,239 @@
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/crypto/cryptohelper"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+	"maunium.net/go/mautrix/synapseadmin"
+)
+
+// Register creates an account through shared-secret registration.
+func (d *Dendrite) Register(ctx context.Context, localpart, password string) (*mautrix.RespRegister, error) {
+	cli, err := mautrix.NewClient(d.URL, "", "")
+	if err != nil {
+		return nil, err
+	}
+	admin := synapseadmin.Client{Client: cli}
+	resp, err := admin.SharedSecretRegister(ctx, d.SharedSecret, synapseadmin.ReqSharedSecretRegister{
+		Username: localpart, Password: password,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("failed to register %s: %w", localpart, err)
+	}
+	return resp, nil
+}
+
+// UserID is the full id of a local user.
+func UserID(localpart string) id.UserID {
+	return id.NewUserID(localpart, ServerName)
+}
+
+// Client is a test user with its own device and end-to-end encryption,
+// syncing in the background and remembering every event it saw.
+type Client struct {
+	*mautrix.Client
+	t      testing.TB
+	mu     sync.Mutex
+	events []*event.Event
+}
+
+// NewClient registers localpart and starts its encrypted client.
+func (d *Dendrite) NewClient(t testing.TB, localpart string) *Client {
+	t.Helper()
+	ctx := context.Background()
+	resp, err := d.Register(ctx, localpart, "password-"+localpart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli, err := mautrix.NewClient(d.URL, resp.UserID, resp.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli.DeviceID = resp.DeviceID
+	c := &Client{Client: cli, t: t}
+	helper, err := cryptohelper.NewCryptoHelper(cli, []byte("test pickle key"), filepath.Join(t.TempDir(), "client.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err = helper.Init(ctx); err != nil {
+		t.Fatalf("failed to init crypto for %s: %v", localpart, err)
+	}
+	cli.Crypto = helper
+	cli.Syncer.(mautrix.ExtensibleSyncer).OnEvent(func(_ context.Context, evt *event.Event) {
+		c.mu.Lock()
+		c.events = append(c.events, evt)
+		c.mu.Unlock()
+	})
+	syncCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = cli.SyncWithContext(syncCtx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		_ = helper.Close()
+	})
+	return c
+}
+
+// RoomOptions describe a room a test user creates.
+type RoomOptions struct {
+	Name      string
+	Encrypted bool
+	Direct    bool
+	Invite    []id.UserID
+}
+
+// CreateRoom creates a room and waits until the client knows its state.
+func (c *Client) CreateRoom(opts RoomOptions) id.RoomID {
+	c.t.Helper()
+	ctx := context.Background()
+	req := &mautrix.ReqCreateRoom{Preset: "private_chat", Name: opts.Name, Invite: opts.Invite, IsDirect: opts.Direct}
+	if opts.Encrypted {
+		req.InitialState = []*event.Event{{
+			Type:    event.StateEncryption,
+			Content: event.Content{Parsed: &event.EncryptionEventContent{Algorithm: id.AlgorithmMegolmV1}},
+		}}
+	}
+	resp, err := c.Client.CreateRoom(ctx, req)
+	if err != nil {
+		c.t.Fatalf("failed to create room: %v", err)
+	}
+	c.Eventually("room state to arrive", 20*time.Second, func() bool {
+		if !c.StateStore.IsMembership(ctx, resp.RoomID, c.UserID, event.MembershipJoin) {
+			return false
+		}
+		enc, _ := c.StateStore.IsEncrypted(ctx, resp.RoomID)
+		return enc == opts.Encrypted
+	})
+	return resp.RoomID
+}
+
+// Eventually polls cond until it holds or fails the test after timeout.
+func (c *Client) Eventually(what string, timeout time.Duration, cond func() bool) {
+	c.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			c.t.Fatalf("%s: timed out after %s waiting for %s", c.UserID, timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// WaitForMembership waits until user's membership in room is m.
+func (c *Client) WaitForMembership(roomID id.RoomID, user id.UserID, m event.Membership, timeout time.Duration) {
+	c.t.Helper()
+	c.Eventually(fmt.Sprintf("%s to be %s in %s", user, m, roomID), timeout, func() bool {
+		return c.StateStore.IsMembership(context.Background(), roomID, user, m)
+	})
+}
+
+// SendText sends a plain text message (encrypted in encrypted rooms).
+func (c *Client) SendText(roomID id.RoomID, text string) id.EventID {
+	c.t.Helper()
+	resp, err := c.Client.SendMessageEvent(context.Background(), roomID, event.EventMessage,
+		&event.MessageEventContent{MsgType: event.MsgText, Body: text})
+	if err != nil {
+		c.t.Fatalf("failed to send %q: %v", text, err)
+	}
+	return resp.EventID
+}
+
+// Messages returns the messages seen in room from sender, decrypted where
+// they were encrypted; encrypted events that never decrypted are left out.
+func (c *Client) Messages(roomID id.RoomID, sender id.UserID) []*event.Event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []*event.Event
+	for _, evt := range c.events {
+		if evt.RoomID == roomID && evt.Sender == sender && evt.Type == event.EventMessage {
+			out = append(out, evt)
+		}
+	}
+	return out
+}
+
+// WaitForMessage waits for a message in room from sender that satisfies match.
+func (c *Client) WaitForMessage(roomID id.RoomID, sender id.UserID, timeout time.Duration, match func(*event.Event) bool) *event.Event {
+	c.t.Helper()
+	var found *event.Event
+	c.Eventually(fmt.Sprintf("a message from %s in %s", sender, roomID), timeout, func() bool {
+		for _, evt := range c.Messages(roomID, sender) {
+			if match(evt) {
+				found = evt
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+// WaitForReply waits for sender's answer to the message `to`.
+func (c *Client) WaitForReply(roomID id.RoomID, sender id.UserID, to id.EventID, timeout time.Duration) *event.Event {
+	c.t.Helper()
+	return c.WaitForMessage(roomID, sender, timeout, func(evt *event.Event) bool {
+		return evt.Content.AsMessage().RelatesTo.GetReplyTo() == to
+	})
+}
+
+// Body is the plain-text body of a message event.
+func Body(evt *event.Event) string {
+	return evt.Content.AsMessage().Body
+}
+
+// SetPowerLevel gives user the level in room.
+func (c *Client) SetPowerLevel(roomID id.RoomID, user id.UserID, level int) {
+	c.t.Helper()
+	ctx := context.Background()
+	var pl event.PowerLevelsEventContent
+	if err := c.StateEvent(ctx, roomID, event.StatePowerLevels, "", &pl); err != nil {
+		c.t.Fatalf("failed to get power levels: %v", err)
+	}
+	pl.SetUserLevel(user, level)
+	if _, err := c.SendStateEvent(ctx, roomID, event.StatePowerLevels, "", &pl); err != nil {
+		c.t.Fatalf("failed to set power levels: %v", err)
+	}
+}
+
+// ContainsAny reports whether s contains one of the words (case-insensitive).
+func ContainsAny(s string, words ...string) bool {
+	s = strings.ToLower(s)
+	for _, w := range words {
+		if strings.Contains(s, strings.ToLower(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+// WaitForMemberEvent waits for a membership event of user in room.
+func (c *Client) WaitForMemberEvent(roomID id.RoomID, user id.UserID, m event.Membership, timeout time.Duration) *event.Event {
+	c.t.Helper()
+	var found *event.Event
+	c.Eventually(fmt.Sprintf("%s to become %s in %s", user, m, roomID), timeout, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for _, evt := range c.events {
+			if evt.RoomID == roomID && evt.Type == event.StateMember && evt.GetStateKey() == user.String() &&
+				evt.Content.AsMember().Membership == m {
+				found = evt
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
