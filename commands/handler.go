@@ -99,6 +99,9 @@ func (r *Router) Handle(ctx context.Context, evt *event.Event) {
 
 // acceptsCommand strips the prefix; in a DM the prefix is optional.
 func (r *Router) acceptsCommand(ce *mcmd.Event[*Router]) bool {
+	if ce.Command == "" {
+		return false
+	}
 	if strings.HasPrefix(ce.Command, r.settings.Prefix) {
 		ce.Command = ce.Command[len(r.settings.Prefix):]
 		return true

@@ -1,0 +1,55 @@
+package commands
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzCommandParser: every input in a room either is chat (no prefix, no
+// reply) or gets exactly one reply, which is a command's answer or a clear
+// error; in a DM everything that is not blank gets exactly one reply.
+func FuzzCommandParser(f *testing.F) {
+	for _, seed := range []string{
+		"!help", "!help lang room", "help", "!lang room es", "!lang me", "!tz me Mars/Olympus",
+		"!tz room Europe/Madrid", "!", "!!", "! help", "!lang  room\tes", "!LANG ROOM ES", "!help `x`",
+		"!<img src=x onerror=alert(1)>", "!tz me " + strings.Repeat("a", 500), "\u200f!help", "!مساعدة",
+		"!lang room \x00", "!tz me ../../etc/passwd", "",
+	} {
+		f.Add(seed, false)
+		f.Add(seed, true)
+	}
+	h := newHarness(f)
+	f.Fuzz(func(t *testing.T, body string, direct bool) {
+		if !utf8.ValidString(body) {
+			return
+		}
+		target, sender := room, mod
+		if direct {
+			target = dm
+		}
+		replies := h.say(target, sender, body)
+		fields := strings.Fields(body)
+		var want int
+		switch {
+		case len(fields) == 0:
+			want = 0
+		case direct || strings.HasPrefix(fields[0], "!"):
+			want = 1
+		}
+		if len(replies) != want {
+			t.Fatalf("input %q (direct=%v) got %d replies %q, want %d", body, direct, len(replies), replies, want)
+		}
+		for _, r := range replies {
+			templateLeak := (strings.Contains(r, "{{") && !strings.Contains(body, "{{")) ||
+				(strings.Contains(r, "<no value>") && !strings.Contains(body, "<no value>"))
+			if strings.TrimSpace(r) == "" || templateLeak {
+				t.Fatalf("input %q got a broken reply %q", body, r)
+			}
+			if strings.Contains(r, "Something went wrong") {
+				t.Fatalf("input %q hit an internal error", body)
+			}
+			assertSafeHTML(t, r)
+		}
+	})
+}

@@ -1,0 +1,244 @@
+package commands
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/net/html"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/format"
+	"maunium.net/go/mautrix/id"
+
+	"starling/database"
+	"starling/translations"
+)
+
+const (
+	room = id.RoomID("!room:test")
+	dm   = id.RoomID("!dm:test")
+	mod  = id.UserID("@mod:test")
+	user = id.UserID("@user:test")
+)
+
+type fakeRooms struct{ levels map[id.UserID]int }
+
+func (f fakeRooms) PowerLevel(_ context.Context, _ id.RoomID, u id.UserID) (int, error) {
+	return f.levels[u], nil
+}
+
+func (f fakeRooms) IsDirect(_ context.Context, r id.RoomID) (bool, error) { return r == dm, nil }
+
+type captured struct {
+	mu      sync.Mutex
+	replies []string
+}
+
+func (c *captured) Reply(_ context.Context, _ *event.Event, markdown string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.replies = append(c.replies, markdown)
+	return nil
+}
+
+func (c *captured) take() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.replies
+	c.replies = nil
+	return out
+}
+
+type harness struct {
+	router  *Router
+	db      *database.Database
+	replies *captured
+}
+
+func newHarness(t testing.TB) *harness {
+	t.Helper()
+	raw, err := database.Open("file:"+filepath.Join(t.TempDir(), "test.db")+"?_txlock=immediate", "sqlite3-fk-wal", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = raw.Close() })
+	db := database.New(raw, zerolog.Nop())
+	if err = db.Upgrade(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	l10n, err := translations.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{db: db, replies: &captured{}}
+	h.router = New(Settings{Prefix: "!", ModeratorLevel: 50, DefaultLanguage: "en", DefaultTimezone: "UTC"},
+		db, l10n, fakeRooms{levels: map[id.UserID]int{mod: 100}}, h.replies)
+	return h
+}
+
+// say sends body as sender into roomID and returns the replies.
+func (h *harness) say(roomID id.RoomID, sender id.UserID, body string) []string {
+	evt := &event.Event{
+		Type: event.EventMessage, RoomID: roomID, Sender: sender, ID: "$evt",
+		Content: event.Content{Parsed: &event.MessageEventContent{MsgType: event.MsgText, Body: body}},
+	}
+	h.router.Handle(zerolog.Nop().WithContext(context.Background()), evt)
+	return h.replies.take()
+}
+
+func TestCommands(t *testing.T) {
+	tests := []struct {
+		name     string
+		room     id.RoomID
+		sender   id.UserID
+		body     string
+		want     []string // substrings of the one reply; nil means no reply
+		wantNot  []string
+		roomLang string // stored room language afterwards ("" = unchanged default)
+		roomTz   string
+		myLang   string
+		myTz     string
+	}{
+		{name: "help for a member hides moderator commands", room: room, sender: user, body: "!help",
+			want: []string{"commands you can use here", "`!lang me <code>`", "Moderators of this room can also"}, wantNot: []string{"!lang room"}},
+		{name: "help for a moderator", room: room, sender: mod, body: "!help",
+			want: []string{"`!lang room <code>`", "`!tz room <zone>`", "Example: `!lang room es`"}},
+		{name: "help on one command", room: room, sender: mod, body: "!help lang",
+			want: []string{"3 commands", "`!lang room <code>`"}, wantNot: []string{"!tz"}},
+		{name: "help on a subcommand", room: room, sender: mod, body: "!help tz me",
+			want: []string{"Here is the command", "`!tz me <zone>`"}},
+		{name: "help on a moderator command for a member", room: room, sender: user, body: "!help lang room",
+			want: []string{"There is no command `!lang room` for you here"}},
+		{name: "help on nothing", room: room, sender: user, body: "!help nothing",
+			want: []string{"There is no command `!nothing`"}},
+		{name: "localized alias", room: room, sender: user, body: "!ayuda", want: []string{"commands you can use here"}},
+		{name: "upper case", room: room, sender: user, body: "!HELP", want: []string{"commands you can use here"}},
+		{name: "unknown command", room: room, sender: user, body: "!frobnicate now", want: []string{"I don't know the command `!frobnicate`", "`!help`"}},
+		{name: "prefix alone", room: room, sender: user, body: "!", want: []string{"I don't know the command `!`"}},
+		{name: "unknown subcommand", room: room, sender: user, body: "!lang everyone",
+			want: []string{"I don't understand `!lang everyone`", "`!lang me <code>`"}, wantNot: []string{"!lang room"}},
+		{name: "missing argument", room: room, sender: mod, body: "!lang room",
+			want: []string{"That command is written `!lang room <code>`, for example `!lang room es`"}},
+		{name: "too many arguments", room: room, sender: user, body: "!lang me es fr",
+			want: []string{"`!lang me <code>`"}},
+		{name: "member may not set room language", room: room, sender: user, body: "!lang room es",
+			want: []string{"only moderators of this room (power level 50 or more)", "Nothing was changed"}},
+		{name: "moderator sets room language", room: room, sender: mod, body: "!lang room ES",
+			want: []string{"El idioma de esta sala ahora es **español** (`es`)"}, roomLang: "es"},
+		{name: "three-letter code", room: room, sender: mod, body: "!lang room cat",
+			want: []string{"La llengua d’aquesta sala ara és **català** (`ca`)"}, roomLang: "ca"},
+		{name: "language the bot does not speak", room: room, sender: mod, body: "!lang room it",
+			want: []string{"**italiano** (`it`)", "I will answer here in **English**"}, roomLang: "it"},
+		{name: "invalid language code", room: room, sender: mod, body: "!lang room klingonese",
+			want: []string{"`klingonese` is not a language code I know", "Nothing was changed"}},
+		{name: "personal language", room: room, sender: user, body: "!lang me ar",
+			want: []string{"لغتك الآن هي"}, myLang: "ar"},
+		{name: "show languages", room: room, sender: user, body: "!lang",
+			want: []string{"This room's language: **English** (`en`)", "not chosen"}},
+		{name: "member may not set room zone", room: room, sender: user, body: "!tz room Europe/Madrid",
+			want: []string{"only moderators"}},
+		{name: "moderator sets room zone", room: room, sender: mod, body: "!tz room europe/madrid",
+			want: []string{"`Europe/Madrid`"}, roomTz: "Europe/Madrid"},
+		{name: "zone with spaces", room: room, sender: user, body: "!tz me america/buenos aires",
+			want: []string{"`America/Buenos_Aires`"}, myTz: "America/Buenos_Aires"},
+		{name: "invalid zone", room: room, sender: user, body: "!tz me Mars/Olympus",
+			want: []string{"`Mars/Olympus` is not a time zone I know", "Did you mean", "`Europe/Madrid`"}},
+		{name: "city alone is refused with the zone", room: room, sender: user, body: "!tz me Santiago",
+			want: []string{"`Santiago` is not a time zone I know", "`America/Santiago`"}},
+		{name: "misspelt zone", room: room, sender: user, body: "!tz me America/Santigo",
+			want: []string{"`America/Santiago`"}},
+		{name: "no prefix in a room is chat", room: room, sender: user, body: "help"},
+		{name: "other text in a room is chat", room: room, sender: user, body: "hello everyone!"},
+		{name: "no prefix in a DM", room: dm, sender: user, body: "help",
+			want: []string{"commands you can use here", "private chat you can leave out the `!`"}},
+		{name: "prefix in a DM", room: dm, sender: user, body: "!tz", want: []string{"This room's time zone: `UTC`"}},
+		{name: "hostile input is escaped", room: room, sender: user, body: "!<script>alert(1)</script>",
+			want: []string{"`!<script>alert(1)</script>`"}},
+		{name: "backticks cannot break out", room: room, sender: mod, body: "!lang room `**x**`",
+			want: []string{"is not a language code I know"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			replies := h.say(tt.room, tt.sender, tt.body)
+			if tt.want == nil {
+				if len(replies) != 0 {
+					t.Fatalf("got replies %q, want none", replies)
+				}
+				return
+			}
+			if len(replies) != 1 {
+				t.Fatalf("got %d replies %q, want one", len(replies), replies)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(replies[0], w) {
+					t.Errorf("reply %q does not contain %q", replies[0], w)
+				}
+			}
+			for _, w := range tt.wantNot {
+				if strings.Contains(replies[0], w) {
+					t.Errorf("reply %q contains %q", replies[0], w)
+				}
+			}
+			assertSafeHTML(t, replies[0])
+			r, err := h.db.Room.Get(context.Background(), tt.room)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := h.db.Person.Get(context.Background(), tt.sender)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Language != tt.roomLang || r.Timezone != tt.roomTz || p.Language != tt.myLang || p.Timezone != tt.myTz {
+				t.Fatalf("stored room=(%q,%q) person=(%q,%q), want room=(%q,%q) person=(%q,%q)",
+					r.Language, r.Timezone, p.Language, p.Timezone, tt.roomLang, tt.roomTz, tt.myLang, tt.myTz)
+			}
+		})
+	}
+}
+
+func TestRepliesUseTheReadersLanguage(t *testing.T) {
+	h := newHarness(t)
+	h.say(room, mod, "!lang room fr")
+	if got := h.say(room, user, "!help"); !strings.Contains(got[0], "commandes que vous pouvez utiliser") {
+		t.Fatalf("room reply not in the room's language: %q", got)
+	}
+	h.say(dm, user, "lang me de")
+	if got := h.say(dm, user, "hilfe"); !strings.Contains(got[0], "Befehle, die du hier benutzen kannst") {
+		t.Fatalf("DM reply not in the person's language: %q", got)
+	}
+	if got := h.say(room, user, "!help"); !strings.Contains(got[0], "commandes") {
+		t.Fatalf("room reply switched to the person's language: %q", got)
+	}
+}
+
+// assertSafeHTML renders a reply as the bot will send it and checks that it
+// holds only harmless markup: no foreign elements, no event handlers, no
+// script links. Hostile text inside a code span is just text.
+func assertSafeHTML(t testing.TB, markdown string) {
+	t.Helper()
+	rendered := format.RenderMarkdown(markdown, true, false).FormattedBody
+	allowed := map[string]bool{"p": true, "code": true, "pre": true, "strong": true, "em": true, "ul": true,
+		"ol": true, "li": true, "br": true, "a": true, "blockquote": true, "del": true, "hr": true,
+		"h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true}
+	z := html.NewTokenizer(strings.NewReader(rendered))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return
+		case html.StartTagToken, html.SelfClosingTagToken:
+			tok := z.Token()
+			if !allowed[tok.Data] {
+				t.Fatalf("reply renders element <%s>: %s", tok.Data, rendered)
+			}
+			for _, a := range tok.Attr {
+				if strings.HasPrefix(a.Key, "on") || strings.Contains(strings.ToLower(a.Val), "javascript:") {
+					t.Fatalf("reply renders attribute %s=%q: %s", a.Key, a.Val, rendered)
+				}
+			}
+		}
+	}
+}
