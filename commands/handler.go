@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/rs/zerolog"
@@ -136,7 +137,7 @@ func (r *Router) run(c *Command, parent *Command, ce *mcmd.Event[*Router]) {
 	switch {
 	case c.Run == nil || (len(ce.Args) > 0 && len(c.Sub) > 0 && c.MaxArgs == 0):
 		cx.Reply(msgUnknownSubcommand, map[string]any{
-			"Input":    format.SafeMarkdownCode(cx.Prefix() + strings.Join(append(ce.ParentCommands, ce.Command), " ") + " " + ce.RawArgs),
+			"Input":    Echo(cx.Prefix() + strings.Join(append(ce.ParentCommands, ce.Command), " ") + " " + ce.RawArgs),
 			"Commands": cx.usageList(c.Sub, c),
 		})
 		return
@@ -168,12 +169,8 @@ func (r *Router) unknownCommand(ce *mcmd.Event[*Router]) {
 		zerolog.Ctx(ce.Ctx).Err(err).Msg("Failed to prepare command")
 		return
 	}
-	typed := ce.Command
-	if len(typed) > 64 {
-		typed = typed[:64] + "…"
-	}
 	cx.Reply(msgUnknownCommand, map[string]any{
-		"Command": format.SafeMarkdownCode(cx.Prefix() + typed),
+		"Command": Echo(cx.Prefix() + ce.Command),
 		"Help":    format.SafeMarkdownCode(cx.Prefix() + "help"),
 	})
 }
@@ -327,4 +324,18 @@ func (cx *Ctx) allowed(c *Command) (bool, error) {
 		return true, nil
 	}
 	return cx.IsModerator()
+}
+
+// echoLimit bounds how much of what someone typed is repeated back.
+const echoLimit = 64
+
+// Echo quotes user input for a reply: cut to a readable length on a rune
+// boundary and escaped as a code span, so it can never become markup.
+func Echo(input string) string {
+	input = strings.TrimSpace(input)
+	if utf8.RuneCountInString(input) > echoLimit {
+		runes := []rune(input)
+		input = string(runes[:echoLimit]) + "…"
+	}
+	return format.SafeMarkdownCode(input)
 }

@@ -242,3 +242,17 @@ func assertSafeHTML(t testing.TB, markdown string) {
 		}
 	}
 }
+
+func TestHugeInputGetsShortError(t *testing.T) {
+	h := newHarness(t)
+	for _, body := range []string{
+		"!lang room " + strings.Repeat("x", 100_000),
+		"!" + strings.Repeat("ñ", 50_000),
+		"!lang " + strings.Repeat("word ", 20_000),
+	} {
+		replies := h.say(room, mod, body)
+		if len(replies) != 1 || len(replies[0]) > 1000 || !strings.Contains(replies[0], "…") {
+			t.Fatalf("100 KB input got %d replies, first %d bytes; want one short error", len(replies), len(replies[0]))
+		}
+	}
+}

@@ -60,7 +60,7 @@ func runHelp(cx *Ctx) error {
 			return err
 		} else if !ok {
 			cx.Reply(msgHelpNoSuchCommand, map[string]any{
-				"Command": format.SafeMarkdownCode(cx.Prefix() + strings.Join(cx.Args, " ")),
+				"Command": Echo(cx.Prefix() + strings.Join(cx.Args, " ")),
 				"Help":    format.SafeMarkdownCode(cx.Prefix() + "help"),
 			})
 			return nil

@@ -84,7 +84,7 @@ func runLangShow(cx *Ctx) error {
 
 func badLanguage(code string) error {
 	return &UserError{Msg: msgLangBadCode, Data: map[string]any{
-		"Code":     format.SafeMarkdownCode(code),
+		"Code":     Echo(code),
 		"Examples": "`es`, `fr`, `ar`",
 	}}
 }

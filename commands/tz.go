@@ -67,11 +67,8 @@ func zoneArg(cx *Ctx) (string, error) {
 		for _, s := range scheduler.SuggestZones(typed, 3) {
 			sugg = append(sugg, format.SafeMarkdownCode(s))
 		}
-		if len(typed) > 64 {
-			typed = typed[:64] + "…"
-		}
 		return "", &UserError{Msg: msgTzBadZone, Data: map[string]any{
-			"Zone":        format.SafeMarkdownCode(typed),
+			"Zone":        Echo(typed),
 			"Suggestions": strings.Join(sugg, ", "),
 			"Example":     format.SafeMarkdownCode("Europe/Madrid"),
 		}}
