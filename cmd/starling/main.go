@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 
 	"starling"
@@ -82,7 +83,8 @@ func newLogger(cfg config.Logging, out io.Writer) zerolog.Logger {
 	}
 	w := out
 	if cfg.Format == "console" {
-		w = zerolog.ConsoleWriter{Out: out, TimeFormat: time.DateTime}
+		f, isFile := out.(*os.File)
+		w = zerolog.ConsoleWriter{Out: out, TimeFormat: time.DateTime, NoColor: !isFile || !isatty.IsTerminal(f.Fd())}
 	}
 	return zerolog.New(w).Level(level).With().Timestamp().Logger()
 }

@@ -50,7 +50,7 @@ func runMain(m *testing.M) int {
 }
 
 // user registers a fresh user whose name starts with name.
-func user(t *testing.T, name string) *testenv.Client {
+func user(t testing.TB, name string) *testenv.Client {
 	return hs.NewClient(t, fmt.Sprintf("%s%d", name, userSeq.Add(1)))
 }
 
@@ -63,7 +63,7 @@ type botSetup struct {
 }
 
 // newBot registers a bot account and writes its config; allow lists who may invite it.
-func newBot(t *testing.T, allow ...id.UserID) *botSetup {
+func newBot(t testing.TB, allow ...id.UserID) *botSetup {
 	t.Helper()
 	localpart := fmt.Sprintf("starling%d", userSeq.Add(1))
 	if _, err := hs.Register(context.Background(), localpart, "bot-password"); err != nil {
@@ -77,13 +77,13 @@ func newBot(t *testing.T, allow ...id.UserID) *botSetup {
 	return &botSetup{localpart: localpart, dir: dir, config: cfg, userID: testenv.UserID(localpart)}
 }
 
-func (s *botSetup) start(t *testing.T) *testenv.Bot {
+func (s *botSetup) start(t testing.TB) *testenv.Bot {
 	t.Helper()
 	return testenv.StartBot(t, starlingBin, s.config)
 }
 
 // encryptedRoomWithBot creates an encrypted room owned by owner, with the bot joined.
-func encryptedRoomWithBot(t *testing.T, owner *testenv.Client, bot id.UserID) id.RoomID {
+func encryptedRoomWithBot(t testing.TB, owner *testenv.Client, bot id.UserID) id.RoomID {
 	t.Helper()
 	room := owner.CreateRoom(testenv.RoomOptions{Encrypted: true, Invite: []id.UserID{bot}})
 	owner.WaitForMembership(room, bot, event.MembershipJoin, 30*time.Second)
@@ -91,7 +91,7 @@ func encryptedRoomWithBot(t *testing.T, owner *testenv.Client, bot id.UserID) id
 }
 
 // ask sends text and returns the bot's decrypted reply to it.
-func ask(t *testing.T, c *testenv.Client, room id.RoomID, bot id.UserID, text string) *event.Event {
+func ask(t testing.TB, c *testenv.Client, room id.RoomID, bot id.UserID, text string) *event.Event {
 	t.Helper()
 	sent := c.SendText(room, text)
 	reply := c.WaitForReply(room, bot, sent, 30*time.Second)

@@ -42,8 +42,9 @@ func UserID(localpart string) id.UserID {
 type Client struct {
 	*mautrix.Client
 	t      testing.TB
-	mu     sync.Mutex
-	events []*event.Event
+	mu      sync.Mutex
+	events  []*event.Event
+	arrival map[id.EventID]time.Time
 }
 
 // NewClient registers localpart and starts its encrypted client.
@@ -59,7 +60,7 @@ func (d *Dendrite) NewClient(t testing.TB, localpart string) *Client {
 		t.Fatal(err)
 	}
 	cli.DeviceID = resp.DeviceID
-	c := &Client{Client: cli, t: t}
+	c := &Client{Client: cli, t: t, arrival: make(map[id.EventID]time.Time)}
 	helper, err := cryptohelper.NewCryptoHelper(cli, []byte("test pickle key"), filepath.Join(t.TempDir(), "client.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +72,9 @@ func (d *Dendrite) NewClient(t testing.TB, localpart string) *Client {
 	cli.Syncer.(mautrix.ExtensibleSyncer).OnEvent(func(_ context.Context, evt *event.Event) {
 		c.mu.Lock()
 		c.events = append(c.events, evt)
+		if evt.Type == event.EventMessage {
+			c.arrival[evt.ID] = time.Now()
+		}
 		c.mu.Unlock()
 	})
 	syncCtx, cancel := context.WithCancel(ctx)
@@ -236,4 +240,11 @@ func (c *Client) WaitForMemberEvent(roomID id.RoomID, user id.UserID, m event.Me
 		return false
 	})
 	return found
+}
+
+// Arrived is when the client first saw the (decrypted) message.
+func (c *Client) Arrived(eventID id.EventID) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.arrival[eventID]
 }

@@ -1,0 +1,44 @@
+# Starling. Every Go command passes -tags goolm: the pure-Go Olm/Megolm.
+GO       ?= go
+TAGS     := goolm
+BIN      := bin/starling
+FUZZTIME ?= 30s
+
+.PHONY: all build run test deps bench fuzz lint clean
+
+all: build
+
+build:
+	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/starling
+
+# A local homeserver, a bot and a demo account; prints where to log in.
+run: deps build
+	$(GO) run -tags $(TAGS) ./internal/testenv/cmd/localrun -bin $(BIN)
+
+# What a fresh machine needs: a C compiler for SQLite (cgo).
+deps:
+	@command -v gcc >/dev/null || { apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev; }
+	@command -v $(GO) >/dev/null || { echo "Go 1.26 or newer is needed: https://go.dev/dl/" >&2; exit 1; }
+	$(GO) mod download
+
+# vet, then every test: unit, fuzz seeds, and integration against real Dendrite.
+test: deps
+	$(GO) vet -tags $(TAGS) ./...
+	$(GO) run -tags $(TAGS) ./internal/testenv/cmd/localrun -build-only
+	$(GO) test -tags $(TAGS) -count=1 -timeout 30m ./...
+
+bench: deps
+	$(GO) run -tags $(TAGS) ./internal/testenv/cmd/localrun -build-only
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 50x -timeout 30m ./...
+
+# Each fuzzer for FUZZTIME (go test takes one -fuzz target at a time).
+fuzz:
+	$(GO) test -tags $(TAGS) ./commands -run '^$$' -fuzz FuzzCommandParser -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+
+lint:
+	$(GO) vet -tags $(TAGS) ./...
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	@if command -v staticcheck >/dev/null; then staticcheck -tags $(TAGS) ./...; else echo "staticcheck not installed; skipped"; fi
+
+clean:
+	rm -rf bin
