@@ -22,10 +22,7 @@ func BenchmarkCommandReply(b *testing.B) {
 	if _, err := alice.InviteUser(b.Context(), room, &mautrix.ReqInviteUser{UserID: bob.UserID}); err != nil {
 		b.Fatal(err)
 	}
-	bob.WaitForMemberEvent(room, bob.UserID, event.MembershipInvite, 20*time.Second)
-	if _, err := bob.JoinRoomByID(b.Context(), room); err != nil {
-		b.Fatal(err)
-	}
+	bob.Join(room, alice.UserID, setup.userID)
 	alice.WaitForMembership(room, bob.UserID, event.MembershipJoin, 20*time.Second)
 	ask(b, alice, room, setup.userID, "!help") // warm: sessions shared
 

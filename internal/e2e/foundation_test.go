@@ -42,10 +42,7 @@ func TestNonModeratorCannotChangeRoomLanguage(t *testing.T) {
 	if _, err := alice.InviteUser(t.Context(), room, &mautrix.ReqInviteUser{UserID: bob.UserID}); err != nil {
 		t.Fatal(err)
 	}
-	bob.WaitForMemberEvent(room, bob.UserID, event.MembershipInvite, 20*time.Second)
-	if _, err := bob.JoinRoomByID(t.Context(), room); err != nil {
-		t.Fatal(err)
-	}
+	bob.Join(room, alice.UserID, setup.userID)
 	alice.WaitForMembership(room, bob.UserID, event.MembershipJoin, 20*time.Second)
 
 	refusal := testenv.Body(ask(t, bob, room, setup.userID, "!lang room xx"))
@@ -104,6 +101,9 @@ func TestRestartKeepsDeviceAndAnswersOnce(t *testing.T) {
 	setup := newBot(t, alice.UserID)
 	bot := setup.start(t)
 	device := readyDevice(t, bot)
+	if !printedRecoveryKey(bot) {
+		t.Fatal("first start did not show the recovery key")
+	}
 	room := encryptedRoomWithBot(t, alice, setup.userID)
 	first := alice.SendText(room, "!help")
 	alice.WaitForReply(room, setup.userID, first, 30*time.Second)
@@ -115,6 +115,9 @@ func TestRestartKeepsDeviceAndAnswersOnce(t *testing.T) {
 	bot = setup.start(t)
 	if got := readyDevice(t, bot); got != device {
 		t.Fatalf("device id changed across restart: %s -> %s", device, got)
+	}
+	if printedRecoveryKey(bot) {
+		t.Fatal("the recovery key was shown again on restart")
 	}
 	reply := testenv.Body(ask(t, alice, room, setup.userID, "!lang"))
 	if !strings.Contains(reply, "This room's language") {
@@ -189,4 +192,13 @@ func assertPrivate(t *testing.T, path string) {
 	if mode := info.Mode().Perm(); mode != 0o600 {
 		t.Fatalf("database file mode is %o, want 600", mode)
 	}
+}
+
+func printedRecoveryKey(bot *testenv.Bot) bool {
+	for _, l := range bot.Lines() {
+		if strings.Contains(l, "recovery key, shown only this once") {
+			return true
+		}
+	}
+	return false
 }

@@ -248,3 +248,17 @@ func (c *Client) Arrived(eventID id.EventID) time.Time {
 	defer c.mu.Unlock()
 	return c.arrival[eventID]
 }
+
+// Join accepts an invite to room and waits until this client has synced the
+// room's state, so its next message is encrypted for everyone in the room.
+func (c *Client) Join(roomID id.RoomID, members ...id.UserID) {
+	c.t.Helper()
+	c.WaitForMemberEvent(roomID, c.UserID, event.MembershipInvite, 20*time.Second)
+	if _, err := c.JoinRoomByID(context.Background(), roomID); err != nil {
+		c.t.Fatalf("failed to join %s: %v", roomID, err)
+	}
+	c.WaitForMembership(roomID, c.UserID, event.MembershipJoin, 20*time.Second)
+	for _, m := range members {
+		c.WaitForMembership(roomID, m, event.MembershipJoin, 20*time.Second)
+	}
+}

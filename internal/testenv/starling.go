@@ -107,7 +107,12 @@ func StartBot(t testing.TB, bin, configPath string) *Bot {
 		b.collect(pipe)
 	}()
 	go func() { <-read; _ = cmd.Wait(); close(b.done) }()
-	t.Cleanup(func() { b.Kill() })
+	t.Cleanup(func() {
+		b.Kill()
+		if t.Failed() {
+			t.Logf("starling's log:\n%s", strings.Join(b.Lines(), "\n"))
+		}
+	})
 	b.WaitLog("Starling is ready", 60*time.Second)
 	return b
 }
