@@ -1,0 +1,140 @@
+package database
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+func openTest(t *testing.T) (*Database, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "starling.db")
+	raw, err := Open("file:"+path+"?_txlock=immediate", "sqlite3-fk-wal", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = raw.Close() })
+	db := New(raw, zerolog.Nop())
+	if err = db.Upgrade(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db, path
+}
+
+func TestDatabaseFilesArePrivate(t *testing.T) {
+	old := syscallUmask(0)
+	defer syscallUmask(old)
+	db, path := openTest(t)
+	if err := db.BotState.Set(context.Background(), "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		info, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := info.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s has mode %o, want 600", filepath.Base(p), mode)
+		}
+	}
+}
+
+func TestExistingFileIsTightened(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := Open("file:"+path+"?_txlock=immediate", "sqlite3-fk-wal", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	info, _ := os.Stat(path)
+	if mode := info.Mode().Perm(); mode != 0o600 {
+		t.Fatalf("mode %o, want 600", mode)
+	}
+}
+
+func TestRoomAndPerson(t *testing.T) {
+	db, _ := openTest(t)
+	ctx := context.Background()
+	r, err := db.Room.Get(ctx, "!new:x")
+	if err != nil || r.Language != "" || r.Timezone != "" || !r.JoinedAt.IsZero() || r.Direct {
+		t.Fatalf("unknown room = %+v, %v; want empty", r, err)
+	}
+	joined := time.UnixMilli(1_700_000_000_123)
+	must(t, db.Room.SetLanguage(ctx, "!r:x", "es"))
+	must(t, db.Room.SetTimezone(ctx, "!r:x", "Europe/Madrid"))
+	must(t, db.Room.SetJoinedAt(ctx, "!r:x", joined))
+	must(t, db.Room.SetDirect(ctx, "!r:x", true))
+	must(t, db.Room.SetLanguage(ctx, "!r:x", "ca"))
+	r, err = db.Room.Get(ctx, "!r:x")
+	if err != nil || r.Language != "ca" || r.Timezone != "Europe/Madrid" || !r.JoinedAt.Equal(joined) || !r.Direct {
+		t.Fatalf("room = %+v, %v", r, err)
+	}
+	must(t, db.Person.SetTimezone(ctx, "@a:x", "America/Santiago"))
+	must(t, db.Person.SetLanguage(ctx, "@a:x", "ar"))
+	p, err := db.Person.Get(ctx, "@a:x")
+	if err != nil || p.Language != "ar" || p.Timezone != "America/Santiago" {
+		t.Fatalf("person = %+v, %v", p, err)
+	}
+}
+
+func TestHandledEventIsClaimedOnce(t *testing.T) {
+	db, _ := openTest(t)
+	ctx := context.Background()
+	now := time.Now()
+	first, err := db.HandledEvent.Claim(ctx, "!r:x", "$e", now)
+	must(t, err)
+	second, err := db.HandledEvent.Claim(ctx, "!r:x", "$e", now)
+	must(t, err)
+	if !first || second {
+		t.Fatalf("claims = %v, %v; want true, false", first, second)
+	}
+	must(t, db.HandledEvent.Prune(ctx, now.Add(time.Second)))
+	again, err := db.HandledEvent.Claim(ctx, "!r:x", "$e", now)
+	must(t, err)
+	if !again {
+		t.Fatal("a pruned event cannot be claimed again")
+	}
+}
+
+func TestBotState(t *testing.T) {
+	db, _ := openTest(t)
+	ctx := context.Background()
+	if _, ok, err := db.BotState.Get(ctx, "missing"); ok || err != nil {
+		t.Fatalf("missing key: ok=%v err=%v", ok, err)
+	}
+	must(t, db.BotState.Set(ctx, "k", "1"))
+	must(t, db.BotState.Set(ctx, "k", "2"))
+	if v, ok, err := db.BotState.Get(ctx, "k"); v != "2" || !ok || err != nil {
+		t.Fatalf("k = %q %v %v", v, ok, err)
+	}
+}
+
+func TestSQLitePath(t *testing.T) {
+	tests := []struct{ uri, want string }{
+		{"file:starling.db?_txlock=immediate", "starling.db"},
+		{"file:/var/lib/starling/s.db", "/var/lib/starling/s.db"},
+		{"file::memory:?cache=shared", ""},
+		{"file:x?mode=memory", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.uri, func(t *testing.T) {
+			if got := SQLitePath(tt.uri); got != tt.want {
+				t.Fatalf("SQLitePath(%q) = %q, want %q", tt.uri, got, tt.want)
+			}
+		})
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
