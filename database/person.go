@@ -10,7 +10,7 @@ import (
 )
 
 const (
-	getPersonQuery = `SELECT user_id, language, timezone FROM person WHERE user_id=$1`
+	getPersonQuery         = `SELECT user_id, language, timezone FROM person WHERE user_id=$1`
 	setPersonLanguageQuery = `
 		INSERT INTO person (user_id, language) VALUES ($1, $2)
 		ON CONFLICT (user_id) DO UPDATE SET language=excluded.language`

@@ -11,7 +11,7 @@ import (
 )
 
 const (
-	getRoomQuery = `SELECT room_id, language, timezone, joined_at, direct FROM room WHERE room_id=$1`
+	getRoomQuery         = `SELECT room_id, language, timezone, joined_at, direct FROM room WHERE room_id=$1`
 	setRoomLanguageQuery = `
 		INSERT INTO room (room_id, language) VALUES ($1, $2)
 		ON CONFLICT (room_id) DO UPDATE SET language=excluded.language`

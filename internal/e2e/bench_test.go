@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
 )
 
@@ -15,16 +14,10 @@ import (
 // the homeserver's own delivery time of a message between two people in the
 // same room, measured in the same run.
 func BenchmarkCommandReply(b *testing.B) {
-	alice, bob := user(b, "alice"), user(b, "bob")
-	setup := newBot(b, alice.UserID)
-	setup.start(b)
-	room := encryptedRoomWithBot(b, alice, setup.userID)
-	if _, err := alice.InviteUser(b.Context(), room, &mautrix.ReqInviteUser{UserID: bob.UserID}); err != nil {
-		b.Fatal(err)
-	}
-	bob.Join(room, alice.UserID, setup.userID)
-	alice.WaitForMembership(room, bob.UserID, event.MembershipJoin, 20*time.Second)
-	ask(b, alice, room, setup.userID, "!help") // warm: sessions shared
+	s := newScene(b)
+	alice, room, botID := s.alice, s.room, s.setup.userID
+	bob := s.member(b, "bob")
+	s.ask(b, alice, "!help") // warm: sessions shared
 
 	var delivery, reply []time.Duration
 	b.ResetTimer()
@@ -36,7 +29,7 @@ func BenchmarkCommandReply(b *testing.B) {
 
 		start = time.Now()
 		cmd := alice.SendText(room, "!tz")
-		got := alice.WaitForReply(room, setup.userID, cmd, 30*time.Second)
+		got := alice.WaitForReply(room, botID, cmd, 30*time.Second)
 		reply = append(reply, alice.Arrived(got.ID).Sub(start))
 	}
 	b.StopTimer()

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
@@ -15,66 +14,42 @@ import (
 )
 
 func TestHelpInEncryptedRoomFollowsRoomLanguage(t *testing.T) {
-	alice := user(t, "alice")
-	setup := newBot(t, alice.UserID)
-	setup.start(t)
-	room := encryptedRoomWithBot(t, alice, setup.userID)
-
-	help := testenv.Body(ask(t, alice, room, setup.userID, "!help"))
+	s := newScene(t)
+	help := s.ask(t, s.alice, "!help")
 	if !strings.Contains(help, "commands you can use here") || !strings.Contains(help, "!lang room <code>") {
 		t.Fatalf("!help reply is not the English help:\n%s", help)
 	}
-	set := testenv.Body(ask(t, alice, room, setup.userID, "!lang room es"))
-	if !strings.Contains(set, "El idioma de esta sala ahora es") {
+	if set := s.ask(t, s.alice, "!lang room es"); !strings.Contains(set, "El idioma de esta sala ahora es") {
 		t.Fatalf("!lang room es reply is not Spanish: %s", set)
 	}
-	help = testenv.Body(ask(t, alice, room, setup.userID, "!help"))
-	if !strings.Contains(help, "comandos que puedes usar aquí") {
+	if help = s.ask(t, s.alice, "!help"); !strings.Contains(help, "comandos que puedes usar aquí") {
 		t.Fatalf("!help after !lang room es is not Spanish:\n%s", help)
 	}
 }
 
 func TestNonModeratorCannotChangeRoomLanguage(t *testing.T) {
-	alice, bob := user(t, "alice"), user(t, "bob")
-	setup := newBot(t, alice.UserID)
-	setup.start(t)
-	room := encryptedRoomWithBot(t, alice, setup.userID)
-	if _, err := alice.InviteUser(t.Context(), room, &mautrix.ReqInviteUser{UserID: bob.UserID}); err != nil {
-		t.Fatal(err)
+	s := newScene(t)
+	bob := s.member(t, "bob")
+	for _, cmd := range []string{"!lang room xx", "!lang room fr"} {
+		if refusal := s.ask(t, bob, cmd); !strings.Contains(refusal, "only moderators") || !strings.Contains(refusal, "Nothing was changed") {
+			t.Fatalf("non-moderator's %q was not refused politely: %s", cmd, refusal)
+		}
 	}
-	bob.Join(room, alice.UserID, setup.userID)
-	alice.WaitForMembership(room, bob.UserID, event.MembershipJoin, 20*time.Second)
-
-	refusal := testenv.Body(ask(t, bob, room, setup.userID, "!lang room xx"))
-	if !strings.Contains(refusal, "only moderators") || !strings.Contains(refusal, "Nothing was changed") {
-		t.Fatalf("non-moderator was not refused politely: %s", refusal)
-	}
-	refusal = testenv.Body(ask(t, bob, room, setup.userID, "!lang room fr"))
-	if !strings.Contains(refusal, "only moderators") {
-		t.Fatalf("non-moderator was not refused a valid language either: %s", refusal)
-	}
-	shown := testenv.Body(ask(t, alice, room, setup.userID, "!lang"))
-	if !strings.Contains(shown, "This room's language: **English** (`en`)") {
+	if shown := s.ask(t, s.alice, "!lang"); !strings.Contains(shown, "This room's language: **English** (`en`)") {
 		t.Fatalf("room language changed after a refused command: %s", shown)
 	}
 }
 
 func TestTimezoneIsValidatedAndStored(t *testing.T) {
-	alice := user(t, "alice")
-	setup := newBot(t, alice.UserID)
-	setup.start(t)
-	room := encryptedRoomWithBot(t, alice, setup.userID)
-
-	refusal := testenv.Body(ask(t, alice, room, setup.userID, "!tz me Mars/Olympus"))
+	s := newScene(t)
+	refusal := s.ask(t, s.alice, "!tz me Mars/Olympus")
 	if !strings.Contains(refusal, "`Mars/Olympus` is not a time zone I know") || !strings.Contains(refusal, "Did you mean") {
 		t.Fatalf("invalid zone not refused with a suggestion: %s", refusal)
 	}
-	set := testenv.Body(ask(t, alice, room, setup.userID, "!tz me America/Santiago"))
-	if !strings.Contains(set, "Your time zone is now `America/Santiago`") {
+	if set := s.ask(t, s.alice, "!tz me America/Santiago"); !strings.Contains(set, "Your time zone is now `America/Santiago`") {
 		t.Fatalf("zone not confirmed: %s", set)
 	}
-	shown := testenv.Body(ask(t, alice, room, setup.userID, "!tz"))
-	if !strings.Contains(shown, "Your time zone: `America/Santiago`") {
+	if shown := s.ask(t, s.alice, "!tz"); !strings.Contains(shown, "Your time zone: `America/Santiago`") {
 		t.Fatalf("!tz does not show the stored zone: %s", shown)
 	}
 }

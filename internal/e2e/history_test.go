@@ -40,20 +40,16 @@ func TestMessagesFromBeforeTheJoinAreIgnored(t *testing.T) {
 // An unencrypted message in an encrypted room could come from anyone who
 // can post there without the room's keys; the bot does not act on it.
 func TestPlaintextInEncryptedRoomIsIgnored(t *testing.T) {
-	alice := user(t, "alice")
-	setup := newBot(t, alice.UserID)
-	setup.start(t)
-	room := encryptedRoomWithBot(t, alice, setup.userID)
-	resp, err := alice.SendMessageEvent(t.Context(), room, event.EventMessage,
+	s := newScene(t)
+	resp, err := s.alice.SendMessageEvent(t.Context(), s.room, event.EventMessage,
 		&event.MessageEventContent{MsgType: event.MsgText, Body: "!lang room fr"}, mautrix.ReqSendEvent{DontEncrypt: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	shown := testenv.Body(ask(t, alice, room, setup.userID, "!lang"))
-	if !strings.Contains(shown, "**English**") {
+	if shown := s.ask(t, s.alice, "!lang"); !strings.Contains(shown, "**English**") {
 		t.Fatalf("a plaintext command changed the room: %s", shown)
 	}
-	for _, evt := range alice.Messages(room, setup.userID) {
+	for _, evt := range s.alice.Messages(s.room, s.setup.userID) {
 		if evt.Content.AsMessage().RelatesTo.GetReplyTo() == resp.EventID {
 			t.Fatal("the bot answered a plaintext command in an encrypted room")
 		}

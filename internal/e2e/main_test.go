@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
@@ -88,6 +89,41 @@ func encryptedRoomWithBot(t testing.TB, owner *testenv.Client, bot id.UserID) id
 	room := owner.CreateRoom(testenv.RoomOptions{Encrypted: true, Invite: []id.UserID{bot}})
 	owner.WaitForMembership(room, bot, event.MembershipJoin, 30*time.Second)
 	return room
+}
+
+// scene is a moderator (alice), a running bot that only she may invite, and
+// an encrypted room with both in it.
+type scene struct {
+	alice *testenv.Client
+	setup *botSetup
+	bot   *testenv.Bot
+	room  id.RoomID
+}
+
+func newScene(t testing.TB) *scene {
+	t.Helper()
+	alice := user(t, "alice")
+	setup := newBot(t, alice.UserID)
+	bot := setup.start(t)
+	return &scene{alice: alice, setup: setup, bot: bot, room: encryptedRoomWithBot(t, alice, setup.userID)}
+}
+
+// member adds a new user at power level 0 to the scene's room.
+func (s *scene) member(t testing.TB, name string) *testenv.Client {
+	t.Helper()
+	c := user(t, name)
+	if _, err := s.alice.InviteUser(t.Context(), s.room, &mautrix.ReqInviteUser{UserID: c.UserID}); err != nil {
+		t.Fatal(err)
+	}
+	c.Join(s.room, s.alice.UserID, s.setup.userID)
+	s.alice.WaitForMembership(s.room, c.UserID, event.MembershipJoin, 20*time.Second)
+	return c
+}
+
+// ask has c send text in the scene's room and returns the bot's reply body.
+func (s *scene) ask(t testing.TB, c *testenv.Client, text string) string {
+	t.Helper()
+	return testenv.Body(ask(t, c, s.room, s.setup.userID, text))
 }
 
 // ask sends text and returns the bot's decrypted reply to it.

@@ -41,7 +41,7 @@ func UserID(localpart string) id.UserID {
 // syncing in the background and remembering every event it saw.
 type Client struct {
 	*mautrix.Client
-	t      testing.TB
+	t       testing.TB
 	mu      sync.Mutex
 	events  []*event.Event
 	arrival map[id.EventID]time.Time
