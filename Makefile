@@ -15,9 +15,15 @@ build:
 run: deps build
 	$(GO) run -tags $(TAGS) ./internal/testenv/cmd/localrun -bin $(BIN)
 
-# What a fresh machine needs: a C compiler for SQLite (cgo).
+# Debian's Apertium pairs: Spanish, Catalan, English, French, Portuguese and
+# Italian, directly or through a pivot.
+APERTIUM := apertium apertium-eng-spa apertium-spa-cat apertium-eng-cat apertium-fr-es \
+	apertium-fra-cat apertium-es-pt apertium-por-cat apertium-spa-ita apertium-cat-ita
+
+# What a fresh machine needs: a C compiler for SQLite (cgo) and Apertium.
 deps:
-	@command -v gcc >/dev/null || { apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev; }
+	@if ! command -v gcc >/dev/null || ! dpkg -s $(APERTIUM) >/dev/null 2>&1; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends gcc libc6-dev $(APERTIUM); fi
 	@command -v $(GO) >/dev/null || { echo "Go 1.26 or newer is needed: https://go.dev/dl/" >&2; exit 1; }
 	$(GO) mod download
 
