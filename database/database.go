@@ -22,10 +22,16 @@ import (
 // Database is Starling's view of its tables.
 type Database struct {
 	*dbutil.Database
-	Room         *RoomQuery
-	Person       *PersonQuery
-	HandledEvent *HandledEventQuery
-	BotState     *BotStateQuery
+	Room          *RoomQuery
+	Person        *PersonQuery
+	HandledEvent  *HandledEventQuery
+	BotState      *BotStateQuery
+	Coalition     *CoalitionQuery
+	CoalitionRoom *CoalitionRoomQuery
+	JoinCode      *JoinCodeQuery
+	Glossary      *GlossaryTermQuery
+	RelayJob      *RelayJobQuery
+	RelayCopy     *RelayCopyQuery
 }
 
 // Open connects to the database at uri with the given dbutil dialect. A new
@@ -82,11 +88,17 @@ func secureSQLiteFile(uri string) error {
 func New(db *dbutil.Database, log zerolog.Logger) *Database {
 	child := db.Child("starling_version", upgrades.Table, dbutil.ZeroLogger(log.With().Str("db_section", "starling").Logger()))
 	return &Database{
-		Database:     child,
-		Room:         &RoomQuery{dbutil.MakeQueryHelper(child, newRoom)},
-		Person:       &PersonQuery{dbutil.MakeQueryHelper(child, newPerson)},
-		HandledEvent: &HandledEventQuery{db: child},
-		BotState:     &BotStateQuery{db: child},
+		Database:      child,
+		Room:          &RoomQuery{dbutil.MakeQueryHelper(child, newRoom)},
+		Person:        &PersonQuery{dbutil.MakeQueryHelper(child, newPerson)},
+		HandledEvent:  &HandledEventQuery{db: child},
+		BotState:      &BotStateQuery{db: child},
+		Coalition:     &CoalitionQuery{dbutil.MakeQueryHelper(child, newCoalition)},
+		CoalitionRoom: &CoalitionRoomQuery{dbutil.MakeQueryHelper(child, newCoalitionRoom)},
+		JoinCode:      &JoinCodeQuery{db: child},
+		Glossary:      &GlossaryTermQuery{dbutil.MakeQueryHelper(child, newGlossaryTerm)},
+		RelayJob:      &RelayJobQuery{db: child},
+		RelayCopy:     &RelayCopyQuery{dbutil.MakeQueryHelper(child, newCopy)},
 	}
 }
 

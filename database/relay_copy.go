@@ -1,0 +1,84 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"go.mau.fi/util/dbutil"
+	"maunium.net/go/mautrix/id"
+)
+
+const (
+	insertRelayCopyQuery = `
+		INSERT INTO relay_copy (source_event, source_room, target_room, copy_event) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (source_event, target_room) DO NOTHING`
+	getRelayCopyQuery     = `SELECT copy_event FROM relay_copy WHERE source_event=$1 AND target_room=$2`
+	relayCopiesQuery      = `SELECT source_event, source_room, target_room, copy_event FROM relay_copy WHERE source_event=$1`
+	relayCopyOriginQuery  = `SELECT source_event, source_room, target_room, copy_event FROM relay_copy WHERE copy_event=$1`
+	deleteRelayCopiesByID = `DELETE FROM relay_copy WHERE source_event=$1`
+)
+
+// Copy ties a relayed copy to the event it was made from.
+type Copy struct {
+	SourceEvent id.EventID
+	SourceRoom  id.RoomID
+	TargetRoom  id.RoomID
+	CopyEvent   id.EventID
+}
+
+func newCopy(_ *dbutil.QueryHelper[*Copy]) *Copy { return &Copy{} }
+
+func (c *Copy) Scan(row dbutil.Scannable) (*Copy, error) {
+	return c, row.Scan(&c.SourceEvent, &c.SourceRoom, &c.TargetRoom, &c.CopyEvent)
+}
+
+type RelayCopyQuery struct {
+	*dbutil.QueryHelper[*Copy]
+}
+
+func (q *RelayCopyQuery) Put(ctx context.Context, c *Copy) error {
+	if err := q.Exec(ctx, insertRelayCopyQuery, c.SourceEvent, c.SourceRoom, c.TargetRoom, c.CopyEvent); err != nil {
+		return fmt.Errorf("failed to store relayed copy: %w", err)
+	}
+	return nil
+}
+
+// Get returns the copy of the source event in the target room, or "".
+func (q *RelayCopyQuery) Get(ctx context.Context, source id.EventID, target id.RoomID) (id.EventID, error) {
+	var copyID id.EventID
+	err := q.GetDB().QueryRow(ctx, getRelayCopyQuery, source, target).Scan(&copyID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("failed to get relayed copy: %w", err)
+	}
+	return copyID, nil
+}
+
+// Of lists every copy made of the source event.
+func (q *RelayCopyQuery) Of(ctx context.Context, source id.EventID) ([]*Copy, error) {
+	copies, err := q.QueryMany(ctx, relayCopiesQuery, source)
+	if err != nil {
+		return nil, fmt.Errorf("failed to list relayed copies: %w", err)
+	}
+	return copies, nil
+}
+
+// Origin returns the copy row when eventID is a relayed copy, else nil.
+func (q *RelayCopyQuery) Origin(ctx context.Context, eventID id.EventID) (*Copy, error) {
+	c, err := q.QueryOne(ctx, relayCopyOriginQuery, eventID)
+	if err != nil {
+		return nil, fmt.Errorf("failed to find origin of event: %w", err)
+	}
+	return c, nil
+}
+
+// Forget drops the copies of a source event (after it was redacted).
+func (q *RelayCopyQuery) Forget(ctx context.Context, source id.EventID) error {
+	if err := q.Exec(ctx, deleteRelayCopiesByID, source); err != nil {
+		return fmt.Errorf("failed to forget relayed copies: %w", err)
+	}
+	return nil
+}
