@@ -40,6 +40,7 @@ bench: deps
 # Each fuzzer for FUZZTIME (go test takes one -fuzz target at a time).
 fuzz:
 	$(GO) test -tags $(TAGS) ./commands -run '^$$' -fuzz FuzzCommandParser -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+	$(GO) test -tags $(TAGS) ./relay -run '^$$' -fuzz FuzzSanitize -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 
 lint:
 	$(GO) vet -tags $(TAGS) ./...
