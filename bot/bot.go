@@ -17,6 +17,8 @@ import (
 	"starling/commands"
 	"starling/config"
 	"starling/database"
+	"starling/relay"
+	"starling/translate"
 	"starling/translations"
 )
 
@@ -30,6 +32,9 @@ type Bot struct {
 	crypto *cryptohelper.CryptoHelper
 	router *commands.Router
 	l10n   *translations.Localizer
+	relay  *relay.Relay
+	engine *translate.Apertium
+	names  roomNames
 	now    func() time.Time
 
 	onRecoveryKey func(string)
@@ -79,17 +84,24 @@ func (b *Bot) Init(ctx context.Context) error {
 	if err = b.crossSign(ctx); err != nil {
 		return err
 	}
+	if err = b.initRelay(); err != nil {
+		return err
+	}
 	b.router = commands.New(commands.Settings{
 		Prefix:          b.cfg.Commands.Prefix,
 		ModeratorLevel:  b.cfg.Permissions.ModeratorLevel,
 		DefaultLanguage: b.cfg.Defaults.Language,
 		DefaultTimezone: b.cfg.Defaults.Timezone,
-	}, b.db, b.l10n, b, b)
+	}, commands.Deps{DB: b.db, L10n: b.l10n, Rooms: b, Replier: b, Relay: b.relay})
 	// Registered after the crypto helper's own handlers, so that room keys in
 	// a sync are stored before the events they unlock reach these handlers.
 	syncer := b.client.Syncer.(mautrix.ExtensibleSyncer)
 	syncer.OnEventType(event.StateMember, b.onMember)
 	syncer.OnEventType(event.EventMessage, b.onMessage)
+	syncer.OnEventType(event.StateRoomName, b.onRoomName)
+	for _, t := range []event.Type{event.EventEncrypted, event.EventMessage, event.EventReaction, event.EventRedaction, event.EventSticker} {
+		syncer.OnEventType(t, b.onRelayable)
+	}
 	b.log.Info().
 		Stringer("user_id", b.client.UserID).
 		Stringer("device_id", b.client.DeviceID).
@@ -100,6 +112,10 @@ func (b *Bot) Init(ctx context.Context) error {
 // Run syncs until ctx is cancelled.
 func (b *Bot) Run(ctx context.Context) error {
 	go b.pruneHandledEvents(ctx)
+	if err := b.relay.Start(ctx); err != nil {
+		return err
+	}
+	defer b.relay.Wait()
 	err := b.client.SyncWithContext(ctx)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("failed to sync: %w", err)
@@ -109,12 +125,32 @@ func (b *Bot) Run(ctx context.Context) error {
 
 // Stop releases the database; call it after Run has returned.
 func (b *Bot) Stop() error {
+	if b.engine != nil {
+		_ = b.engine.Close()
+	}
 	if b.rawDB == nil {
 		return nil
 	}
 	if err := b.rawDB.Close(); err != nil {
 		return fmt.Errorf("failed to close database: %w", err)
 	}
+	return nil
+}
+
+func (b *Bot) initRelay() error {
+	var engines []translate.Engine
+	if cfg := b.cfg.Translation.Apertium; cfg.Enabled {
+		engine, err := translate.NewApertium(translate.WithModesDir(cfg.ModesDir), translate.WithIdleClose(cfg.IdleClose),
+			translate.WithLogger(b.log.With().Str("component", "apertium").Logger()))
+		if err != nil {
+			return fmt.Errorf("failed to start Apertium: %w", err)
+		}
+		b.engine = engine
+		engines = append(engines, engine)
+	}
+	tr := translate.NewTranslator(engines, translate.WithTranslatorLogger(b.log.With().Str("component", "translate").Logger()))
+	b.relay = relay.New(b.db, b, tr, b.l10n, relay.Settings{Prefix: b.cfg.Commands.Prefix, DefaultLanguage: b.cfg.Defaults.Language},
+		b.log.With().Str("component", "relay").Logger())
 	return nil
 }
 

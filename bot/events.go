@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 
+	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
 )
@@ -53,15 +54,13 @@ func (b *Bot) handleInvite(ctx context.Context, evt *event.Event, member *event.
 	log.Info().Bool("direct", member.IsDirect).Msg("Joined room after invite")
 }
 
-// onMessage hands new messages to the commands; everything old, own, doubled
-// or suspicious is dropped here, before any domain code sees it.
-func (b *Bot) onMessage(ctx context.Context, evt *event.Event) {
-	if evt.Sender == b.client.UserID {
-		return
-	}
-	// The very first sync replays history; it is not work.
-	if ctx.Value(mautrix.SyncTokenContextKey) == "" {
-		return
+// fresh tells whether an event is new work: not the bot's own, not from the
+// very first sync (history), not from before the bot joined, and not
+// unencrypted content in an encrypted room. Everything else is dropped here,
+// before any domain code sees it.
+func (b *Bot) fresh(ctx context.Context, evt *event.Event) (context.Context, bool) {
+	if evt.Sender == b.client.UserID || ctx.Value(mautrix.SyncTokenContextKey) == "" {
+		return ctx, false
 	}
 	log := b.log.With().
 		Stringer("room_id", evt.RoomID).
@@ -72,21 +71,43 @@ func (b *Bot) onMessage(ctx context.Context, evt *event.Event) {
 	encrypted, err := b.client.StateStore.IsEncrypted(ctx, evt.RoomID)
 	if err != nil {
 		log.Err(err).Msg("Failed to check room encryption")
-		return
+		return ctx, false
 	}
-	if encrypted && evt.Mautrix.EventSource&event.SourceDecrypted == 0 {
+	plaintextContent := evt.Type == event.EventMessage || evt.Type == event.EventSticker
+	if encrypted && plaintextContent && evt.Mautrix.EventSource&event.SourceDecrypted == 0 {
 		log.Warn().Msg("Ignoring unencrypted message in an encrypted room")
-		return
+		return ctx, false
 	}
 	room, err := b.db.Room.Get(ctx, evt.RoomID)
 	if err != nil {
 		log.Err(err).Msg("Failed to load room")
-		return
+		return ctx, false
 	}
 	if room.JoinedAt.IsZero() || evt.Timestamp < room.JoinedAt.UnixMilli() {
-		log.Debug().Msg("Ignoring message from before the bot joined")
+		log.Debug().Msg("Ignoring event from before the bot joined")
+		return ctx, false
+	}
+	return ctx, true
+}
+
+// onRelayable queues events of coalition rooms for the relay.
+func (b *Bot) onRelayable(ctx context.Context, evt *event.Event) {
+	ctx, ok := b.fresh(ctx, evt)
+	if !ok {
 		return
 	}
+	if err := b.relay.Enqueue(ctx, evt); err != nil {
+		zerolog.Ctx(ctx).Err(err).Msg("Failed to queue event for relay")
+	}
+}
+
+// onMessage hands new messages to the commands.
+func (b *Bot) onMessage(ctx context.Context, evt *event.Event) {
+	ctx, ok := b.fresh(ctx, evt)
+	if !ok {
+		return
+	}
+	log := zerolog.Ctx(ctx)
 	claimed, err := b.db.HandledEvent.Claim(ctx, evt.RoomID, evt.ID, b.now())
 	if err != nil {
 		log.Err(err).Msg("Failed to claim event")

@@ -19,6 +19,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/relay"
 	"starling/translations"
 )
 
@@ -65,20 +66,26 @@ type Settings struct {
 	DefaultTimezone string
 }
 
+// Deps are what the handlers call into.
+type Deps struct {
+	DB      *database.Database
+	L10n    *translations.Localizer
+	Rooms   Rooms
+	Replier Replier
+	Relay   *relay.Relay
+}
+
 // Router parses messages and dispatches them to the registry's handlers.
 type Router struct {
 	settings Settings
-	db       *database.Database
-	l10n     *translations.Localizer
-	rooms    Rooms
-	replier  Replier
+	Deps
 	proc     *mcmd.Processor[*Router]
 	registry []*Command
 }
 
 // New builds the router over the full registry.
-func New(settings Settings, db *database.Database, l10n *translations.Localizer, rooms Rooms, replier Replier) *Router {
-	r := &Router{settings: settings, db: db, l10n: l10n, rooms: rooms, replier: replier}
+func New(settings Settings, deps Deps) *Router {
+	r := &Router{settings: settings, Deps: deps}
 	r.registry = registry()
 	// The processor never sends on its own: every reply goes through Replier.
 	r.proc = &mcmd.Processor[*Router]{
@@ -107,7 +114,7 @@ func (r *Router) acceptsCommand(ce *mcmd.Event[*Router]) bool {
 		ce.Command = ce.Command[len(r.settings.Prefix):]
 		return true
 	}
-	direct, err := r.rooms.IsDirect(ce.Ctx, ce.RoomID)
+	direct, err := r.Rooms.IsDirect(ce.Ctx, ce.RoomID)
 	if err != nil {
 		zerolog.Ctx(ce.Ctx).Err(err).Msg("Failed to tell whether room is a direct chat")
 		return false
@@ -196,15 +203,15 @@ type UserError struct {
 func (e *UserError) Error() string { return e.Msg.ID }
 
 func (r *Router) newCtx(ce *mcmd.Event[*Router]) (*Ctx, error) {
-	direct, err := r.rooms.IsDirect(ce.Ctx, ce.RoomID)
+	direct, err := r.Rooms.IsDirect(ce.Ctx, ce.RoomID)
 	if err != nil {
 		return nil, fmt.Errorf("failed to check direct chat: %w", err)
 	}
-	room, err := r.db.Room.Get(ce.Ctx, ce.RoomID)
+	room, err := r.DB.Room.Get(ce.Ctx, ce.RoomID)
 	if err != nil {
 		return nil, err
 	}
-	person, err := r.db.Person.Get(ce.Ctx, ce.Sender)
+	person, err := r.DB.Person.Get(ce.Ctx, ce.Sender)
 	if err != nil {
 		return nil, err
 	}
@@ -243,7 +250,7 @@ func (cx *Ctx) Prefix() string { return cx.router.settings.Prefix }
 // IsModerator tells whether the sender may change this room's settings.
 func (cx *Ctx) IsModerator() (bool, error) {
 	if cx.mod == nil && cx.modErr == nil {
-		level, err := cx.router.rooms.PowerLevel(cx.Ctx, cx.RoomID, cx.Sender)
+		level, err := cx.router.Rooms.PowerLevel(cx.Ctx, cx.RoomID, cx.Sender)
 		if err != nil {
 			cx.modErr = fmt.Errorf("failed to get power level: %w", err)
 		} else {
@@ -259,19 +266,19 @@ func (cx *Ctx) IsModerator() (bool, error) {
 
 // Reply answers in the reader's language.
 func (cx *Ctx) Reply(msg *i18n.Message, data map[string]any) {
-	cx.ReplyMarkdown(cx.router.l10n.Text(cx.Lang, msg, data))
+	cx.ReplyMarkdown(cx.router.L10n.Text(cx.Lang, msg, data))
 }
 
 // ReplyMarkdown answers with text already localized.
 func (cx *Ctx) ReplyMarkdown(markdown string) {
-	if err := cx.router.replier.Reply(cx.Ctx, cx.Event.Event, markdown); err != nil {
+	if err := cx.router.Replier.Reply(cx.Ctx, cx.Event.Event, markdown); err != nil {
 		zerolog.Ctx(cx.Ctx).Err(err).Msg("Failed to send command reply")
 	}
 }
 
 // T renders a message in the reader's language.
 func (cx *Ctx) T(msg *i18n.Message, data map[string]any) string {
-	return cx.router.l10n.Text(cx.Lang, msg, data)
+	return cx.router.L10n.Text(cx.Lang, msg, data)
 }
 
 func (cx *Ctx) fail(err error) {
@@ -339,3 +346,7 @@ func Echo(input string) string {
 	}
 	return format.SafeMarkdownCode(input)
 }
+
+func splitLines(s string) []string    { return strings.Split(s, "\n") }
+func joinLines(lines []string) string { return strings.Join(lines, "\n") }
+func escapeMarkdown(s string) string  { return format.EscapeMarkdown(s) }

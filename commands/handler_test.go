@@ -14,6 +14,8 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/relay"
+	"starling/translate"
 	"starling/translations"
 )
 
@@ -31,6 +33,16 @@ func (f fakeRooms) PowerLevel(_ context.Context, _ id.RoomID, u id.UserID) (int,
 }
 
 func (f fakeRooms) IsDirect(_ context.Context, r id.RoomID) (bool, error) { return r == dm, nil }
+
+// fakeMatrix answers the relay's questions about rooms; every room here is
+// encrypted and named after its id.
+type fakeMatrix struct{ relay.Matrix }
+
+func (fakeMatrix) BotUserID() id.UserID { return "@bot:test" }
+func (fakeMatrix) IsEncrypted(_ context.Context, r id.RoomID) (bool, error) {
+	return r != "!plain:test", nil
+}
+func (fakeMatrix) RoomName(_ context.Context, r id.RoomID) string { return strings.Trim(string(r), "!:test") }
 
 type captured struct {
 	mu      sync.Mutex
@@ -74,8 +86,9 @@ func newHarness(t testing.TB) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{db: db, replies: &captured{}}
+	rl := relay.New(db, fakeMatrix{}, translate.NewTranslator(nil), l10n, relay.Settings{Prefix: "!", DefaultLanguage: "en"}, zerolog.Nop())
 	h.router = New(Settings{Prefix: "!", ModeratorLevel: 50, DefaultLanguage: "en", DefaultTimezone: "UTC"},
-		db, l10n, fakeRooms{levels: map[id.UserID]int{mod: 100}}, h.replies)
+		Deps{DB: db, L10n: l10n, Rooms: fakeRooms{levels: map[id.UserID]int{mod: 100}}, Replier: h.replies, Relay: rl})
 	return h
 }
 
@@ -256,3 +269,6 @@ func TestHugeInputGetsShortError(t *testing.T) {
 		}
 	}
 }
+
+func roomID(s string) id.RoomID { return id.RoomID(s) }
+func userID(s string) id.UserID { return id.UserID(s) }

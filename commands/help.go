@@ -72,7 +72,7 @@ func runHelp(cx *Ctx) error {
 		return err
 	}
 	var b strings.Builder
-	b.WriteString(cx.router.l10n.Plural(cx.Lang, msgHelpHeader, len(lines), nil))
+	b.WriteString(cx.router.L10n.Plural(cx.Lang, msgHelpHeader, len(lines), nil))
 	b.WriteString("\n\n")
 	for _, line := range lines {
 		b.WriteString("- " + line + "\n")

@@ -94,14 +94,14 @@ func runLangRoom(cx *Ctx) error {
 	if !ok {
 		return badLanguage(cx.Args[0])
 	}
-	if err := cx.router.db.Room.SetLanguage(cx.Ctx, cx.RoomID, code); err != nil {
+	if err := cx.router.DB.Room.SetLanguage(cx.Ctx, cx.RoomID, code); err != nil {
 		return err
 	}
 	cx.room.Language = code
 	if !cx.Direct || cx.person.Language == "" {
 		cx.Lang = code
 	}
-	if !cx.router.l10n.Speaks(code) {
+	if !cx.router.L10n.Speaks(code) {
 		cx.Reply(msgLangRoomSetUnspoken, map[string]any{"Language": languageName(code), "Fallback": languageName("en")})
 		return nil
 	}
@@ -114,7 +114,7 @@ func runLangMe(cx *Ctx) error {
 	if !ok {
 		return badLanguage(cx.Args[0])
 	}
-	if err := cx.router.db.Person.SetLanguage(cx.Ctx, cx.Sender, code); err != nil {
+	if err := cx.router.DB.Person.SetLanguage(cx.Ctx, cx.Sender, code); err != nil {
 		return err
 	}
 	cx.person.Language = code

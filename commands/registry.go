@@ -28,5 +28,32 @@ func registry() []*Command {
 					MinArgs: 1, MaxArgs: 3, Summary: msgTzMeSummary, Run: runTzMe},
 			},
 		},
+		{
+			Name: "link", Aliases: []string{"enlace", "lien", "ligação", "enllaç", "verbindung", "ربط"},
+			Summary: msgLinkSummary, Run: runLinkList,
+			Sub: []*Command{
+				{Name: "new", Need: Moderator, Usage: "<name>", Example: "Red de Solidaridad", MinArgs: 1, MaxArgs: -1,
+					Summary: msgLinkNewSummary, Run: runLinkNew},
+				{Name: "code", Need: Moderator, Summary: msgLinkCodeSummary, Run: runLinkCode},
+				{Name: "join", Need: Moderator, Usage: "<code>", Example: "K7Q2-MX4P-9TZR", MinArgs: 1, MaxArgs: 3,
+					Summary: msgLinkJoinSummary, Run: runLinkJoin},
+				{Name: "list", Summary: msgLinkListSummary, Run: runLinkList},
+				{Name: "leave", Need: Moderator, Summary: msgLinkLeaveSummary, Run: runLinkLeave},
+				{Name: "pause", Need: Moderator, Summary: msgLinkPauseSummary, Run: runLinkPause},
+				{Name: "resume", Need: Moderator, Summary: msgLinkResumeSummary, Run: runLinkResume},
+			},
+		},
+		{
+			Name: "glossary", Aliases: []string{"glosario", "glossaire", "glossário", "glossari", "glossar", "مسرد"},
+			Summary: msgGlossarySummary, Run: runGlossaryList,
+			Sub: []*Command{
+				{Name: "add", Need: Moderator, Usage: "<term> [= es:<t> fr:<t>]", Example: "huelga = en:strike fr:grève",
+					MinArgs: 1, MaxArgs: -1, Summary: msgGlossaryAddSummary, Run: runGlossaryAdd},
+				{Name: "list", Summary: msgGlossaryListSummary, Run: runGlossaryList},
+				{Name: "remove", Need: Moderator, Usage: "<term>", Example: "huelga", MinArgs: 1, MaxArgs: -1,
+					Summary: msgGlossaryRemoveSummary, Run: runGlossaryRemove},
+			},
+		},
+		{Name: "original", Aliases: []string{"origen", "orig"}, Summary: msgOriginalSummary, Run: runOriginal},
 	}
 }

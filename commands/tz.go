@@ -91,7 +91,7 @@ func runTzRoom(cx *Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err = cx.router.db.Room.SetTimezone(cx.Ctx, cx.RoomID, zone); err != nil {
+	if err = cx.router.DB.Room.SetTimezone(cx.Ctx, cx.RoomID, zone); err != nil {
 		return err
 	}
 	cx.Reply(msgTzRoomSet, map[string]any{"Zone": describeZone(zone, time.Now())})
@@ -103,7 +103,7 @@ func runTzMe(cx *Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err = cx.router.db.Person.SetTimezone(cx.Ctx, cx.Sender, zone); err != nil {
+	if err = cx.router.DB.Person.SetTimezone(cx.Ctx, cx.Sender, zone); err != nil {
 		return err
 	}
 	cx.Reply(msgTzMeSet, map[string]any{"Zone": describeZone(zone, time.Now())})

@@ -31,7 +31,18 @@ type Config struct {
 	Permissions Permissions `yaml:"permissions"`
 	Invites     Invites     `yaml:"invites"`
 	Defaults    Defaults    `yaml:"defaults"`
+	Translation Translation `yaml:"translation"`
 	Logging     Logging     `yaml:"logging"`
+}
+
+type Translation struct {
+	Apertium Apertium `yaml:"apertium"`
+}
+
+type Apertium struct {
+	Enabled   bool          `yaml:"enabled"`
+	ModesDir  string        `yaml:"modes_dir"`
+	IdleClose time.Duration `yaml:"idle_close"`
 }
 
 type Homeserver struct {
@@ -204,6 +215,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := time.LoadLocation(c.Defaults.Timezone); err != nil || c.Defaults.Timezone == "" || c.Defaults.Timezone == "Local" {
 		bad("defaults.timezone", "must be an IANA zone like Europe/Madrid")
+	}
+	if c.Translation.Apertium.Enabled && c.Translation.Apertium.IdleClose < time.Second {
+		bad("translation.apertium.idle_close", "must be at least 1s")
 	}
 	switch c.Logging.Level {
 	case "trace", "debug", "info", "warn", "error":

@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"io/fs"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -126,6 +127,9 @@ func TestEveryMessageInEveryLanguage(t *testing.T) {
 				if got["other"] == "" {
 					t.Errorf("message %s has no 'other' form", id)
 				}
+				if want, have := varsOf(m.Other), varsOf(got["other"]); want != have {
+					t.Errorf("message %s uses values %s, English uses %s", id, have, want)
+				}
 				if m.One == "" {
 					continue
 				}
@@ -186,7 +190,9 @@ func TestArabicLinesAreRightToLeft(t *testing.T) {
 			}
 			for _, line := range strings.Split(text, "\n") {
 				line = strings.TrimSpace(line)
-				if line == "" || strings.HasPrefix(line, "{{.Commands}}") {
+				// A line that is only a value (a quoted original, a list) keeps
+				// its own direction.
+				if line == "" || (strings.HasPrefix(line, "{{") && strings.HasSuffix(line, "}}") && strings.Count(line, "{{") == 1) {
 					continue
 				}
 				first := []rune(line)[0]
@@ -203,10 +209,12 @@ func TestEveryTemplateRenders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every value any message uses, found in the messages themselves.
 	data := map[string]any{}
-	for _, k := range []string{"Command", "Help", "Input", "Commands", "Usage", "Example", "Level", "Prefix",
-		"Summary", "Code", "Examples", "Language", "Fallback", "Room", "Mine", "Zone", "Suggestions"} {
-		data[k] = "⟦" + k + "⟧"
+	for _, m := range codeMessages(t) {
+		for _, v := range templateVar.FindAllStringSubmatch(m.One+m.Other, -1) {
+			data[v[1]] = "⟦" + v[1] + "⟧"
+		}
 	}
 	for id, m := range codeMessages(t) {
 		for _, lang := range l.Languages() {
@@ -222,6 +230,25 @@ func TestEveryTemplateRenders(t *testing.T) {
 		}
 	}
 }
+
+// varsOf lists the values a template uses, except the plural count, which
+// a language may spell out in words.
+func varsOf(text string) string {
+	seen := map[string]bool{}
+	for _, v := range templateVar.FindAllStringSubmatch(text, -1) {
+		if v[1] != "Count" {
+			seen[v[1]] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for v := range seen {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return strings.Join(out, ",")
+}
+
+var templateVar = regexp.MustCompile(`\{\{\.(\w+)\}\}`)
 
 func TestPluralsFollowCLDR(t *testing.T) {
 	l, err := New()

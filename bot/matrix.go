@@ -1,0 +1,158 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+)
+
+// The methods in this file are what the domain packages (relay, …) need
+// from Matrix; they see this behaviour through their own small interfaces.
+
+func (b *Bot) BotUserID() id.UserID { return b.client.UserID }
+
+func (b *Bot) IsEncrypted(ctx context.Context, roomID id.RoomID) (bool, error) {
+	enc, err := b.client.StateStore.IsEncrypted(ctx, roomID)
+	if err != nil {
+		return false, fmt.Errorf("failed to check room encryption: %w", err)
+	}
+	return enc, nil
+}
+
+func (b *Bot) JoinedMembers(ctx context.Context, roomID id.RoomID) ([]id.UserID, error) {
+	members, err := b.client.StateStore.GetRoomJoinedOrInvitedMembers(ctx, roomID)
+	if err != nil {
+		return nil, fmt.Errorf("failed to get room members: %w", err)
+	}
+	return members, nil
+}
+
+func (b *Bot) DisplayName(ctx context.Context, roomID id.RoomID, userID id.UserID) string {
+	member, err := b.client.StateStore.GetMember(ctx, roomID, userID)
+	if err == nil && member != nil && member.Displayname != "" {
+		return member.Displayname
+	}
+	return userID.Localpart()
+}
+
+// roomNames caches room names; m.room.name events in the sync update it.
+type roomNames struct {
+	mu    sync.Mutex
+	names map[id.RoomID]roomName
+}
+
+type roomName struct {
+	name    string
+	fetched time.Time
+}
+
+func (b *Bot) RoomName(ctx context.Context, roomID id.RoomID) string {
+	b.names.mu.Lock()
+	cached, ok := b.names.names[roomID]
+	b.names.mu.Unlock()
+	if ok && time.Since(cached.fetched) < time.Hour {
+		return cached.name
+	}
+	var content event.RoomNameEventContent
+	name := ""
+	if err := b.client.StateEvent(ctx, roomID, event.StateRoomName, "", &content); err == nil {
+		name = content.Name
+	}
+	if name == "" {
+		var alias event.CanonicalAliasEventContent
+		if err := b.client.StateEvent(ctx, roomID, event.StateCanonicalAlias, "", &alias); err == nil {
+			name = alias.Alias.String()
+		}
+	}
+	if name == "" {
+		name = roomID.String()
+	}
+	b.setRoomName(roomID, name)
+	return name
+}
+
+func (b *Bot) setRoomName(roomID id.RoomID, name string) {
+	b.names.mu.Lock()
+	defer b.names.mu.Unlock()
+	if b.names.names == nil {
+		b.names.names = make(map[id.RoomID]roomName)
+	}
+	b.names.names[roomID] = roomName{name: name, fetched: time.Now()}
+}
+
+func (b *Bot) onRoomName(_ context.Context, evt *event.Event) {
+	if name := evt.Content.AsRoomName().Name; name != "" {
+		b.setRoomName(evt.RoomID, name)
+	}
+}
+
+func (b *Bot) Decrypt(ctx context.Context, evt *event.Event) (*event.Event, error) {
+	decrypted, err := b.crypto.Decrypt(ctx, evt)
+	if err != nil {
+		return nil, fmt.Errorf("failed to decrypt event: %w", err)
+	}
+	return decrypted, nil
+}
+
+func (b *Bot) FetchEvent(ctx context.Context, roomID id.RoomID, eventID id.EventID) (*event.Event, error) {
+	evt, err := b.client.GetEvent(ctx, roomID, eventID)
+	if err != nil {
+		return nil, fmt.Errorf("failed to fetch event: %w", err)
+	}
+	evt.RoomID = roomID
+	if err = evt.Content.ParseRaw(evt.Type); err != nil && !errors.Is(err, event.ErrContentAlreadyParsed) {
+		return nil, fmt.Errorf("failed to parse fetched event: %w", err)
+	}
+	if evt.Type == event.EventEncrypted {
+		return b.Decrypt(ctx, evt)
+	}
+	return evt, nil
+}
+
+func (b *Bot) Send(ctx context.Context, roomID id.RoomID, evtType event.Type, content any, txnID string) (id.EventID, error) {
+	encrypted, err := b.IsEncrypted(ctx, roomID)
+	if err != nil {
+		return "", err
+	}
+	if encrypted && b.client.Crypto == nil {
+		return "", ErrWouldLeakPlaintext
+	}
+	resp, err := b.client.SendMessageEvent(ctx, roomID, evtType, content, mautrix.ReqSendEvent{TransactionID: txnID})
+	if err != nil {
+		return "", fmt.Errorf("failed to send %s: %w", evtType.Type, err)
+	}
+	return resp.EventID, nil
+}
+
+func (b *Bot) Redact(ctx context.Context, roomID id.RoomID, target id.EventID, txnID string) error {
+	if _, err := b.client.RedactEvent(ctx, roomID, target, mautrix.ReqRedact{TxnID: txnID}); err != nil {
+		return fmt.Errorf("failed to redact: %w", err)
+	}
+	return nil
+}
+
+func (b *Bot) Download(ctx context.Context, uri id.ContentURIString) ([]byte, error) {
+	parsed, err := uri.Parse()
+	if err != nil {
+		return nil, fmt.Errorf("failed to parse media URI: %w", err)
+	}
+	data, err := b.client.DownloadBytes(ctx, parsed)
+	if err != nil {
+		return nil, fmt.Errorf("failed to download media: %w", err)
+	}
+	return data, nil
+}
+
+func (b *Bot) Upload(ctx context.Context, data []byte, mimeType string) (id.ContentURIString, error) {
+	resp, err := b.client.UploadBytes(ctx, data, mimeType)
+	if err != nil {
+		return "", fmt.Errorf("failed to upload media: %w", err)
+	}
+	return resp.ContentURI.CUString(), nil
+}

@@ -1,0 +1,194 @@
+package commands
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"maunium.net/go/mautrix/format"
+
+	"starling/database"
+	"starling/relay"
+)
+
+var (
+	msgLinkSummary       = &i18n.Message{ID: "LinkSummary", Other: "Show the rooms of this room's coalition."}
+	msgLinkNewSummary    = &i18n.Message{ID: "LinkNewSummary", Other: "Start a coalition with this room (moderators)."}
+	msgLinkCodeSummary   = &i18n.Message{ID: "LinkCodeSummary", Other: "Get a new one-time join code for another room (moderators)."}
+	msgLinkJoinSummary   = &i18n.Message{ID: "LinkJoinSummary", Other: "Add this room to a coalition with a join code (moderators)."}
+	msgLinkListSummary   = &i18n.Message{ID: "LinkListSummary", Other: "List the coalition's rooms with their language and time zone."}
+	msgLinkLeaveSummary  = &i18n.Message{ID: "LinkLeaveSummary", Other: "Take this room out of its coalition (moderators)."}
+	msgLinkPauseSummary  = &i18n.Message{ID: "LinkPauseSummary", Other: "Stop relaying messages from this room (moderators)."}
+	msgLinkResumeSummary = &i18n.Message{ID: "LinkResumeSummary", Other: "Relay messages from this room again (moderators)."}
+	msgLinkCreated       = &i18n.Message{
+		ID:          "LinkCreated",
+		Description: "A coalition was started. Name is bold, Code and Command are code spans, Hours a number.",
+		Other:       "Coalition {{.Name}} started with this room. To add another room, a moderator there sends {{.Command}}. The code works once, for {{.Hours}} hours.",
+	}
+	msgLinkCode = &i18n.Message{
+		ID:          "LinkCode",
+		Description: "A new join code. Command is a code span, Hours a number.",
+		Other:       "New join code: a moderator of the other room sends {{.Command}} there. It works once, for {{.Hours}} hours.",
+	}
+	msgLinkJoined = &i18n.Message{
+		ID:          "LinkJoined",
+		Description: "This room joined a coalition. Name is bold; Count is the number of rooms.",
+		One:         "This room joined {{.Name}}. Messages here are now relayed, translated, to the {{.Count}} other room.",
+		Other:       "This room joined {{.Name}}. Messages here are now relayed, translated, to the {{.Count}} other rooms.",
+	}
+	msgLinkListHeader = &i18n.Message{
+		ID:          "LinkListHeader",
+		Description: "Heading of !link list. Name is bold; Count is the number of rooms.",
+		One:         "Coalition {{.Name}} has {{.Count}} room:",
+		Other:       "Coalition {{.Name}} has {{.Count}} rooms:",
+	}
+	msgLinkListRoom = &i18n.Message{
+		ID:          "LinkListRoom",
+		Description: "One room in !link list. Room is bold, Language a language name, Zone a code span.",
+		Other:       "{{.Room}} — {{.Language}} · {{.Zone}}",
+	}
+	msgLinkPausedTag   = &i18n.Message{ID: "LinkPausedTag", Other: "paused"}
+	msgLinkThisRoomTag = &i18n.Message{ID: "LinkThisRoomTag", Other: "this room"}
+	msgLinkLeft        = &i18n.Message{ID: "LinkLeft", Other: "This room left its coalition. Nothing more is relayed to or from it."}
+	msgLinkPaused      = &i18n.Message{ID: "LinkPaused", Other: "Messages from this room are no longer relayed. Send {{.Command}} to start again."}
+	msgLinkResumed     = &i18n.Message{ID: "LinkResumed", Other: "Messages from this room are relayed again."}
+	msgLinkNotLinked   = &i18n.Message{
+		ID:          "LinkNotLinked",
+		Description: "The room is in no coalition. Command is a code span.",
+		Other:       "This room is not in a coalition. A moderator can start one with {{.Command}}.",
+	}
+	msgLinkAlready = &i18n.Message{
+		ID:          "LinkAlready",
+		Description: "The room is already in a coalition. Command is a code span.",
+		Other:       "This room is already in a coalition. Leave it first with {{.Command}}.",
+	}
+	msgLinkBadCode   = &i18n.Message{ID: "LinkBadCode", Other: "That join code is unknown, already used or expired. Ask a moderator of the coalition for a new one. Nothing was changed."}
+	msgLinkFull      = &i18n.Message{ID: "LinkFull", Other: "That coalition already has {{.Max}} rooms, the most it can have. Nothing was changed."}
+	msgLinkMixed     = &i18n.Message{ID: "LinkMixed", Other: "This room cannot join: the coalition's rooms and this one differ in end-to-end encryption, and encrypted messages are never relayed into unencrypted rooms. Turn on encryption in every room first. Nothing was changed."}
+	msgLinkBadName   = &i18n.Message{ID: "LinkBadName", Other: "Give the coalition a name of at most {{.Max}} characters, for example {{.Example}}."}
+	msgLinkEncrypted = &i18n.Message{ID: "LinkEncryptedTag", Other: "encrypted"}
+)
+
+func relayError(cx *Ctx, err error) error {
+	switch {
+	case errors.Is(err, relay.ErrNotLinked):
+		return &UserError{Msg: msgLinkNotLinked, Data: map[string]any{"Command": format.SafeMarkdownCode(cx.Prefix() + "link new <name>")}}
+	case errors.Is(err, relay.ErrAlreadyLinked):
+		return &UserError{Msg: msgLinkAlready, Data: map[string]any{"Command": format.SafeMarkdownCode(cx.Prefix() + "link leave")}}
+	case errors.Is(err, relay.ErrBadCode):
+		return &UserError{Msg: msgLinkBadCode}
+	case errors.Is(err, relay.ErrFull):
+		return &UserError{Msg: msgLinkFull, Data: map[string]any{"Max": relay.MaxRooms}}
+	case errors.Is(err, relay.ErrEncryptionMismatch):
+		return &UserError{Msg: msgLinkMixed}
+	case errors.Is(err, relay.ErrBadName):
+		return &UserError{Msg: msgLinkBadName, Data: map[string]any{"Max": 80, "Example": format.SafeMarkdownCode(cx.Prefix() + "link new Red de Solidaridad")}}
+	}
+	return err
+}
+
+func bold(s string) string {
+	return "**" + format.EscapeMarkdown(s) + "**"
+}
+
+func runLinkNew(cx *Ctx) error {
+	coalition, code, err := cx.router.Relay.Coalitions().Create(cx.Ctx, cx.RoomID, cx.RawArgs, cx.Sender)
+	if err != nil {
+		return relayError(cx, err)
+	}
+	cx.Reply(msgLinkCreated, map[string]any{
+		"Name":    bold(coalition.Name),
+		"Command": format.SafeMarkdownCode(cx.Prefix() + "link join " + code.Code),
+		"Hours":   int(relay.CodeLifetime.Hours()),
+	})
+	return nil
+}
+
+func runLinkCode(cx *Ctx) error {
+	code, err := cx.router.Relay.Coalitions().NewCode(cx.Ctx, cx.RoomID, cx.Sender)
+	if err != nil {
+		return relayError(cx, err)
+	}
+	cx.Reply(msgLinkCode, map[string]any{
+		"Command": format.SafeMarkdownCode(cx.Prefix() + "link join " + code.Code),
+		"Hours":   int(relay.CodeLifetime.Hours()),
+	})
+	return nil
+}
+
+func runLinkJoin(cx *Ctx) error {
+	coalitions := cx.router.Relay.Coalitions()
+	coalition, err := coalitions.Join(cx.Ctx, cx.RoomID, strings.Join(cx.Args, ""), cx.Sender)
+	if err != nil {
+		return relayError(cx, err)
+	}
+	_, rooms, err := coalitions.List(cx.Ctx, cx.RoomID, cx.defaults())
+	if err != nil {
+		return err
+	}
+	cx.ReplyMarkdown(cx.router.L10n.Plural(cx.Lang, msgLinkJoined, len(rooms)-1, map[string]any{"Name": bold(coalition.Name)}))
+	return nil
+}
+
+func runLinkList(cx *Ctx) error {
+	coalition, rooms, err := cx.router.Relay.Coalitions().List(cx.Ctx, cx.RoomID, cx.defaults())
+	if err != nil {
+		return relayError(cx, err)
+	}
+	var b strings.Builder
+	b.WriteString(cx.router.L10n.Plural(cx.Lang, msgLinkListHeader, len(rooms), map[string]any{"Name": bold(coalition.Name)}))
+	b.WriteString("\n\n")
+	for _, r := range rooms {
+		line := cx.T(msgLinkListRoom, map[string]any{
+			"Room":     bold(r.Name),
+			"Language": languageName(r.Language),
+			"Zone":     format.SafeMarkdownCode(r.Timezone),
+		})
+		var tags []string
+		if r.Encrypted {
+			tags = append(tags, cx.T(msgLinkEncrypted, nil))
+		}
+		if r.Paused {
+			tags = append(tags, cx.T(msgLinkPausedTag, nil))
+		}
+		if r.RoomID == cx.RoomID {
+			tags = append(tags, cx.T(msgLinkThisRoomTag, nil))
+		}
+		if len(tags) > 0 {
+			line += fmt.Sprintf(" (%s)", strings.Join(tags, ", "))
+		}
+		b.WriteString("- " + line + "\n")
+	}
+	cx.ReplyMarkdown(b.String())
+	return nil
+}
+
+func runLinkLeave(cx *Ctx) error {
+	if err := cx.router.Relay.Coalitions().Leave(cx.Ctx, cx.RoomID); err != nil {
+		return relayError(cx, err)
+	}
+	cx.Reply(msgLinkLeft, nil)
+	return nil
+}
+
+func runLinkPause(cx *Ctx) error {
+	if err := cx.router.Relay.Coalitions().SetPaused(cx.Ctx, cx.RoomID, true); err != nil {
+		return relayError(cx, err)
+	}
+	cx.Reply(msgLinkPaused, map[string]any{"Command": format.SafeMarkdownCode(cx.Prefix() + "link resume")})
+	return nil
+}
+
+func runLinkResume(cx *Ctx) error {
+	if err := cx.router.Relay.Coalitions().SetPaused(cx.Ctx, cx.RoomID, false); err != nil {
+		return relayError(cx, err)
+	}
+	cx.Reply(msgLinkResumed, nil)
+	return nil
+}
+
+// defaults are the configured room settings, for rooms that chose none.
+func (cx *Ctx) defaults() database.Room {
+	return database.Room{Language: cx.router.settings.DefaultLanguage, Timezone: cx.router.settings.DefaultTimezone}
+}

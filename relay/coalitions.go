@@ -1,0 +1,306 @@
+package relay
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+
+	"maunium.net/go/mautrix/id"
+
+	"starling/database"
+)
+
+// Limits of a coalition.
+const (
+	MaxRooms     = 20
+	CodeLifetime = 24 * time.Hour
+	maxNameRunes = 80
+)
+
+// Errors the link commands explain to people.
+var (
+	ErrAlreadyLinked      = errors.New("room is already in a coalition")
+	ErrNotLinked          = errors.New("room is in no coalition")
+	ErrBadCode            = errors.New("join code is unknown, used or expired")
+	ErrFull               = errors.New("coalition has the most rooms it may have")
+	ErrEncryptionMismatch = errors.New("encrypted and unencrypted rooms cannot be linked")
+	ErrBadName            = errors.New("coalition name is empty or too long")
+)
+
+// Coalitions links rooms into coalitions.
+type Coalitions struct {
+	db  *database.Database
+	mx  Matrix
+	now func() time.Time
+}
+
+// NewCoalitions manages coalitions in db.
+func NewCoalitions(db *database.Database, mx Matrix) *Coalitions {
+	return &Coalitions{db: db, mx: mx, now: time.Now}
+}
+
+// JoinCode is a one-time code that lets one more room join a coalition.
+type JoinCode struct {
+	Code    string
+	Expires time.Time
+}
+
+// Create starts a coalition with this room and returns its first join code.
+func (c *Coalitions) Create(ctx context.Context, roomID id.RoomID, name string, by id.UserID) (*database.Coalition, *JoinCode, error) {
+	name = strings.Join(strings.Fields(name), " ")
+	if name == "" || len([]rune(name)) > maxNameRunes {
+		return nil, nil, ErrBadName
+	}
+	var coalition *database.Coalition
+	var code *JoinCode
+	err := c.db.DoTxn(ctx, nil, func(ctx context.Context) error {
+		if existing, err := c.db.CoalitionRoom.Get(ctx, roomID); err != nil {
+			return err
+		} else if existing != nil {
+			return ErrAlreadyLinked
+		}
+		coalition = &database.Coalition{ID: randomID(), Name: name, CreatedBy: by, CreatedAt: c.now()}
+		if err := c.db.Coalition.Insert(ctx, coalition); err != nil {
+			return err
+		}
+		if err := c.db.CoalitionRoom.Insert(ctx, &database.CoalitionRoom{RoomID: roomID, CoalitionID: coalition.ID, AddedBy: by, AddedAt: c.now()}); err != nil {
+			return err
+		}
+		var err error
+		code, err = c.newCode(ctx, coalition.ID, by)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return coalition, code, nil
+}
+
+// NewCode issues another join code for the room's coalition.
+func (c *Coalitions) NewCode(ctx context.Context, roomID id.RoomID, by id.UserID) (*JoinCode, error) {
+	member, err := c.db.CoalitionRoom.Get(ctx, roomID)
+	if err != nil {
+		return nil, err
+	} else if member == nil {
+		return nil, ErrNotLinked
+	}
+	return c.newCode(ctx, member.CoalitionID, by)
+}
+
+func (c *Coalitions) newCode(ctx context.Context, coalitionID string, by id.UserID) (*JoinCode, error) {
+	code := &JoinCode{Code: randomCode(), Expires: c.now().Add(CodeLifetime)}
+	if err := c.db.JoinCode.Insert(ctx, hashCode(code.Code), coalitionID, by, code.Expires); err != nil {
+		return nil, err
+	}
+	return code, nil
+}
+
+// Join adds the room to the coalition of a valid, unused join code.
+func (c *Coalitions) Join(ctx context.Context, roomID id.RoomID, code string, by id.UserID) (*database.Coalition, error) {
+	encrypted, err := c.mx.IsEncrypted(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	var coalition *database.Coalition
+	err = c.db.DoTxn(ctx, nil, func(ctx context.Context) error {
+		if existing, err := c.db.CoalitionRoom.Get(ctx, roomID); err != nil {
+			return err
+		} else if existing != nil {
+			return ErrAlreadyLinked
+		}
+		coalitionID, err := c.db.JoinCode.Use(ctx, hashCode(code), roomID, c.now())
+		if err != nil {
+			return err
+		} else if coalitionID == "" {
+			return ErrBadCode
+		}
+		rooms, err := c.db.CoalitionRoom.List(ctx, coalitionID)
+		if err != nil {
+			return err
+		}
+		if len(rooms) >= MaxRooms {
+			return ErrFull
+		}
+		for _, r := range rooms {
+			other, err := c.mx.IsEncrypted(ctx, r.RoomID)
+			if err != nil {
+				return err
+			}
+			if other != encrypted {
+				return ErrEncryptionMismatch
+			}
+		}
+		if err = c.db.CoalitionRoom.Insert(ctx, &database.CoalitionRoom{RoomID: roomID, CoalitionID: coalitionID, AddedBy: by, AddedAt: c.now()}); err != nil {
+			return err
+		}
+		coalition, err = c.db.Coalition.Get(ctx, coalitionID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return coalition, nil
+}
+
+// Leave takes the room out of its coalition; the last room ends it.
+func (c *Coalitions) Leave(ctx context.Context, roomID id.RoomID) error {
+	return c.db.DoTxn(ctx, nil, func(ctx context.Context) error {
+		member, err := c.db.CoalitionRoom.Get(ctx, roomID)
+		if err != nil {
+			return err
+		} else if member == nil {
+			return ErrNotLinked
+		}
+		if err = c.db.CoalitionRoom.Delete(ctx, roomID); err != nil {
+			return err
+		}
+		rest, err := c.db.CoalitionRoom.List(ctx, member.CoalitionID)
+		if err != nil {
+			return err
+		}
+		if len(rest) == 0 {
+			return c.db.Coalition.Delete(ctx, member.CoalitionID)
+		}
+		return nil
+	})
+}
+
+// SetPaused stops or restarts relaying from the room.
+func (c *Coalitions) SetPaused(ctx context.Context, roomID id.RoomID, paused bool) error {
+	member, err := c.db.CoalitionRoom.Get(ctx, roomID)
+	if err != nil {
+		return err
+	} else if member == nil {
+		return ErrNotLinked
+	}
+	return c.db.CoalitionRoom.SetPaused(ctx, roomID, paused)
+}
+
+// RoomInfo describes a coalition room for `!link list`.
+type RoomInfo struct {
+	RoomID    id.RoomID
+	Name      string
+	Language  string
+	Timezone  string
+	Paused    bool
+	Encrypted bool
+}
+
+// List returns the room's coalition and its rooms.
+func (c *Coalitions) List(ctx context.Context, roomID id.RoomID, defaults database.Room) (*database.Coalition, []RoomInfo, error) {
+	member, err := c.db.CoalitionRoom.Get(ctx, roomID)
+	if err != nil {
+		return nil, nil, err
+	} else if member == nil {
+		return nil, nil, ErrNotLinked
+	}
+	coalition, err := c.db.Coalition.Get(ctx, member.CoalitionID)
+	if err != nil {
+		return nil, nil, err
+	}
+	rooms, err := c.db.CoalitionRoom.List(ctx, member.CoalitionID)
+	if err != nil {
+		return nil, nil, err
+	}
+	infos := make([]RoomInfo, 0, len(rooms))
+	for _, r := range rooms {
+		settings, err := c.db.Room.Get(ctx, r.RoomID)
+		if err != nil {
+			return nil, nil, err
+		}
+		enc, err := c.mx.IsEncrypted(ctx, r.RoomID)
+		if err != nil {
+			return nil, nil, err
+		}
+		info := RoomInfo{RoomID: r.RoomID, Name: c.mx.RoomName(ctx, r.RoomID), Language: settings.Language,
+			Timezone: settings.Timezone, Paused: r.Paused, Encrypted: enc}
+		if info.Language == "" {
+			info.Language = defaults.Language
+		}
+		if info.Timezone == "" {
+			info.Timezone = defaults.Timezone
+		}
+		infos = append(infos, info)
+	}
+	return coalition, infos, nil
+}
+
+// CoalitionOf returns the room's coalition id, or "".
+func (c *Coalitions) CoalitionOf(ctx context.Context, roomID id.RoomID) (string, error) {
+	member, err := c.db.CoalitionRoom.Get(ctx, roomID)
+	if err != nil || member == nil {
+		return "", err
+	}
+	return member.CoalitionID, nil
+}
+
+// codeAlphabet leaves out letters and digits people confuse (0/O, 1/I/L).
+const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+// randomCode is 12 characters (about 59 bits) in groups of four.
+func randomCode() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	var out strings.Builder
+	for i, v := range b {
+		if i > 0 && i%4 == 0 {
+			out.WriteByte('-')
+		}
+		out.WriteByte(codeAlphabet[int(v)%len(codeAlphabet)])
+	}
+	return out.String()
+}
+
+// NormalizeCode forgives case, spaces and dashes in a typed code.
+func NormalizeCode(code string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(code) {
+		if strings.ContainsRune(codeAlphabet, r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func hashCode(code string) string {
+	sum := sha256.Sum256([]byte("starling join code\x00" + NormalizeCode(code)))
+	return hex.EncodeToString(sum[:])
+}
+
+func randomID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Glossary returns the coalition's glossary for translation.
+func (c *Coalitions) Glossary(ctx context.Context, coalitionID string) ([]*database.GlossaryTerm, error) {
+	return c.db.Glossary.List(ctx, coalitionID)
+}
+
+// AddTerm adds or replaces a glossary term of the room's coalition.
+func (c *Coalitions) AddTerm(ctx context.Context, roomID id.RoomID, term *database.GlossaryTerm) error {
+	coalitionID, err := c.CoalitionOf(ctx, roomID)
+	if err != nil {
+		return err
+	} else if coalitionID == "" {
+		return ErrNotLinked
+	}
+	return c.db.Glossary.Put(ctx, coalitionID, term)
+}
+
+// RemoveTerm removes a term; it reports whether there was one.
+func (c *Coalitions) RemoveTerm(ctx context.Context, roomID id.RoomID, term string) (bool, error) {
+	coalitionID, err := c.CoalitionOf(ctx, roomID)
+	if err != nil {
+		return false, err
+	} else if coalitionID == "" {
+		return false, ErrNotLinked
+	}
+	return c.db.Glossary.Delete(ctx, coalitionID, term)
+}
+

@@ -1,0 +1,230 @@
+package relay
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"github.com/rs/zerolog"
+	"maunium.net/go/mautrix/crypto/attachment"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+
+	"starling/translate"
+)
+
+var msgUntranslated = &i18n.Message{
+	ID:          "RelayUntranslated",
+	Description: "Marks a relayed message that could not be translated and is shown in its original language.",
+	Other:       "untranslated",
+}
+
+// maxCopyBytes keeps a copy under the homeserver's 64 KiB event limit, with
+// room for encryption and the sender's name.
+const maxCopyBytes = 48 * 1024
+
+// buildCopy makes the target room's version of a message: translated,
+// naming the sender and the source room, with safe HTML and mentions only
+// of people who are in the target room.
+func (r *Relay) buildCopy(ctx context.Context, j *job, content *event.MessageEventContent) (*event.MessageEventContent, error) {
+	out := &event.MessageEventContent{MsgType: content.MsgType}
+	if out.MsgType == event.MsgEmote {
+		out.MsgType = event.MsgText
+	}
+	caption := content.Body
+	if isMedia(content) || j.evt.Type == event.EventSticker {
+		out.FileName = content.GetFileName()
+		if content.FileName == "" || content.Body == content.FileName {
+			caption = ""
+		}
+	}
+	var plain, rich, note string
+	if strings.TrimSpace(caption) != "" {
+		var err error
+		plain, rich, note, err = r.translateBody(ctx, j, caption, content)
+		if err != nil {
+			return nil, err
+		}
+	}
+	sender := r.mx.DisplayName(ctx, j.SourceRoom, j.evt.Sender)
+	room := r.mx.RoomName(ctx, j.SourceRoom)
+	header := fmt.Sprintf("%s (%s)", sender, room)
+	richHeader := fmt.Sprintf("<strong>%s</strong> <em>(%s)</em>", html.EscapeString(sender), html.EscapeString(room))
+	if note != "" {
+		header += " [" + note + "]"
+		richHeader += " <em>[" + html.EscapeString(note) + "]</em>"
+	}
+	if content.MsgType == event.MsgEmote {
+		header, richHeader = "* "+header, "* "+richHeader
+	}
+	out.Body = header
+	out.Format = event.FormatHTML
+	out.FormattedBody = richHeader
+	if plain != "" {
+		out.Body += ": " + plain
+		out.FormattedBody += ": " + rich
+	}
+	out.Body, out.FormattedBody = neutraliseRoomPing(out.Body), neutraliseRoomPing(out.FormattedBody)
+	if len(out.Body)+len(out.FormattedBody) > maxCopyBytes {
+		out.Format, out.FormattedBody = "", ""
+		out.Body = truncate(out.Body, maxCopyBytes/2)
+	}
+	mentions, err := r.targetMentions(ctx, j.TargetRoom, content.Mentions)
+	if err != nil {
+		return nil, err
+	}
+	out.Mentions = mentions
+	return out, nil
+}
+
+// translateBody translates a message's text (and HTML, when it has some)
+// into the target room's language. If translation fails the original is
+// used, marked: a message is never dropped for want of a translation.
+func (r *Relay) translateBody(ctx context.Context, j *job, body string, content *event.MessageEventContent) (plain, rich, note string, err error) {
+	source := r.roomLanguage(ctx, j.SourceRoom)
+	target := r.roomLanguage(ctx, j.TargetRoom)
+	glossary, err := r.glossary(ctx, j.SourceRoom)
+	if err != nil {
+		return "", "", "", err
+	}
+	texts := []string{body}
+	format := translate.Text
+	if content.Format == event.FormatHTML && content.FormattedBody != "" && body == content.Body {
+		texts = append(texts, Sanitize(content.FormattedBody))
+	}
+	results, err := r.tr.Translate(ctx, translate.Request{Source: source, Target: target, Texts: texts[:1],
+		Format: format, Glossary: glossary, Encrypted: j.sourceEncrypted})
+	var richResults []translate.Result
+	if err == nil && len(texts) > 1 {
+		richResults, err = r.tr.Translate(ctx, translate.Request{Source: source, Target: target, Texts: texts[1:],
+			Format: translate.HTML, Glossary: glossary, Encrypted: j.sourceEncrypted})
+	}
+	if err != nil {
+		zerolog.Ctx(ctx).Warn().Err(err).Str("source_lang", source).Str("target_lang", target).
+			Msg("Translation failed, relaying the original")
+		rich = html.EscapeString(body)
+		if len(texts) > 1 {
+			rich = texts[1]
+		}
+		return body, textToHTML(rich, len(texts) > 1), r.l10n.Text(target, msgUntranslated, nil), nil
+	}
+	plain = results[0].Text
+	if len(richResults) > 0 {
+		return plain, richResults[0].Text, "", nil
+	}
+	return plain, textToHTML(html.EscapeString(plain), false), "", nil
+}
+
+func textToHTML(escaped string, isHTML bool) string {
+	if isHTML {
+		return escaped
+	}
+	return strings.ReplaceAll(escaped, "\n", "<br>")
+}
+
+func (r *Relay) glossary(ctx context.Context, roomID id.RoomID) (translate.Glossary, error) {
+	coalitionID, err := r.coalitions.CoalitionOf(ctx, roomID)
+	if err != nil || coalitionID == "" {
+		return nil, err
+	}
+	terms, err := r.db.Glossary.List(ctx, coalitionID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(translate.Glossary, len(terms))
+	for i, t := range terms {
+		out[i] = translate.Term{Term: t.Term, Forms: t.Forms}
+	}
+	return out, nil
+}
+
+// targetMentions keeps only mentions of people in the target room, and
+// never a mention of the whole room.
+func (r *Relay) targetMentions(ctx context.Context, target id.RoomID, src *event.Mentions) (*event.Mentions, error) {
+	out := &event.Mentions{}
+	if src == nil || len(src.UserIDs) == 0 {
+		return out, nil
+	}
+	members, err := r.mx.JoinedMembers(ctx, target)
+	if err != nil {
+		return nil, err
+	}
+	in := make(map[id.UserID]bool, len(members))
+	for _, m := range members {
+		in[m] = true
+	}
+	for _, u := range src.UserIDs {
+		if in[u] && u != r.mx.BotUserID() {
+			out.UserIDs = append(out.UserIDs, u)
+		}
+	}
+	return out, nil
+}
+
+// neutraliseRoomPing breaks "@room" with a word joiner: it reads the same
+// but no client treats it as a ping of everyone.
+func neutraliseRoomPing(s string) string {
+	return strings.ReplaceAll(s, "@room", "@\u2060room")
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+func isMedia(content *event.MessageEventContent) bool {
+	switch content.MsgType {
+	case event.MsgImage, event.MsgFile, event.MsgVideo, event.MsgAudio:
+		return true
+	}
+	return false
+}
+
+// copyMedia downloads the attachment (decrypting it if needed) and uploads
+// it again for the target room, encrypted when the target is encrypted.
+func (r *Relay) copyMedia(ctx context.Context, src, dst *event.MessageEventContent, targetEncrypted bool) error {
+	var data []byte
+	var err error
+	if src.File != nil {
+		if data, err = r.mx.Download(ctx, src.File.URL); err != nil {
+			return fmt.Errorf("failed to download attachment: %w", err)
+		}
+		if err = src.File.DecryptInPlace(data); err != nil {
+			return permanent(fmt.Errorf("failed to decrypt attachment: %w", err))
+		}
+	} else {
+		if data, err = r.mx.Download(ctx, src.URL); err != nil {
+			return fmt.Errorf("failed to download attachment: %w", err)
+		}
+	}
+	var info event.FileInfo
+	if src.Info != nil {
+		info = *src.Info
+		info.ThumbnailURL, info.ThumbnailFile, info.ThumbnailInfo = "", nil, nil
+	}
+	dst.Info = &info
+	if targetEncrypted {
+		file := attachment.NewEncryptedFile()
+		file.EncryptInPlace(data)
+		uri, err := r.mx.Upload(ctx, data, "application/octet-stream")
+		if err != nil {
+			return fmt.Errorf("failed to upload attachment: %w", err)
+		}
+		dst.File = &event.EncryptedFileInfo{EncryptedFile: *file, URL: uri}
+		return nil
+	}
+	uri, err := r.mx.Upload(ctx, data, info.MimeType)
+	if err != nil {
+		return fmt.Errorf("failed to upload attachment: %w", err)
+	}
+	dst.URL = uri
+	return nil
+}

@@ -1,0 +1,264 @@
+package relay
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+
+	"starling/database"
+	"starling/translate"
+	"starling/translations"
+)
+
+// Settings are the configured values the relay relies on.
+type Settings struct {
+	Prefix          string
+	DefaultLanguage string
+}
+
+// Relay copies coalition messages across rooms. Events are queued durably
+// before their sync is acknowledged; one worker per target room sends them
+// in order, so a failing room waits without holding up the others.
+type Relay struct {
+	db         *database.Database
+	mx         Matrix
+	tr         *translate.Translator
+	l10n       *translations.Localizer
+	coalitions *Coalitions
+	settings   Settings
+	log        zerolog.Logger
+	now        func() time.Time
+
+	mu      sync.Mutex
+	workers map[id.RoomID]chan struct{}
+	ctx     context.Context
+	wg      sync.WaitGroup
+	warned  map[[2]id.RoomID]bool
+	decoded *decryptCache
+}
+
+// New builds a relay; call Start to begin sending.
+func New(db *database.Database, mx Matrix, tr *translate.Translator, l10n *translations.Localizer, settings Settings, log zerolog.Logger) *Relay {
+	return &Relay{
+		db: db, mx: mx, tr: tr, l10n: l10n, coalitions: NewCoalitions(db, mx), settings: settings, log: log,
+		now: time.Now, workers: make(map[id.RoomID]chan struct{}), warned: make(map[[2]id.RoomID]bool),
+		decoded: newDecryptCache(256),
+	}
+}
+
+// Coalitions is the relay's coalition manager.
+func (r *Relay) Coalitions() *Coalitions { return r.coalitions }
+
+// Start resumes every delivery left over from before and runs until ctx ends.
+func (r *Relay) Start(ctx context.Context) error {
+	r.mu.Lock()
+	r.ctx = ctx
+	r.mu.Unlock()
+	targets, err := r.db.RelayJob.PendingTargets(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range targets {
+		r.wake(t)
+	}
+	if len(targets) > 0 {
+		r.log.Info().Int("rooms", len(targets)).Msg("Resuming relay deliveries left from before")
+	}
+	return nil
+}
+
+// Wait blocks until every worker has stopped (after ctx ended).
+func (r *Relay) Wait() { r.wg.Wait() }
+
+// relayable are the event types that follow a message across rooms.
+var relayable = map[event.Type]bool{
+	event.EventMessage: true, event.EventEncrypted: true, event.EventReaction: true,
+	event.EventRedaction: true, event.EventSticker: true,
+}
+
+// Enqueue stores an event from a coalition room for every other room. It is
+// called from the sync loop with the event as received: encrypted events stay
+// encrypted at rest and are decrypted only when sent on.
+func (r *Relay) Enqueue(ctx context.Context, evt *event.Event) error {
+	if !relayable[evt.Type] || evt.Sender == r.mx.BotUserID() {
+		return nil
+	}
+	if evt.Type == event.EventMessage && evt.Mautrix.EventSource&event.SourceDecrypted != 0 {
+		return nil // its encrypted form was queued
+	}
+	member, err := r.db.CoalitionRoom.Get(ctx, evt.RoomID)
+	if err != nil || member == nil || member.Paused {
+		return err
+	}
+	rooms, err := r.db.CoalitionRoom.List(ctx, member.CoalitionID)
+	if err != nil {
+		return err
+	}
+	var targets []id.RoomID
+	for _, room := range rooms {
+		if room.RoomID != evt.RoomID {
+			targets = append(targets, room.RoomID)
+		}
+	}
+	if len(targets) == 0 {
+		return nil
+	}
+	raw, err := json.Marshal(evt)
+	if err != nil {
+		return fmt.Errorf("failed to encode event for the relay queue: %w", err)
+	}
+	queued, err := r.db.RelayJob.Enqueue(ctx, evt.ID, evt.RoomID, string(raw), r.now(), targets)
+	if err != nil || !queued {
+		return err
+	}
+	for _, t := range targets {
+		r.wake(t)
+	}
+	return nil
+}
+
+// wake makes sure the target's worker runs and looks at its queue.
+func (r *Relay) wake(target id.RoomID) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ctx == nil {
+		return
+	}
+	ch, ok := r.workers[target]
+	if !ok {
+		ch = make(chan struct{}, 1)
+		r.workers[target] = ch
+		r.wg.Add(1)
+		go r.work(r.ctx, target, ch)
+	}
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// work sends the target room's deliveries one by one, in queue order.
+func (r *Relay) work(ctx context.Context, target id.RoomID, wake chan struct{}) {
+	defer r.wg.Done()
+	log := r.log.With().Stringer("target_room", target).Logger()
+	for ctx.Err() == nil {
+		d, err := r.db.RelayJob.Next(ctx, target)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Err(err).Msg("Failed to read relay queue")
+			}
+			sleep(ctx, wake, 5*time.Second)
+			continue
+		}
+		if d == nil {
+			sleep(ctx, wake, time.Minute)
+			continue
+		}
+		if wait := d.NextAttempt.Sub(r.now()); wait > 0 {
+			sleep(ctx, nil, wait)
+			continue
+		}
+		dlog := log.With().Stringer("event_id", d.EventID).Stringer("source_room", d.SourceRoom).Logger()
+		err = r.deliver(dlog.WithContext(ctx), d)
+		var permanent *permanentError
+		switch {
+		case err == nil:
+		case errors.As(err, &permanent):
+			dlog.Warn().Err(err).Msg("Giving up relaying event")
+		case ctx.Err() != nil:
+			return
+		default:
+			backoff := min(time.Second<<min(d.Attempts, 8), 5*time.Minute)
+			dlog.Warn().Err(err).Int("attempt", d.Attempts+1).Dur("retry_in", backoff).Msg("Failed to relay event, will retry")
+			if err = r.db.RelayJob.Retry(ctx, d.JobID, target, d.Attempts+1, r.now().Add(backoff)); err != nil {
+				dlog.Err(err).Msg("Failed to schedule relay retry")
+				sleep(ctx, nil, backoff)
+			}
+			continue
+		}
+		if err = r.db.RelayJob.Done(ctx, d.JobID, target); err != nil && ctx.Err() == nil {
+			dlog.Err(err).Msg("Failed to mark relay delivery done")
+			sleep(ctx, nil, time.Second)
+		}
+	}
+}
+
+func sleep(ctx context.Context, wake chan struct{}, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	case <-wake:
+	}
+}
+
+// permanentError is a delivery that can never succeed; retrying would only
+// hold up the room's queue.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+func permanent(err error) error { return &permanentError{err} }
+
+// isPermanentSendError tells a refusal (too large, forbidden, bad event)
+// from a passing failure (network, rate limit, server error).
+func isPermanentSendError(err error) bool {
+	var httpErr mautrix.HTTPError
+	if errors.As(err, &httpErr) && httpErr.Response != nil {
+		code := httpErr.Response.StatusCode
+		return code >= 400 && code < 500 && code != 429 && code != 408
+	}
+	return false
+}
+
+// txnID derives a transaction id from the source event and the target, so a
+// send repeated after a crash is deduplicated by the homeserver.
+func txnID(kind string, source id.EventID, target id.RoomID) string {
+	sum := sha256.Sum256([]byte(kind + "\x00" + string(source) + "\x00" + string(target)))
+	return "starling-" + kind + "-" + hex.EncodeToString(sum[:12])
+}
+
+// decryptCache keeps decrypted events so a job bound for many rooms is
+// decrypted once.
+type decryptCache struct {
+	mu    sync.Mutex
+	max   int
+	order []id.EventID
+	items map[id.EventID]*event.Event
+}
+
+func newDecryptCache(n int) *decryptCache {
+	return &decryptCache{max: n, items: make(map[id.EventID]*event.Event)}
+}
+
+func (c *decryptCache) get(eventID id.EventID) *event.Event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.items[eventID]
+}
+
+func (c *decryptCache) put(evt *event.Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.items[evt.ID]; ok {
+		return
+	}
+	c.items[evt.ID] = evt
+	c.order = append(c.order, evt.ID)
+	if len(c.order) > c.max {
+		delete(c.items, c.order[0])
+		c.order = c.order[1:]
+	}
+}
