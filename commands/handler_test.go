@@ -42,7 +42,9 @@ func (fakeMatrix) BotUserID() id.UserID { return "@bot:test" }
 func (fakeMatrix) IsEncrypted(_ context.Context, r id.RoomID) (bool, error) {
 	return r != "!plain:test", nil
 }
-func (fakeMatrix) RoomName(_ context.Context, r id.RoomID) string { return strings.Trim(string(r), "!:test") }
+func (fakeMatrix) RoomName(_ context.Context, r id.RoomID) string {
+	return strings.Trim(string(r), "!:test")
+}
 
 type captured struct {
 	mu      sync.Mutex

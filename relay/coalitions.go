@@ -303,4 +303,3 @@ func (c *Coalitions) RemoveTerm(ctx context.Context, roomID id.RoomID, term stri
 	}
 	return c.db.Glossary.Delete(ctx, coalitionID, term)
 }
-

@@ -156,4 +156,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-

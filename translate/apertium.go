@@ -202,10 +202,15 @@ func (a *Apertium) closeIdle() {
 		}
 		a.mu.Lock()
 		for pair, p := range a.pipelines {
+			// A pipeline in use is not idle, however long its answer takes.
+			if !p.mu.TryLock() {
+				continue
+			}
 			if p.idleFor() > a.idle {
 				delete(a.pipelines, pair)
-				go p.close()
+				p.close()
 			}
+			p.mu.Unlock()
 		}
 		a.mu.Unlock()
 	}
