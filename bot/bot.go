@@ -35,6 +35,7 @@ type Bot struct {
 	relay  *relay.Relay
 	engine *translate.Apertium
 	names  roomNames
+	syncer *trackingSyncer
 	now    func() time.Time
 
 	onRecoveryKey func(string)
@@ -96,6 +97,7 @@ func (b *Bot) Init(ctx context.Context) error {
 	// Registered after the crypto helper's own handlers, so that room keys in
 	// a sync are stored before the events they unlock reach these handlers.
 	syncer := b.client.Syncer.(mautrix.ExtensibleSyncer)
+	syncer.OnEvent(b.onOwnEvent)
 	syncer.OnEventType(event.StateMember, b.onMember)
 	syncer.OnEventType(event.EventMessage, b.onMessage)
 	syncer.OnEventType(event.StateRoomName, b.onRoomName)
@@ -160,8 +162,18 @@ func (b *Bot) pruneHandledEvents(ctx context.Context) {
 	ticker := time.NewTicker(time.Hour)
 	defer ticker.Stop()
 	for {
-		if err := b.db.HandledEvent.Prune(ctx, b.now().Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
+		cutoff := b.now().Add(-7 * 24 * time.Hour)
+		if err := b.db.SentTxn.Prune(ctx, cutoff); err != nil && ctx.Err() == nil {
+			b.log.Warn().Err(err).Msg("Failed to prune sent events")
+		}
+		if err := b.db.HandledEvent.Prune(ctx, cutoff); err != nil && ctx.Err() == nil {
 			b.log.Warn().Err(err).Msg("Failed to prune handled events")
+		}
+		if err := b.db.RelayJob.Prune(ctx, cutoff); err != nil && ctx.Err() == nil {
+			b.log.Warn().Err(err).Msg("Failed to prune relay jobs")
+		}
+		if err := b.db.JoinCode.Prune(ctx, b.now()); err != nil && ctx.Err() == nil {
+			b.log.Warn().Err(err).Msg("Failed to prune join codes")
 		}
 		select {
 		case <-ctx.Done():

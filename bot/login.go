@@ -52,6 +52,8 @@ func (b *Bot) login(ctx context.Context) error {
 	client.DefaultHTTPRetries = 4
 	client.DefaultHTTPBackoff = time.Second
 	client.MaxHTTPBackoff = 30 * time.Second
+	b.syncer = newTrackingSyncer()
+	client.Syncer = b.syncer
 	b.client = client
 
 	loginAs, err := b.restoreSession(ctx)
@@ -75,6 +77,9 @@ func (b *Bot) login(ctx context.Context) error {
 	}
 	client.Crypto = helper
 	b.crypto = helper
+	store := &deferredStore{SyncStore: client.Store}
+	b.syncer.store = store
+	client.Store = store
 	if loginAs != nil {
 		// Keep the token, so restarts reuse it instead of piling up logins.
 		if err = b.db.BotState.Set(ctx, sessionToken, client.AccessToken); err != nil {

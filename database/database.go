@@ -32,6 +32,7 @@ type Database struct {
 	Glossary      *GlossaryTermQuery
 	RelayJob      *RelayJobQuery
 	RelayCopy     *RelayCopyQuery
+	SentTxn       *SentTxnQuery
 }
 
 // Open connects to the database at uri with the given dbutil dialect. A new
@@ -99,6 +100,7 @@ func New(db *dbutil.Database, log zerolog.Logger) *Database {
 		Glossary:      &GlossaryTermQuery{dbutil.MakeQueryHelper(child, newGlossaryTerm)},
 		RelayJob:      &RelayJobQuery{db: child},
 		RelayCopy:     &RelayCopyQuery{dbutil.MakeQueryHelper(child, newCopy)},
+		SentTxn:       &SentTxnQuery{db: child},
 	}
 }
 

@@ -17,16 +17,22 @@ const (
 		ON CONFLICT (event_id) DO NOTHING RETURNING id`
 	insertRelayDeliveryQuery = `INSERT INTO relay_delivery (job_id, target_room) VALUES ($1, $2)`
 	nextRelayDeliveryQuery   = `
-		SELECT d.job_id, j.event_id, j.room_id, j.event, d.target_room, d.attempts, d.next_attempt
+		SELECT d.job_id, j.event_id, j.room_id, j.event, d.target_room, d.attempted, d.attempts, d.next_attempt
 		FROM relay_delivery d JOIN relay_job j ON j.id = d.job_id
 		WHERE d.target_room=$1 AND NOT d.done ORDER BY d.job_id LIMIT 1`
 	pendingRelayTargetsQuery = `SELECT DISTINCT target_room FROM relay_delivery WHERE NOT done`
 	doneRelayDeliveryQuery   = `UPDATE relay_delivery SET done=true WHERE job_id=$1 AND target_room=$2`
-	dropFinishedRelayJob     = `
-		DELETE FROM relay_job WHERE id=$1
+	// A finished job keeps its row, so the same event replayed by a sync
+	// after a crash is recognised, but not its content.
+	clearFinishedRelayJob = `
+		UPDATE relay_job SET event='' WHERE id=$1
 		AND NOT EXISTS (SELECT 1 FROM relay_delivery WHERE job_id=$1 AND NOT done)`
+	pruneRelayJobsQuery = `
+		DELETE FROM relay_job WHERE received_at < $1
+		AND NOT EXISTS (SELECT 1 FROM relay_delivery WHERE job_id=relay_job.id AND NOT done)`
 	retryRelayDeliveryQuery = `UPDATE relay_delivery SET attempts=$3, next_attempt=$4 WHERE job_id=$1 AND target_room=$2`
 	countRelayPendingQuery  = `SELECT COUNT(*) FROM relay_delivery WHERE NOT done`
+	attemptRelayDelivery    = `UPDATE relay_delivery SET attempted=true WHERE job_id=$1 AND target_room=$2`
 )
 
 // Delivery is one event waiting to be relayed into one room.
@@ -36,13 +42,14 @@ type Delivery struct {
 	SourceRoom  id.RoomID
 	Event       string
 	TargetRoom  id.RoomID
+	Attempted   bool
 	Attempts    int
 	NextAttempt time.Time
 }
 
 func (d *Delivery) Scan(row dbutil.Scannable) (*Delivery, error) {
 	var next int64
-	if err := row.Scan(&d.JobID, &d.EventID, &d.SourceRoom, &d.Event, &d.TargetRoom, &d.Attempts, &next); err != nil {
+	if err := row.Scan(&d.JobID, &d.EventID, &d.SourceRoom, &d.Event, &d.TargetRoom, &d.Attempted, &d.Attempts, &next); err != nil {
 		return nil, err
 	}
 	d.NextAttempt = time.UnixMilli(next)
@@ -100,14 +107,15 @@ func (q *RelayJobQuery) PendingTargets(ctx context.Context) ([]id.RoomID, error)
 	return targets, nil
 }
 
-// Done marks a delivery finished and forgets the job once every room has it.
+// Done marks a delivery finished and drops the job's content once every
+// room has it.
 func (q *RelayJobQuery) Done(ctx context.Context, jobID int64, target id.RoomID) error {
 	return q.db.DoTxn(ctx, nil, func(ctx context.Context) error {
 		if _, err := q.db.Exec(ctx, doneRelayDeliveryQuery, jobID, target); err != nil {
 			return fmt.Errorf("failed to mark delivery done: %w", err)
 		}
-		if _, err := q.db.Exec(ctx, dropFinishedRelayJob, jobID); err != nil {
-			return fmt.Errorf("failed to drop finished job: %w", err)
+		if _, err := q.db.Exec(ctx, clearFinishedRelayJob, jobID); err != nil {
+			return fmt.Errorf("failed to clear finished job: %w", err)
 		}
 		return nil
 	})
@@ -128,4 +136,21 @@ func (q *RelayJobQuery) Pending(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("failed to count pending deliveries: %w", err)
 	}
 	return n, nil
+}
+
+// Prune forgets finished jobs received before the cutoff; by then no sync
+// can bring their events back.
+func (q *RelayJobQuery) Prune(ctx context.Context, before time.Time) error {
+	if _, err := q.db.Exec(ctx, pruneRelayJobsQuery, before.UnixMilli()); err != nil {
+		return fmt.Errorf("failed to prune relay jobs: %w", err)
+	}
+	return nil
+}
+
+// Attempt records that a send is about to start.
+func (q *RelayJobQuery) Attempt(ctx context.Context, jobID int64, target id.RoomID) error {
+	if _, err := q.db.Exec(ctx, attemptRelayDelivery, jobID, target); err != nil {
+		return fmt.Errorf("failed to record send attempt: %w", err)
+	}
+	return nil
 }

@@ -73,6 +73,14 @@ func TestRelayQueueKeepsOrderPerRoom(t *testing.T) {
 	if pending, _ := db.RelayJob.Pending(ctx); pending != 4 {
 		t.Fatalf("pending = %d, want 4", pending)
 	}
+	must(t, db.RelayJob.Done(ctx, next.JobID, "!ca:x"))
+	if ok, _ := db.RelayJob.Enqueue(ctx, "$1", "!es:x", `{}`, now, targets); ok {
+		t.Fatal("a relayed event was queued again after it was done")
+	}
+	must(t, db.RelayJob.Prune(ctx, now.Add(time.Hour)))
+	if ok, _ := db.RelayJob.Enqueue(ctx, "$1", "!es:x", `{}`, now, targets); !ok {
+		t.Fatal("a pruned job still blocks its event")
+	}
 	rooms, err := db.RelayJob.PendingTargets(ctx)
 	must(t, err)
 	if len(rooms) != 2 {

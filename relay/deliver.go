@@ -120,13 +120,31 @@ func (r *Relay) inTarget(ctx context.Context, eventID id.EventID, sourceRoom, ta
 	return r.db.RelayCopy.Get(ctx, originEvent, target)
 }
 
-// send sends into the target and remembers the copy.
+// send sends into the target exactly once. A send that a crash may have cut
+// short is first looked up among the events the bot saw itself send; only
+// if it never arrived is it sent again.
 func (r *Relay) send(ctx context.Context, j *job, kind string, evtType event.Type, content any) (id.EventID, error) {
-	eventID, err := r.mx.Send(ctx, j.TargetRoom, evtType, content, txnID(kind, j.EventID, j.TargetRoom))
+	txn := txnID(kind, j.EventID, j.TargetRoom)
+	if j.Attempted {
+		if err := r.mx.WaitForSync(ctx); err != nil {
+			return "", err
+		}
+	}
+	if sent, err := r.db.SentTxn.Get(ctx, txn); err != nil || sent != "" {
+		return sent, err
+	}
+	if err := r.db.RelayJob.Attempt(ctx, j.JobID, j.TargetRoom); err != nil {
+		return "", err
+	}
+	j.Attempted = true
+	eventID, err := r.mx.Send(ctx, j.TargetRoom, evtType, content, txn)
 	if err != nil {
 		if isPermanentSendError(err) {
 			return "", permanent(err)
 		}
+		return "", err
+	}
+	if err = r.db.SentTxn.Put(ctx, txn, j.TargetRoom, eventID, r.now()); err != nil {
 		return "", err
 	}
 	return eventID, nil

@@ -26,6 +26,9 @@ type Matrix interface {
 	// id that makes a repeated send a no-op.
 	Send(ctx context.Context, roomID id.RoomID, evtType event.Type, content any, txnID string) (id.EventID, error)
 	Redact(ctx context.Context, roomID id.RoomID, target id.EventID, txnID string) error
+	// WaitForSync returns once the bot has processed a sync since it
+	// started, and so has seen its own events from before a crash.
+	WaitForSync(ctx context.Context) error
 	Download(ctx context.Context, uri id.ContentURIString) ([]byte, error)
 	Upload(ctx context.Context, data []byte, mimeType string) (id.ContentURIString, error)
 }

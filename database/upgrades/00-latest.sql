@@ -84,6 +84,8 @@ CREATE TABLE relay_delivery (
     job_id       BIGINT  NOT NULL REFERENCES relay_job (id) ON DELETE CASCADE,
     target_room  TEXT    NOT NULL,
     done         BOOLEAN NOT NULL DEFAULT false,
+    -- A send was started: it may have reached the homeserver.
+    attempted    BOOLEAN NOT NULL DEFAULT false,
     attempts     INTEGER NOT NULL DEFAULT 0,
     next_attempt BIGINT  NOT NULL DEFAULT 0,
     PRIMARY KEY (job_id, target_room)
@@ -99,3 +101,12 @@ CREATE TABLE relay_copy (
     PRIMARY KEY (source_event, target_room)
 );
 CREATE UNIQUE INDEX relay_copy_copy_idx ON relay_copy (copy_event);
+
+-- Events the bot sent, by transaction id, as confirmed by the homeserver or
+-- seen in the bot's own sync; a send cut short by a crash is not repeated.
+CREATE TABLE sent_txn (
+    txn_id   TEXT   PRIMARY KEY,
+    room_id  TEXT   NOT NULL,
+    event_id TEXT   NOT NULL,
+    sent_at  BIGINT NOT NULL
+);

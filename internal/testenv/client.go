@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/crypto/attachment"
 	"maunium.net/go/mautrix/crypto/cryptohelper"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
@@ -150,7 +151,7 @@ func (c *Client) SendText(roomID id.RoomID, text string) id.EventID {
 	resp, err := c.Client.SendMessageEvent(context.Background(), roomID, event.EventMessage,
 		&event.MessageEventContent{MsgType: event.MsgText, Body: text})
 	if err != nil {
-		c.t.Fatalf("failed to send %q: %v", text, err)
+		c.t.Fatalf("failed to send %q: %v", clip(text), err)
 	}
 	return resp.EventID
 }
@@ -261,4 +262,85 @@ func (c *Client) Join(roomID id.RoomID, members ...id.UserID) {
 	for _, m := range members {
 		c.WaitForMembership(roomID, m, event.MembershipJoin, 20*time.Second)
 	}
+}
+
+// Send sends any message content (encrypted in encrypted rooms).
+func (c *Client) Send(roomID id.RoomID, content *event.MessageEventContent) id.EventID {
+	c.t.Helper()
+	resp, err := c.Client.SendMessageEvent(context.Background(), roomID, event.EventMessage, content)
+	if err != nil {
+		c.t.Fatalf("failed to send: %v", err)
+	}
+	return resp.EventID
+}
+
+// Events returns every event of the type the client saw in room from sender.
+func (c *Client) Events(roomID id.RoomID, sender id.UserID, evtType event.Type) []*event.Event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []*event.Event
+	for _, evt := range c.events {
+		if evt.RoomID == roomID && evt.Sender == sender && evt.Type == evtType {
+			out = append(out, evt)
+		}
+	}
+	return out
+}
+
+// WaitForEvent waits for an event of the type from sender in room that matches.
+func (c *Client) WaitForEvent(roomID id.RoomID, sender id.UserID, evtType event.Type, timeout time.Duration, match func(*event.Event) bool) *event.Event {
+	c.t.Helper()
+	var found *event.Event
+	c.Eventually(fmt.Sprintf("a %s from %s in %s", evtType.Type, sender, roomID), timeout, func() bool {
+		for _, evt := range c.Events(roomID, sender, evtType) {
+			if match(evt) {
+				found = evt
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+// UploadEncrypted encrypts data as an attachment and uploads it.
+func (c *Client) UploadEncrypted(data []byte) *event.EncryptedFileInfo {
+	c.t.Helper()
+	file := attachment.NewEncryptedFile()
+	cipher := file.Encrypt(data)
+	resp, err := c.UploadBytes(context.Background(), cipher, "application/octet-stream")
+	if err != nil {
+		c.t.Fatalf("failed to upload: %v", err)
+	}
+	return &event.EncryptedFileInfo{EncryptedFile: *file, URL: resp.ContentURI.CUString()}
+}
+
+// DownloadFile fetches an attachment, decrypting it when it is encrypted.
+func (c *Client) DownloadFile(content *event.MessageEventContent) []byte {
+	c.t.Helper()
+	uri := content.URL
+	if content.File != nil {
+		uri = content.File.URL
+	}
+	parsed, err := uri.Parse()
+	if err != nil {
+		c.t.Fatalf("bad media URI %q: %v", uri, err)
+	}
+	data, err := c.DownloadBytes(context.Background(), parsed)
+	if err != nil {
+		c.t.Fatalf("failed to download: %v", err)
+	}
+	if content.File != nil {
+		if err = content.File.DecryptInPlace(data); err != nil {
+			c.t.Fatalf("failed to decrypt attachment: %v", err)
+		}
+	}
+	return data
+}
+
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
 }

@@ -1,0 +1,90 @@
+package bot
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+)
+
+// mautrix saves the sync token before it processes a response, so a crash
+// in between would lose the events of that response. deferredStore holds
+// the token back until trackingSyncer has processed the response: a crash
+// replays the sync instead, and the handlers' own de-duplication makes the
+// replay harmless.
+type deferredStore struct {
+	mautrix.SyncStore
+	mu      sync.Mutex
+	pending string
+	user    id.UserID
+}
+
+func (s *deferredStore) SaveNextBatch(_ context.Context, userID id.UserID, nextBatch string) error {
+	s.mu.Lock()
+	s.pending, s.user = nextBatch, userID
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *deferredStore) commit(ctx context.Context) error {
+	s.mu.Lock()
+	token, user := s.pending, s.user
+	s.mu.Unlock()
+	if token == "" {
+		return nil
+	}
+	return s.SyncStore.SaveNextBatch(ctx, user, token)
+}
+
+// trackingSyncer commits the sync token after processing and tells waiters
+// when the first response since start has been handled.
+type trackingSyncer struct {
+	*mautrix.DefaultSyncer
+	store    *deferredStore
+	once     sync.Once
+	synced   chan struct{}
+	syncedMu sync.Mutex
+}
+
+func newTrackingSyncer() *trackingSyncer {
+	return &trackingSyncer{DefaultSyncer: mautrix.NewDefaultSyncer(), synced: make(chan struct{})}
+}
+
+func (s *trackingSyncer) ProcessResponse(ctx context.Context, res *mautrix.RespSync, since string) error {
+	if err := s.DefaultSyncer.ProcessResponse(ctx, res, since); err != nil {
+		return err
+	}
+	if s.store != nil {
+		if err := s.store.commit(ctx); err != nil {
+			return err
+		}
+	}
+	s.once.Do(func() { close(s.synced) })
+	return nil
+}
+
+// WaitForSync blocks until a sync response has been fully processed since
+// the bot started, so the bot has seen its own events sent before a crash.
+func (b *Bot) WaitForSync(ctx context.Context) error {
+	select {
+	case <-b.syncer.synced:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// onOwnEvent records the bot's own events sent with a Starling transaction
+// id, as the homeserver echoes them to the same session.
+func (b *Bot) onOwnEvent(ctx context.Context, evt *event.Event) {
+	txn := evt.Unsigned.TransactionID
+	if evt.Sender != b.client.UserID || !strings.HasPrefix(txn, "starling-") {
+		return
+	}
+	if err := b.db.SentTxn.Put(ctx, txn, evt.RoomID, evt.ID, b.now()); err != nil {
+		b.log.Err(err).Msg("Failed to record own event")
+	}
+}
