@@ -141,6 +141,12 @@ func (b *Bot) Stop() error {
 
 func (b *Bot) initRelay() error {
 	var engines []translate.Engine
+	if cfg := b.cfg.Translation.DeepL; cfg.URL != "" {
+		engines = append(engines, translate.NewDeepL(cfg.URL, cfg.APIKey, cfg.TrustedForEncrypted))
+	}
+	if cfg := b.cfg.Translation.LibreTranslate; cfg.URL != "" {
+		engines = append(engines, translate.NewLibreTranslate(cfg.URL, cfg.APIKey, cfg.TrustedForEncrypted))
+	}
 	if cfg := b.cfg.Translation.Apertium; cfg.Enabled {
 		engine, err := translate.NewApertium(translate.WithModesDir(cfg.ModesDir), translate.WithIdleClose(cfg.IdleClose),
 			translate.WithLogger(b.log.With().Str("component", "apertium").Logger()))

@@ -36,7 +36,16 @@ type Config struct {
 }
 
 type Translation struct {
-	Apertium Apertium `yaml:"apertium"`
+	DeepL          HTTPEngine `yaml:"deepl"`
+	LibreTranslate HTTPEngine `yaml:"libretranslate"`
+	Apertium       Apertium   `yaml:"apertium"`
+}
+
+// HTTPEngine is a translation service reached over HTTP; empty URL is off.
+type HTTPEngine struct {
+	URL                 string `yaml:"url"`
+	APIKey              string `yaml:"api_key"`
+	TrustedForEncrypted bool   `yaml:"trusted_for_encrypted"`
 }
 
 type Apertium struct {
@@ -99,6 +108,8 @@ var envOverrides = []struct {
 	{"STARLING_PICKLE_KEY", func(c *Config) *string { return &c.Encryption.PickleKey }},
 	{"STARLING_RECOVERY_KEY", func(c *Config) *string { return &c.Encryption.RecoveryKey }},
 	{"STARLING_DATABASE_URI", func(c *Config) *string { return &c.Database.URI }},
+	{"STARLING_DEEPL_KEY", func(c *Config) *string { return &c.Translation.DeepL.APIKey }},
+	{"STARLING_LIBRETRANSLATE_KEY", func(c *Config) *string { return &c.Translation.LibreTranslate.APIKey }},
 }
 
 // Load reads the file at path over the embedded defaults, applies the
@@ -215,6 +226,20 @@ func (c *Config) Validate() error {
 	}
 	if _, err := time.LoadLocation(c.Defaults.Timezone); err != nil || c.Defaults.Timezone == "" || c.Defaults.Timezone == "Local" {
 		bad("defaults.timezone", "must be an IANA zone like Europe/Madrid")
+	}
+	for key, eng := range map[string]HTTPEngine{"translation.deepl": c.Translation.DeepL, "translation.libretranslate": c.Translation.LibreTranslate} {
+		if eng.URL == "" {
+			continue
+		}
+		if u, err := url.Parse(eng.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad(key+".url", "must be an http(s) URL or empty")
+		}
+		if isPlaceholder(eng.APIKey) {
+			bad(key+".api_key", "still holds a placeholder")
+		}
+	}
+	if c.Translation.DeepL.URL != "" && c.Translation.DeepL.APIKey == "" {
+		bad("translation.deepl.api_key", "is needed when translation.deepl.url is set (or set STARLING_DEEPL_KEY)")
 	}
 	if c.Translation.Apertium.Enabled && c.Translation.Apertium.IdleClose < time.Second {
 		bad("translation.apertium.idle_close", "must be at least 1s")

@@ -46,6 +46,10 @@ func TestParse(t *testing.T) {
 		{name: "moderator level out of range", yaml: valid + "permissions:\n  moderator_level: 101\n", wantKey: "permissions.moderator_level"},
 		{name: "bad allowed user", yaml: valid + "  allow_users: [bob]\n", wantKey: "invites.allow_users"},
 		{name: "bad log level", yaml: valid + "logging:\n  level: loud\n", wantKey: "logging.level"},
+		{name: "deepl without key", yaml: valid + "translation:\n  deepl:\n    url: https://deepl.test\n", wantKey: "translation.deepl.api_key"},
+		{name: "deepl key from env", yaml: valid + "translation:\n  deepl:\n    url: https://deepl.test\n",
+			env: map[string]string{"STARLING_DEEPL_KEY": "k"}},
+		{name: "bad libretranslate url", yaml: valid + "translation:\n  libretranslate:\n    url: ftp://x\n", wantKey: "translation.libretranslate.url"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,184 @@
+package translate
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// ErrQuota means the engine's account has no translation quota left.
+var ErrQuota = errors.New("translation quota exceeded")
+
+// httpEngine holds what LibreTranslate and DeepL share: a client with a
+// timeout, retries on 429 and 5xx (honouring Retry-After), and a cache of
+// the language pairs.
+type httpEngine struct {
+	client  *http.Client
+	retries int
+	backoff time.Duration
+
+	pairsMu   sync.Mutex
+	pairs     []Pair
+	pairsTime time.Time
+}
+
+func newHTTPEngine() httpEngine {
+	return httpEngine{client: &http.Client{Timeout: 20 * time.Second}, retries: 3, backoff: 250 * time.Millisecond}
+}
+
+// statusError is an unexpected answer from an engine.
+type statusError struct {
+	Status int
+	Body   string
+}
+
+func (e *statusError) Error() string {
+	return fmt.Sprintf("engine answered HTTP %d: %s", e.Status, e.Body)
+}
+
+// do sends the request built by mk (rebuilt for each attempt) and decodes a
+// 200 answer as JSON into out.
+func (h *httpEngine) do(ctx context.Context, mk func() (*http.Request, error), out any, quotaStatus int) error {
+	var lastErr error
+	for attempt := 0; attempt <= h.retries; attempt++ {
+		req, err := mk()
+		if err != nil {
+			return err
+		}
+		resp, err := h.client.Do(req.WithContext(ctx))
+		if err != nil {
+			lastErr = err
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+		} else {
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+			resp.Body.Close()
+			switch {
+			case resp.StatusCode == http.StatusOK:
+				if err = json.Unmarshal(body, out); err != nil {
+					return fmt.Errorf("failed to decode engine answer: %w", err)
+				}
+				return nil
+			case quotaStatus != 0 && resp.StatusCode == quotaStatus:
+				return ErrQuota
+			case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+				lastErr = &statusError{resp.StatusCode, string(truncateBytes(body, 200))}
+				if wait := retryAfter(resp.Header.Get("Retry-After")); wait > 0 && attempt < h.retries {
+					if !sleepCtx(ctx, min(wait, 10*time.Second)) {
+						return ctx.Err()
+					}
+					continue
+				}
+			default:
+				return &statusError{resp.StatusCode, string(truncateBytes(body, 200))}
+			}
+		}
+		if attempt < h.retries && !sleepCtx(ctx, h.backoff<<attempt) {
+			return ctx.Err()
+		}
+	}
+	return fmt.Errorf("engine failed after %d attempts: %w", h.retries+1, lastErr)
+}
+
+// cachedPairs refreshes the pair list at most hourly.
+func (h *httpEngine) cachedPairs(ctx context.Context, fetch func(context.Context) ([]Pair, error)) ([]Pair, error) {
+	h.pairsMu.Lock()
+	defer h.pairsMu.Unlock()
+	if h.pairs != nil && time.Since(h.pairsTime) < time.Hour {
+		return h.pairs, nil
+	}
+	pairs, err := fetch(ctx)
+	if err != nil {
+		if h.pairs != nil {
+			return h.pairs, nil
+		}
+		return nil, err
+	}
+	h.pairs, h.pairsTime = pairs, time.Now()
+	return pairs, nil
+}
+
+func jsonRequest(method, url string, body any) (*http.Request, error) {
+	var rd io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	return req, nil
+}
+
+func retryAfter(v string) time.Duration {
+	if secs, err := strconv.Atoi(v); err == nil && secs > 0 {
+		return time.Duration(secs) * time.Second
+	}
+	return 0
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+func truncateBytes(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
+
+// translateMarkup runs docs through an engine that takes a batch of markup
+// strings and returns the same number of strings.
+func translateMarkup(docs []Doc, call func(texts []string) ([]string, error)) ([]Doc, error) {
+	out := make([]Doc, len(docs))
+	var texts []string
+	var idx []int
+	for i, d := range docs {
+		if !d.HasWords() {
+			out[i] = d
+			continue
+		}
+		texts = append(texts, encodeMarkup(d))
+		idx = append(idx, i)
+	}
+	if len(texts) == 0 {
+		return out, nil
+	}
+	translated, err := call(texts)
+	if err != nil {
+		return nil, err
+	}
+	if len(translated) != len(texts) {
+		return nil, fmt.Errorf("engine returned %d texts for %d", len(translated), len(texts))
+	}
+	for j, i := range idx {
+		if out[i], err = decodeMarkup(translated[j], docs[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
