@@ -1,0 +1,52 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"maunium.net/go/mautrix/event"
+
+	"starling/internal/testenv"
+)
+
+func TestThreadsOriginalPauseAndUntranslated(t *testing.T) {
+	c := newCoalition(t, "es", "en", "de")
+	es, en, de := c.rooms["es"], c.rooms["en"], c.rooms["de"]
+	bot := c.setup.userID
+
+	root := es.mod.SendText(es.room, "Hilo sobre la plaza Zorblax4")
+	enRoot := c.copyIn(t, "en", "Zorblax4")
+	es.mod.Send(es.room, &event.MessageEventContent{MsgType: event.MsgText, Body: "Respuesta en el hilo Zorblax5",
+		RelatesTo: (&event.RelatesTo{}).SetThread(root, root)})
+	inThread := c.copyIn(t, "en", "Zorblax5").Content.AsMessage().RelatesTo
+	if inThread == nil || inThread.Type != event.RelThread || inThread.EventID != enRoot.ID {
+		t.Fatalf("thread reply arrived with relation %+v, want a thread on %s", inThread, enRoot.ID)
+	}
+
+	t.Run("original", func(t *testing.T) {
+		sent := en.mod.Send(en.room, &event.MessageEventContent{MsgType: event.MsgText, Body: "!original",
+			RelatesTo: &event.RelatesTo{InReplyTo: &event.InReplyTo{EventID: enRoot.ID}}})
+		reply := testenv.Body(en.mod.WaitForReply(en.room, bot, sent, 30*time.Second))
+		assertWords(t, "!original", reply, "Hilo sobre la plaza Zorblax4", "español", "Sala es")
+	})
+
+	t.Run("untranslated is marked, never dropped", func(t *testing.T) {
+		inDe := c.copyIn(t, "de", "Zorblax4")
+		assertWords(t, "German copy (no es→de route)", testenv.Body(inDe), "nicht übersetzt", "Hilo sobre la plaza")
+	})
+
+	t.Run("pause stops relaying from the room", func(t *testing.T) {
+		c.ask(t, es, "!link pause")
+		es.mod.SendText(es.room, "No debe llegar Zorblax6")
+		c.ask(t, es, "!link resume")
+		es.mod.SendText(es.room, "Sí debe llegar Zorblax7")
+		c.copyIn(t, "en", "Zorblax7")
+		for _, body := range copiesWith(en, bot, "Zorblax6") {
+			t.Fatalf("a message sent while paused was relayed: %s", body)
+		}
+		if strings.Contains(strings.Join(copiesWith(de, bot, "Zorblax"), "\n"), "Zorblax6") {
+			t.Fatal("a message sent while paused reached the German room")
+		}
+	})
+}
