@@ -35,7 +35,7 @@ test: deps
 
 bench: deps
 	$(GO) run -tags $(TAGS) ./internal/testenv/cmd/localrun -build-only
-	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 50x -timeout 30m ./...
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 20x -timeout 30m ./...
 
 # Each fuzzer for FUZZTIME (go test takes one -fuzz target at a time).
 fuzz:
