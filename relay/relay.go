@@ -38,6 +38,8 @@ type Relay struct {
 	settings   Settings
 	log        zerolog.Logger
 	now        func() time.Time
+	// retryBase is the first retry's delay; each further one doubles it.
+	retryBase time.Duration
 
 	mu      sync.Mutex
 	workers map[id.RoomID]chan struct{}
@@ -51,7 +53,7 @@ type Relay struct {
 func New(db *database.Database, mx Matrix, tr *translate.Translator, l10n *translations.Localizer, settings Settings, log zerolog.Logger) *Relay {
 	return &Relay{
 		db: db, mx: mx, tr: tr, l10n: l10n, coalitions: NewCoalitions(db, mx), settings: settings, log: log,
-		now: time.Now, workers: make(map[id.RoomID]chan struct{}), warned: make(map[[2]id.RoomID]bool),
+		now: time.Now, retryBase: time.Second, workers: make(map[id.RoomID]chan struct{}), warned: make(map[[2]id.RoomID]bool),
 		decoded: newDecryptCache(256),
 	}
 }
@@ -178,7 +180,7 @@ func (r *Relay) work(ctx context.Context, target id.RoomID, wake chan struct{}) 
 		case ctx.Err() != nil:
 			return
 		default:
-			backoff := min(time.Second<<min(d.Attempts, 8), 5*time.Minute)
+			backoff := min(r.retryBase<<min(d.Attempts, 8), 5*time.Minute)
 			dlog.Warn().Err(err).Int("attempt", d.Attempts+1).Dur("retry_in", backoff).Msg("Failed to relay event, will retry")
 			if err = r.db.RelayJob.Retry(ctx, d.JobID, target, d.Attempts+1, r.now().Add(backoff)); err != nil {
 				dlog.Err(err).Msg("Failed to schedule relay retry")

@@ -1,0 +1,173 @@
+package relay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+
+	"starling/database"
+	"starling/translate"
+	"starling/translations"
+)
+
+// fakeMatrix stands in for the homeserver in this package's unit tests:
+// unencrypted rooms, and sends that fail for a while where asked.
+type fakeMatrix struct {
+	mu       sync.Mutex
+	sent     map[id.RoomID][]string
+	failures map[id.RoomID]int
+	attempts map[id.RoomID]int
+	txns     map[string]bool
+}
+
+func newFakeMatrix() *fakeMatrix {
+	return &fakeMatrix{sent: map[id.RoomID][]string{}, failures: map[id.RoomID]int{}, attempts: map[id.RoomID]int{}, txns: map[string]bool{}}
+}
+
+func (f *fakeMatrix) BotUserID() id.UserID                                          { return "@bot:test" }
+func (f *fakeMatrix) IsEncrypted(context.Context, id.RoomID) (bool, error)          { return false, nil }
+func (f *fakeMatrix) JoinedMembers(context.Context, id.RoomID) ([]id.UserID, error) { return nil, nil }
+func (f *fakeMatrix) DisplayName(_ context.Context, _ id.RoomID, u id.UserID) string {
+	return u.Localpart()
+}
+func (f *fakeMatrix) RoomName(_ context.Context, r id.RoomID) string { return string(r) }
+func (f *fakeMatrix) Decrypt(context.Context, *event.Event) (*event.Event, error) {
+	return nil, errors.New("nothing is encrypted here")
+}
+func (f *fakeMatrix) FetchEvent(context.Context, id.RoomID, id.EventID) (*event.Event, error) {
+	return nil, errors.New("not stored")
+}
+func (f *fakeMatrix) WaitForSync(context.Context) error { return nil }
+func (f *fakeMatrix) Redact(context.Context, id.RoomID, id.EventID, string) error {
+	return nil
+}
+func (f *fakeMatrix) Download(context.Context, id.ContentURIString) ([]byte, error) { return nil, nil }
+func (f *fakeMatrix) Upload(context.Context, []byte, string) (id.ContentURIString, error) {
+	return "", nil
+}
+
+func (f *fakeMatrix) Send(_ context.Context, room id.RoomID, _ event.Type, content any, txn string) (id.EventID, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.attempts[room]++
+	if f.failures[room] > 0 {
+		f.failures[room]--
+		return "", errors.New("connection refused")
+	}
+	if f.txns[txn] {
+		return "", fmt.Errorf("transaction %s sent twice", txn)
+	}
+	f.txns[txn] = true
+	f.sent[room] = append(f.sent[room], content.(*event.MessageEventContent).Body)
+	return id.EventID(fmt.Sprintf("$%s-%d", room, len(f.sent[room]))), nil
+}
+
+func (f *fakeMatrix) bodies(room id.RoomID) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.sent[room]...)
+}
+
+func newTestRelay(t *testing.T, mx Matrix) *Relay {
+	t.Helper()
+	raw, err := database.Open("file:"+filepath.Join(t.TempDir(), "relay.db")+"?_txlock=immediate", "sqlite3-fk-wal", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = raw.Close() })
+	db := database.New(raw, zerolog.Nop())
+	if err = db.Upgrade(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	l10n, err := translations.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := New(db, mx, translate.NewTranslator(nil), l10n, Settings{Prefix: "!", DefaultLanguage: "en"}, zerolog.Nop())
+	r.retryBase = 20 * time.Millisecond
+	return r
+}
+
+// A room whose sends fail waits and gets every message, in order, once it
+// recovers; the other room is not held up meanwhile.
+func TestFailingRoomIsRetriedInOrderWithoutBlockingOthers(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	mx := newFakeMatrix()
+	mx.failures["!c:test"] = 4
+	r := newTestRelay(t, mx)
+	_, code, err := r.Coalitions().Create(ctx, "!a:test", "Red", "@mod:test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, room := range []id.RoomID{"!b:test", "!c:test"} {
+		if room == "!c:test" {
+			if code, err = r.Coalitions().NewCode(ctx, "!a:test", "@mod:test"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err = r.Coalitions().Join(ctx, room, code.Code, "@mod:test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err = r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const n = 5
+	for i := 1; i <= n; i++ {
+		evt := &event.Event{ID: id.EventID(fmt.Sprintf("$m%d", i)), RoomID: "!a:test", Sender: "@ana:test", Type: event.EventMessage,
+			Content: event.Content{Parsed: &event.MessageEventContent{MsgType: event.MsgText, Body: fmt.Sprintf("message %d", i)}}}
+		evt.Content.VeryRaw = mustJSON(t, evt.Content.Parsed)
+		if err = r.Enqueue(ctx, evt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, func() bool { return len(mx.bodies("!b:test")) == n })
+	if got := len(mx.bodies("!c:test")); got == n {
+		t.Fatal("the failing room was not retried with back-off")
+	}
+	waitFor(t, func() bool { return len(mx.bodies("!c:test")) == n })
+	for _, room := range []id.RoomID{"!b:test", "!c:test"} {
+		for i, body := range mx.bodies(room) {
+			if !strings.HasSuffix(body, fmt.Sprintf("message %d", i+1)) {
+				t.Fatalf("%s copy %d is %q: order lost", room, i+1, body)
+			}
+		}
+	}
+	if mx.attempts["!c:test"] != n+4 {
+		t.Fatalf("%d sends to the failing room, want %d", mx.attempts["!c:test"], n+4)
+	}
+	if pending, _ := r.db.RelayJob.Pending(ctx); pending != 0 {
+		t.Fatalf("%d deliveries still pending", pending)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
