@@ -1,0 +1,268 @@
+package scheduler
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/robfig/cron/v3"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// WhenError says what is wrong with a typed <when>, for a localized answer.
+type WhenError struct {
+	Kind WhenErrorKind
+	// Word is the part of the input at fault.
+	Word string
+	// Suggestions are zones close to a mistyped one.
+	Suggestions []string
+}
+
+// WhenErrorKind is what went wrong.
+type WhenErrorKind int
+
+const (
+	WhenUnknownWord WhenErrorKind = iota
+	WhenNoTime
+	WhenBadTime
+	WhenBadDate
+	WhenBadZone
+	WhenPast
+	WhenBadCron
+	WhenNoDay
+)
+
+func (e *WhenError) Error() string {
+	return fmt.Sprintf("bad schedule (%d): %q", e.Kind, e.Word)
+}
+
+// Words of every interface language, without accents and in lower case.
+var (
+	weekdayWords = map[string]time.Weekday{
+		"monday": time.Monday, "mon": time.Monday, "lunes": time.Monday, "lundi": time.Monday, "segunda": time.Monday,
+		"dilluns": time.Monday, "montag": time.Monday,
+		"tuesday": time.Tuesday, "tue": time.Tuesday, "martes": time.Tuesday, "mardi": time.Tuesday, "terca": time.Tuesday,
+		"dimarts": time.Tuesday, "dienstag": time.Tuesday,
+		"wednesday": time.Wednesday, "wed": time.Wednesday, "miercoles": time.Wednesday, "mercredi": time.Wednesday,
+		"quarta": time.Wednesday, "dimecres": time.Wednesday, "mittwoch": time.Wednesday,
+		"thursday": time.Thursday, "thu": time.Thursday, "jueves": time.Thursday, "jeudi": time.Thursday, "quinta": time.Thursday,
+		"dijous": time.Thursday, "donnerstag": time.Thursday,
+		"friday": time.Friday, "fri": time.Friday, "viernes": time.Friday, "vendredi": time.Friday, "sexta": time.Friday,
+		"divendres": time.Friday, "freitag": time.Friday,
+		"saturday": time.Saturday, "sat": time.Saturday, "sabado": time.Saturday, "samedi": time.Saturday,
+		"dissabte": time.Saturday, "samstag": time.Saturday,
+		"sunday": time.Sunday, "sun": time.Sunday, "domingo": time.Sunday, "dimanche": time.Sunday,
+		"diumenge": time.Sunday, "sonntag": time.Sunday,
+	}
+	ordinalWords = map[string]int{
+		"first": 1, "1st": 1, "primer": 1, "primero": 1, "primera": 1, "premier": 1, "premiere": 1, "primeiro": 1,
+		"erste": 1, "erster": 1, "ersten": 1, "1.": 1,
+		"second": 2, "2nd": 2, "segundo": 2, "deuxieme": 2, "second.": 2, "segon": 2, "zweite": 2, "zweiter": 2, "zweiten": 2, "2.": 2,
+		"third": 3, "3rd": 3, "tercer": 3, "tercero": 3, "tercera": 3, "troisieme": 3, "terceiro": 3, "dritte": 3, "dritter": 3, "dritten": 3, "3.": 3,
+		"fourth": 4, "4th": 4, "cuarto": 4, "cuarta": 4, "quatrieme": 4, "quarto": 4, "quart": 4, "vierte": 4, "vierter": 4, "vierten": 4, "4.": 4,
+		"last": -1, "ultimo": -1, "ultima": -1, "dernier": -1, "derniere": -1, "ultim": -1, "letzte": -1, "letzter": -1, "letzten": -1,
+	}
+	everyWords    = set("every", "each", "cada", "chaque", "tous", "toutes", "todo", "todos", "toda", "todas", "jeden", "jede", "jedes", "alle", "tots", "totes")
+	dayWords      = set("day", "days", "daily", "dia", "dias", "diario", "jour", "jours", "quotidien", "tag", "tage", "taglich")
+	weekWords     = set("week", "weeks", "semana", "semanas", "semaine", "semaines", "setmana", "setmanes", "woche", "wochen")
+	monthWords    = set("month", "months", "mes", "meses", "mois", "monat", "monats")
+	workdayWords  = set("weekday", "weekdays", "workday", "workdays", "laborable", "laborables", "ouvrable", "ouvrables", "util", "uteis", "feiner", "feiners", "werktag", "werktage")
+	fillerWords   = set("the", "of", "at", "on", "a", "an", "de", "del", "du", "do", "da", "des", "le", "la", "les", "el", "los", "las", "o", "os", "as", "um", "am", "an", "des", "dem", "der", "den", "um", "a", "al", "au", "en", "em", "mes", "feira", "h", "uhr", "y", "and", "et", "e", "und", "i")
+	cronKeyword   = "cron"
+	clockRE       = regexp.MustCompile(`^(\d{1,2})(?:[:h.](\d{2}))?(am|pm|h)?$`)
+	isoDateRE     = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})$`)
+	intervalRE    = regexp.MustCompile(`^\d{1,2}$`)
+	maxWhenLength = 200
+)
+
+func set(words ...string) map[string]bool {
+	m := make(map[string]bool, len(words))
+	for _, w := range words {
+		m[w] = true
+	}
+	return m
+}
+
+// fold lower-cases and strips accents, so "miércoles" and "miercoles" match.
+func fold(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, strings.ToLower(s))
+	if err != nil {
+		return strings.ToLower(s)
+	}
+	return out
+}
+
+// ParseWhen reads a schedule as people type it, in any interface language:
+// "every monday 18:00", "cada día 09:30 Europe/Madrid", "every 2 weeks
+// friday 17:00", "first sunday of the month 12:00", "every weekday 08:00",
+// "2026-12-10 19:00 America/Santiago", "cron 0 18 * * MON". Without a zone
+// the default zone is used. now anchors "every 2 weeks" and rejects past
+// one-off dates.
+func ParseWhen(input string, defaultZone *time.Location, now time.Time) (Rule, error) {
+	input = strings.TrimSpace(input)
+	if len(input) > maxWhenLength {
+		return nil, &WhenError{Kind: WhenUnknownWord, Word: input[:40] + "…"}
+	}
+	fields := strings.Fields(input)
+	if len(fields) == 0 {
+		return nil, &WhenError{Kind: WhenNoTime}
+	}
+	loc := defaultZone
+	// A zone is the last word when it names one (or looks like one).
+	if last := fields[len(fields)-1]; strings.Contains(last, "/") || strings.EqualFold(last, "UTC") {
+		_, zone, ok := LookupZone(last)
+		if !ok {
+			return nil, &WhenError{Kind: WhenBadZone, Word: last, Suggestions: SuggestZones(last, 3)}
+		}
+		loc = zone
+		fields = fields[:len(fields)-1]
+	}
+	if len(fields) > 0 && strings.EqualFold(fields[0], cronKeyword) {
+		spec := strings.Join(fields[1:], " ")
+		parsed, err := cron.ParseStandard("CRON_TZ=" + loc.String() + " " + spec)
+		if err != nil || len(fields) != 6 || parsed.Next(now).IsZero() {
+			// A spec that never fires ("30 February") is as wrong as a typo.
+			return nil, &WhenError{Kind: WhenBadCron, Word: spec}
+		}
+		return &Cron{schedule: parsed, Loc: loc}, nil
+	}
+
+	var (
+		clock    *ClockTime
+		date     *time.Time
+		days     [7]bool
+		anyDay   bool
+		daily    bool
+		workdays bool
+		interval = 1
+		ordinal  int
+		monthly  bool
+	)
+	for i, raw := range fields {
+		w := fold(strings.Trim(raw, ",;"))
+		w = strings.TrimSuffix(w, "-feira")
+		switch {
+		case w == "":
+		case isoDateRE.MatchString(w):
+			d, err := time.ParseInLocation("2006-01-02", w, time.UTC)
+			if err != nil || date != nil {
+				return nil, &WhenError{Kind: WhenBadDate, Word: raw}
+			}
+			date = &d
+		case intervalRE.MatchString(w) && i+1 < len(fields) && weekWords[fold(fields[i+1])]:
+			interval, _ = strconv.Atoi(w)
+			if interval < 1 || interval > 52 {
+				return nil, &WhenError{Kind: WhenUnknownWord, Word: raw}
+			}
+		case clockRE.MatchString(w):
+			c, err := parseClock(w)
+			if err != nil {
+				return nil, &WhenError{Kind: WhenBadTime, Word: raw}
+			}
+			clock = c
+		case everyWords[w] || weekWords[w]:
+			// "every" and "week" only frame what the other words say.
+		case dayWords[w]:
+			daily = true
+		case workdayWords[w]:
+			workdays = true
+		case monthWords[w] && w != "mes" || w == "mes" && ordinal != 0:
+			monthly = true
+		case ordinalWords[w] != 0:
+			ordinal = ordinalWords[w]
+		default:
+			if wd, ok := weekdayWords[w]; ok {
+				days[wd], anyDay = true, true
+				continue
+			}
+			if fillerWords[w] {
+				continue
+			}
+			return nil, &WhenError{Kind: WhenUnknownWord, Word: raw}
+		}
+	}
+	if clock == nil {
+		return nil, &WhenError{Kind: WhenNoTime}
+	}
+	switch {
+	case date != nil:
+		t := At(date.Year(), date.Month(), date.Day(), clock.Hour, clock.Minute, loc)
+		if !t.After(now) {
+			return nil, &WhenError{Kind: WhenPast, Word: input}
+		}
+		return &Once{Time: t}, nil
+	case ordinal != 0 || monthly:
+		if ordinal == 0 || !anyDay || countDays(days) != 1 {
+			return nil, &WhenError{Kind: WhenNoDay, Word: input}
+		}
+		return &MonthlyNth{N: ordinal, Weekday: firstDay(days), At: *clock, Loc: loc}, nil
+	case workdays:
+		for d := time.Monday; d <= time.Friday; d++ {
+			days[d] = true
+		}
+	case daily:
+		for d := range days {
+			days[d] = true
+		}
+	case !anyDay:
+		return nil, &WhenError{Kind: WhenNoDay, Word: input}
+	}
+	weekly := &Weekly{Days: days, At: *clock, Interval: 1, Anchor: now, Loc: loc}
+	// Weeks are counted from the first occurrence: "every 2 weeks friday"
+	// said on a Sunday starts this coming Friday.
+	weekly.Anchor, weekly.Interval = weekly.Next(now), interval
+	return weekly, nil
+}
+
+func parseClock(w string) (*ClockTime, error) {
+	m := clockRE.FindStringSubmatch(w)
+	h, _ := strconv.Atoi(m[1])
+	min := 0
+	if m[2] != "" {
+		min, _ = strconv.Atoi(m[2])
+	}
+	switch m[3] {
+	case "am":
+		if h == 12 {
+			h = 0
+		}
+	case "pm":
+		if h < 12 {
+			h += 12
+		}
+	case "":
+		if m[2] == "" {
+			return nil, errors.New("a bare number is no time")
+		}
+	}
+	if h > 23 || min > 59 || (m[3] == "am" || m[3] == "pm") && (h > 23) {
+		return nil, errors.New("out of range")
+	}
+	return &ClockTime{Hour: h, Minute: min}, nil
+}
+
+func countDays(days [7]bool) int {
+	n := 0
+	for _, d := range days {
+		if d {
+			n++
+		}
+	}
+	return n
+}
+
+func firstDay(days [7]bool) time.Weekday {
+	for d, on := range days {
+		if on {
+			return time.Weekday(d)
+		}
+	}
+	return time.Sunday
+}
