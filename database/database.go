@@ -33,6 +33,11 @@ type Database struct {
 	RelayJob      *RelayJobQuery
 	RelayCopy     *RelayCopyQuery
 	SentTxn       *SentTxnQuery
+	Schedule      *ScheduleQuery
+	Occurrence    *OccurrenceQuery
+	Post          *OccurrencePostQuery
+	Report        *CheckinReportQuery
+	RSVP          *VigilRSVPQuery
 }
 
 // Open connects to the database at uri with the given dbutil dialect. A new
@@ -101,6 +106,11 @@ func New(db *dbutil.Database, log zerolog.Logger) *Database {
 		RelayJob:      &RelayJobQuery{db: child},
 		RelayCopy:     &RelayCopyQuery{dbutil.MakeQueryHelper(child, newCopy)},
 		SentTxn:       &SentTxnQuery{db: child},
+		Schedule:      &ScheduleQuery{dbutil.MakeQueryHelper(child, newSchedule)},
+		Occurrence:    &OccurrenceQuery{dbutil.MakeQueryHelper(child, newOccurrence)},
+		Post:          &OccurrencePostQuery{db: child},
+		Report:        &CheckinReportQuery{dbutil.MakeQueryHelper(child, newReport)},
+		RSVP:          &VigilRSVPQuery{db: child},
 	}
 }
 

@@ -1,0 +1,143 @@
+package scheduler
+
+import (
+	"context"
+	"time"
+
+	"maunium.net/go/mautrix/id"
+
+	"starling/database"
+)
+
+// NewSchedule is a check-in or vigil as a moderator asked for it.
+type NewSchedule struct {
+	Kind     string
+	RoomID   id.RoomID
+	By       id.UserID
+	When     string
+	Text     string
+	Window   time.Duration
+	Rotation []id.UserID
+}
+
+// Add stores a schedule for the room (and its coalition, if any) and
+// returns it with its first occurrence. A vigil is announced at once.
+func (s *Scheduler) Add(ctx context.Context, ns NewSchedule) (*database.Schedule, time.Time, error) {
+	now := s.clock.Now()
+	lang, loc := s.roomSettings(ctx, ns.RoomID)
+	rule, err := ParseWhen(ns.When, loc, now)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	member, err := s.db.CoalitionRoom.Get(ctx, ns.RoomID)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	sc := &database.Schedule{Kind: ns.Kind, RoomID: ns.RoomID, CreatedBy: ns.By, CreatedAt: now, When: ns.When,
+		Zone: loc.String(), Text: ns.Text, Lang: lang, Window: ns.Window, Rotation: ns.Rotation}
+	if member != nil {
+		sc.CoalitionID = member.CoalitionID
+	}
+	if sc.Window <= 0 {
+		sc.Window = s.settings.DefaultWindow
+	}
+	if ns.Kind == database.KindVigil {
+		sc.Window = vigilLateWindow
+	}
+	if err = s.db.Schedule.Insert(ctx, sc); err != nil {
+		return nil, time.Time{}, err
+	}
+	first := rule.Next(now)
+	if ns.Kind == database.KindVigil {
+		if _, err = s.db.Occurrence.Ensure(ctx, sc.ID, first, 1, false); err != nil {
+			return nil, time.Time{}, err
+		}
+		if err = s.postVigil(ctx, sc, first, "announce", msgVigilAnnouncement); err != nil {
+			return nil, time.Time{}, err
+		}
+		if err = s.db.Occurrence.MarkStep(ctx, sc.ID, first, database.StepPosted); err != nil {
+			return nil, time.Time{}, err
+		}
+	}
+	s.mu.Lock()
+	err = s.addLocked(sc)
+	s.mu.Unlock()
+	s.poke()
+	return sc, first, err
+}
+
+// Info describes a schedule for `!schedule list`.
+type Info struct {
+	Schedule *database.Schedule
+	Next     time.Time
+	// RSVPs counts who said they will come to the next vigil.
+	RSVPs int
+}
+
+// Visible lists the schedules of the room and of its coalition.
+func (s *Scheduler) Visible(ctx context.Context, roomID id.RoomID) ([]Info, error) {
+	coalitionID := ""
+	if member, err := s.db.CoalitionRoom.Get(ctx, roomID); err != nil {
+		return nil, err
+	} else if member != nil {
+		coalitionID = member.CoalitionID
+	}
+	scheds, err := s.db.Schedule.Visible(ctx, roomID, coalitionID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Info, 0, len(scheds))
+	for _, sc := range scheds {
+		info := Info{Schedule: sc}
+		if rule, err := ruleOf(sc); err == nil {
+			info.Next = nextOccurrence(sc, rule)
+		}
+		if sc.Kind == database.KindVigil && !info.Next.IsZero() {
+			if info.RSVPs, err = s.db.RSVP.Count(ctx, sc.ID, info.Next); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+// find returns a schedule visible from the room, or ErrNotFound.
+func (s *Scheduler) find(ctx context.Context, roomID id.RoomID, scheduleID int64) (*database.Schedule, error) {
+	infos, err := s.Visible(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range infos {
+		if i.Schedule.ID == scheduleID {
+			return i.Schedule, nil
+		}
+	}
+	return nil, ErrNotFound
+}
+
+// SetPaused pauses or resumes a schedule visible from the room. Occurrences
+// while paused pass without firing.
+func (s *Scheduler) SetPaused(ctx context.Context, roomID id.RoomID, scheduleID int64, paused bool) (*database.Schedule, error) {
+	sc, err := s.find(ctx, roomID, scheduleID)
+	if err != nil {
+		return nil, err
+	}
+	if err = s.db.Schedule.SetPaused(ctx, sc.ID, paused); err != nil {
+		return nil, err
+	}
+	sc.Paused = paused
+	return sc, s.Changed(ctx, sc.ID)
+}
+
+// Cancel ends a schedule visible from the room.
+func (s *Scheduler) Cancel(ctx context.Context, roomID id.RoomID, scheduleID int64) (*database.Schedule, error) {
+	sc, err := s.find(ctx, roomID, scheduleID)
+	if err != nil {
+		return nil, err
+	}
+	if err = s.db.Schedule.Cancel(ctx, sc.ID); err != nil {
+		return nil, err
+	}
+	return sc, s.Changed(ctx, sc.ID)
+}

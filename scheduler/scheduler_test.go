@@ -1,0 +1,280 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+
+	"starling/database"
+	"starling/translations"
+)
+
+// manualClock is moved by the test; nothing sleeps.
+type manualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *manualClock) Now() time.Time                   { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *manualClock) Real(time.Duration) time.Duration { return time.Millisecond }
+func (c *manualClock) Set(t time.Time)                  { c.mu.Lock(); c.now = t; c.mu.Unlock() }
+
+type sent struct {
+	room id.RoomID
+	body string
+	id   id.EventID
+}
+
+// fakeMatrix records what the scheduler posts; a transaction id sent twice
+// fails the test.
+type fakeMatrix struct {
+	t      *testing.T
+	mu     sync.Mutex
+	posts  []sent
+	txns   map[string]id.EventID
+	events map[id.EventID]*event.Event
+}
+
+func (f *fakeMatrix) BotUserID() id.UserID { return "@bot:test" }
+func (f *fakeMatrix) SendOnce(_ context.Context, room id.RoomID, c *event.MessageEventContent, txn string) (id.EventID, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if prev, ok := f.txns[txn]; ok {
+		return prev, nil
+	}
+	evID := id.EventID(fmt.Sprintf("$post%d", len(f.posts)+1))
+	f.txns[txn] = evID
+	f.posts = append(f.posts, sent{room, c.Body, evID})
+	return evID, nil
+}
+func (f *fakeMatrix) FetchEvent(_ context.Context, _ id.RoomID, e id.EventID) (*event.Event, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.events[e], nil
+}
+func (f *fakeMatrix) DisplayName(_ context.Context, _ id.RoomID, u id.UserID) string {
+	return u.Localpart()
+}
+func (f *fakeMatrix) RoomName(_ context.Context, r id.RoomID) string {
+	return strings.Trim(string(r), "!:test")
+}
+func (f *fakeMatrix) JoinedMembers(context.Context, id.RoomID) ([]id.UserID, error) {
+	return []id.UserID{"@ana:test", "@bob:test"}, nil
+}
+
+func (f *fakeMatrix) take() []sent {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.posts
+	f.posts = nil
+	return out
+}
+
+type fixture struct {
+	db    *database.Database
+	clock *manualClock
+	mx    *fakeMatrix
+	s     *Scheduler
+}
+
+func newFixture(t *testing.T, dbPath string, start time.Time) *fixture {
+	t.Helper()
+	raw, err := database.Open("file:"+dbPath+"?_txlock=immediate", "sqlite3-fk-wal", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = raw.Close() })
+	db := database.New(raw, zerolog.Nop())
+	if err = db.Upgrade(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	l10n, err := translations.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{db: db, clock: &manualClock{now: start}, mx: &fakeMatrix{t: t, txns: map[string]id.EventID{}, events: map[id.EventID]*event.Event{}}}
+	f.s = New(db, f.mx, nil, l10n, f.clock, Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"}, zerolog.Nop())
+	return f
+}
+
+// coalition links !es (Madrid) and !en (Santiago).
+func (f *fixture) coalition(t *testing.T) {
+	ctx := context.Background()
+	must(t, f.db.Coalition.Insert(ctx, &database.Coalition{ID: "c", Name: "Red", CreatedBy: "@ana:test", CreatedAt: f.clock.Now()}))
+	for room, settings := range map[id.RoomID][2]string{"!es:test": {"es", "Europe/Madrid"}, "!en:test": {"en", "America/Santiago"}} {
+		must(t, f.db.CoalitionRoom.Insert(ctx, &database.CoalitionRoom{RoomID: room, CoalitionID: "c", AddedBy: "@ana:test", AddedAt: f.clock.Now()}))
+		must(t, f.db.Room.SetLanguage(ctx, room, settings[0]))
+		must(t, f.db.Room.SetTimezone(ctx, room, settings[1]))
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func madrid(t *testing.T, s string) time.Time {
+	ts, err := time.ParseInLocation("2006-01-02 15:04", s, zone(t, "Europe/Madrid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts
+}
+
+func bodies(posts []sent, room id.RoomID) []string {
+	var out []string
+	for _, p := range posts {
+		if p.room == room {
+			out = append(out, p.body)
+		}
+	}
+	return out
+}
+
+func TestCheckinPostsRemindsAndSummarises(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, filepath.Join(t.TempDir(), "s.db"), madrid(t, "2026-11-22 12:00"))
+	f.coalition(t)
+	sc, first, err := f.s.Add(ctx, NewSchedule{Kind: database.KindCheckin, RoomID: "!es:test", By: "@ana:test",
+		When: "cada lunes 18:00", Text: "¿Cómo está vuestro grupo?", Rotation: []id.UserID{"@ana:test", "@bob:test"}})
+	must(t, err)
+	if !first.Equal(madrid(t, "2026-11-23 18:00")) {
+		t.Fatalf("first occurrence %v", first)
+	}
+
+	f.clock.Set(madrid(t, "2026-11-23 17:59"))
+	f.s.RunDue(ctx)
+	if p := f.mx.take(); len(p) != 0 {
+		t.Fatalf("posted before time: %v", p)
+	}
+	f.clock.Set(madrid(t, "2026-11-23 18:00"))
+	f.s.RunDue(ctx)
+	posts := f.mx.take()
+	es, en := bodies(posts, "!es:test"), bodies(posts, "!en:test")
+	if len(es) != 1 || len(en) != 1 {
+		t.Fatalf("prompts: es %q en %q", es, en)
+	}
+	if !strings.Contains(es[0], "Check-in") || !strings.Contains(en[0], "before 14:00") || !strings.Contains(es[0], "ana") {
+		t.Fatalf("prompt texts: %q / %q", es[0], en[0])
+	}
+	if !strings.Contains(es[0], "before 18:00") {
+		t.Fatalf("Madrid room not told its local deadline: %q", es[0])
+	}
+	// The Spanish room reports by replying to its prompt.
+	esPrompt := posts[0].id
+	if posts[0].room != "!es:test" {
+		esPrompt = posts[1].id
+	}
+	report := &event.Event{ID: "$r1", RoomID: "!es:test", Sender: "@ana:test", Type: event.EventMessage,
+		Content: event.Content{Parsed: &event.MessageEventContent{MsgType: event.MsgText, Body: "Todo bien, necesitamos agua",
+			RelatesTo: &event.RelatesTo{InReplyTo: &event.InReplyTo{EventID: esPrompt}}}}}
+	f.mx.events["$r1"] = report
+	if ok, err := f.s.OnMessage(ctx, report); !ok || err != nil {
+		t.Fatalf("reply not counted as report: %v %v", ok, err)
+	}
+
+	f.clock.Set(madrid(t, "2026-11-24 06:00"))
+	f.s.RunDue(ctx)
+	posts = f.mx.take()
+	if len(bodies(posts, "!es:test")) != 0 || len(bodies(posts, "!en:test")) != 1 {
+		t.Fatalf("halfway reminders: %v", posts)
+	}
+	f.clock.Set(madrid(t, "2026-11-24 18:00"))
+	f.s.RunDue(ctx)
+	posts = f.mx.take()
+	summary := bodies(posts, "!es:test")
+	if len(summary) != 1 || !strings.Contains(summary[0], "1 of 2 rooms") || !strings.Contains(summary[0], "necesitamos agua") ||
+		!strings.Contains(summary[0], "Not reported") || !strings.Contains(summary[0], "en") {
+		t.Fatalf("summary: %q", summary)
+	}
+	// The next occurrence names the next facilitator.
+	f.clock.Set(madrid(t, "2026-11-30 18:00"))
+	f.s.RunDue(ctx)
+	if next := bodies(f.mx.take(), "!es:test"); len(next) != 1 || !strings.Contains(next[0], "bob") {
+		t.Fatalf("second occurrence: %q", next)
+	}
+	got, _ := f.db.Schedule.Get(ctx, sc.ID)
+	if got.Occurrences != 2 {
+		t.Fatalf("occurrences = %d", got.Occurrences)
+	}
+}
+
+// Stopped across an occurrence still inside its window: it fires once,
+// marked late. Stopped past the window: skipped, and never fired twice.
+func TestCatchUpAfterDowntime(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "s.db")
+	f := newFixture(t, path, madrid(t, "2026-11-22 12:00"))
+	f.coalition(t)
+	_, _, err := f.s.Add(ctx, NewSchedule{Kind: database.KindCheckin, RoomID: "!es:test", By: "@ana:test",
+		When: "every day 18:00", Text: "Report", Window: 2 * time.Hour})
+	must(t, err)
+
+	// The bot is down at 18:00 and starts again at 19:00: inside the window.
+	f2 := newFixture(t, path, madrid(t, "2026-11-22 19:00"))
+	must(t, f2.s.Load(ctx))
+	f2.s.RunDue(ctx)
+	posts := f2.mx.take()
+	if es := bodies(posts, "!es:test"); len(es) != 1 || !strings.Contains(es[0], "Posted late") {
+		t.Fatalf("late occurrence: %q", es)
+	}
+	// A second start at the same time fires nothing again.
+	f3 := newFixture(t, path, madrid(t, "2026-11-22 19:05"))
+	must(t, f3.s.Load(ctx))
+	f3.s.RunDue(ctx)
+	if p := f3.mx.take(); len(p) != 0 {
+		t.Fatalf("fired again after restart: %v", p)
+	}
+	// Down from before 18:00 the next day until 21:00: the window (2 h) passed.
+	f4 := newFixture(t, path, madrid(t, "2026-11-23 21:00"))
+	must(t, f4.s.Load(ctx))
+	f4.s.RunDue(ctx)
+	for _, p := range f4.mx.take() {
+		if strings.Contains(p.body, "Check-in:") {
+			t.Fatalf("an occurrence past its window fired: %q", p.body)
+		}
+	}
+}
+
+func TestVigilAnnouncedAndReminded(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, filepath.Join(t.TempDir(), "s.db"), madrid(t, "2026-12-01 12:00"))
+	f.coalition(t)
+	must(t, f.db.Person.SetTimezone(ctx, "@bob:test", "Asia/Manila"))
+	_, first, err := f.s.Add(ctx, NewSchedule{Kind: database.KindVigil, RoomID: "!en:test", By: "@ana:test",
+		When: "2026-12-10 19:00", Text: "Vigil for the detained"})
+	must(t, err)
+	announce := bodies(f.mx.take(), "!es:test")
+	if len(announce) != 1 || !strings.Contains(announce[0], "19:00 Santiago · 23:00 Madrid · 06:00 (+1) Manila") {
+		t.Fatalf("announcement: %q (first %v)", announce, first)
+	}
+	for _, step := range []struct {
+		at, want string
+	}{
+		{"2026-12-09 23:00", "Tomorrow"},
+		{"2026-12-10 22:00", "In one hour"},
+		{"2026-12-10 23:00", "starts now"},
+	} {
+		f.clock.Set(madrid(t, step.at))
+		f.s.RunDue(ctx)
+		got := bodies(f.mx.take(), "!es:test")
+		if len(got) != 1 || !strings.Contains(got[0], step.want) {
+			t.Fatalf("at %s: %q, want %q", step.at, got, step.want)
+		}
+	}
+	f.clock.Set(madrid(t, "2026-12-20 12:00"))
+	f.s.RunDue(ctx)
+	if p := f.mx.take(); len(p) != 0 {
+		t.Fatalf("a one-off vigil fired again: %v", p)
+	}
+}
