@@ -18,6 +18,7 @@ import (
 	"starling/config"
 	"starling/database"
 	"starling/relay"
+	"starling/scheduler"
 	"starling/translate"
 	"starling/translations"
 )
@@ -33,6 +34,7 @@ type Bot struct {
 	router *commands.Router
 	l10n   *translations.Localizer
 	relay  *relay.Relay
+	sched  *scheduler.Scheduler
 	engine *translate.Apertium
 	names  roomNames
 	syncer *trackingSyncer
@@ -93,7 +95,7 @@ func (b *Bot) Init(ctx context.Context) error {
 		ModeratorLevel:  b.cfg.Permissions.ModeratorLevel,
 		DefaultLanguage: b.cfg.Defaults.Language,
 		DefaultTimezone: b.cfg.Defaults.Timezone,
-	}, commands.Deps{DB: b.db, L10n: b.l10n, Rooms: b, Replier: b, Relay: b.relay})
+	}, commands.Deps{DB: b.db, L10n: b.l10n, Rooms: b, Replier: b, Relay: b.relay, Scheduler: b.sched})
 	// Registered after the crypto helper's own handlers, so that room keys in
 	// a sync are stored before the events they unlock reach these handlers.
 	syncer := b.client.Syncer.(mautrix.ExtensibleSyncer)
@@ -101,6 +103,7 @@ func (b *Bot) Init(ctx context.Context) error {
 	syncer.OnEventType(event.StateMember, b.onMember)
 	syncer.OnEventType(event.EventMessage, b.onMessage)
 	syncer.OnEventType(event.StateRoomName, b.onRoomName)
+	syncer.OnEventType(event.EventReaction, b.onReaction)
 	for _, t := range []event.Type{event.EventEncrypted, event.EventMessage, event.EventReaction, event.EventRedaction, event.EventSticker} {
 		syncer.OnEventType(t, b.onRelayable)
 	}
@@ -117,6 +120,12 @@ func (b *Bot) Run(ctx context.Context) error {
 	if err := b.relay.Start(ctx); err != nil {
 		return err
 	}
+	if err := b.sched.Load(ctx); err != nil {
+		return err
+	}
+	schedDone := make(chan struct{})
+	go func() { defer close(schedDone); b.sched.Run(ctx) }()
+	defer func() { <-schedDone }()
 	defer b.relay.Wait()
 	err := b.client.SyncWithContext(ctx)
 	if err != nil && !errors.Is(err, context.Canceled) {
@@ -159,6 +168,17 @@ func (b *Bot) initRelay() error {
 	tr := translate.NewTranslator(engines, translate.WithTranslatorLogger(b.log.With().Str("component", "translate").Logger()))
 	b.relay = relay.New(b.db, b, tr, b.l10n, relay.Settings{Prefix: b.cfg.Commands.Prefix, DefaultLanguage: b.cfg.Defaults.Language},
 		b.log.With().Str("component", "relay").Logger())
+	clock := scheduler.RealClock()
+	if cfg := b.cfg.Scheduler; cfg.ClockSpeed != 1 || cfg.ClockStart != "" {
+		start, _ := time.Parse(time.RFC3339, cfg.ClockStart)
+		clock = scheduler.ScaledClock(start, cfg.ClockSpeed)
+		b.log.Warn().Float64("speed", cfg.ClockSpeed).Time("start", clock.Now()).Msg("Schedules run on a test clock")
+	}
+	b.sched = scheduler.New(b.db, b, tr, b.l10n, clock, scheduler.Settings{
+		DefaultLanguage: b.cfg.Defaults.Language,
+		DefaultTimezone: b.cfg.Defaults.Timezone,
+		DefaultWindow:   b.cfg.Scheduler.CheckinWindow,
+	}, b.log.With().Str("component", "scheduler").Logger())
 	return nil
 }
 

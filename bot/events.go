@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"strings"
 
 	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix"
@@ -116,5 +117,25 @@ func (b *Bot) onMessage(ctx context.Context, evt *event.Event) {
 		log.Debug().Msg("Ignoring event handled before")
 		return
 	}
+	content := evt.Content.AsMessage()
+	if !strings.HasPrefix(strings.TrimSpace(content.Body), b.cfg.Commands.Prefix) {
+		if counted, err := b.sched.OnMessage(ctx, evt); err != nil {
+			log.Err(err).Msg("Failed to record check-in report")
+		} else if counted {
+			log.Debug().Msg("Recorded check-in report")
+			return
+		}
+	}
 	b.router.Handle(ctx, evt)
+}
+
+// onReaction records RSVPs to vigils.
+func (b *Bot) onReaction(ctx context.Context, evt *event.Event) {
+	ctx, ok := b.fresh(ctx, evt)
+	if !ok {
+		return
+	}
+	if _, err := b.sched.OnReaction(ctx, evt); err != nil {
+		zerolog.Ctx(ctx).Err(err).Msg("Failed to record RSVP")
+	}
 }

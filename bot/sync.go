@@ -88,3 +88,20 @@ func (b *Bot) onOwnEvent(ctx context.Context, evt *event.Event) {
 		b.log.Err(err).Msg("Failed to record own event")
 	}
 }
+
+// SendOnce sends a message that must never be sent twice, also across a
+// crash: once the first sync has shown the bot its own recent events, a
+// transaction id already seen is not sent again.
+func (b *Bot) SendOnce(ctx context.Context, roomID id.RoomID, content *event.MessageEventContent, txnID string) (id.EventID, error) {
+	if err := b.WaitForSync(ctx); err != nil {
+		return "", err
+	}
+	if sent, err := b.db.SentTxn.Get(ctx, txnID); err != nil || sent != "" {
+		return sent, err
+	}
+	eventID, err := b.Send(ctx, roomID, event.EventMessage, content, txnID)
+	if err != nil {
+		return "", err
+	}
+	return eventID, b.db.SentTxn.Put(ctx, txnID, roomID, eventID, b.now())
+}

@@ -20,6 +20,7 @@ import (
 
 	"starling/database"
 	"starling/relay"
+	"starling/scheduler"
 	"starling/translations"
 )
 
@@ -68,11 +69,12 @@ type Settings struct {
 
 // Deps are what the handlers call into.
 type Deps struct {
-	DB      *database.Database
-	L10n    *translations.Localizer
-	Rooms   Rooms
-	Replier Replier
-	Relay   *relay.Relay
+	DB        *database.Database
+	L10n      *translations.Localizer
+	Rooms     Rooms
+	Replier   Replier
+	Relay     *relay.Relay
+	Scheduler *scheduler.Scheduler
 }
 
 // Router parses messages and dispatches them to the registry's handlers.

@@ -15,6 +15,7 @@ import (
 
 	"starling/database"
 	"starling/relay"
+	"starling/scheduler"
 	"starling/translate"
 	"starling/translations"
 )
@@ -44,6 +45,15 @@ func (fakeMatrix) IsEncrypted(_ context.Context, r id.RoomID) (bool, error) {
 }
 func (fakeMatrix) RoomName(_ context.Context, r id.RoomID) string {
 	return strings.Trim(string(r), "!:test")
+}
+func (fakeMatrix) SendOnce(context.Context, id.RoomID, *event.MessageEventContent, string) (id.EventID, error) {
+	return "$posted", nil
+}
+func (fakeMatrix) DisplayName(_ context.Context, _ id.RoomID, u id.UserID) string {
+	return u.Localpart()
+}
+func (fakeMatrix) JoinedMembers(context.Context, id.RoomID) ([]id.UserID, error) {
+	return []id.UserID{mod, user}, nil
 }
 
 type captured struct {
@@ -90,7 +100,8 @@ func newHarness(t testing.TB) *harness {
 	h := &harness{db: db, replies: &captured{}}
 	rl := relay.New(db, fakeMatrix{}, translate.NewTranslator(nil), l10n, relay.Settings{Prefix: "!", DefaultLanguage: "en"}, zerolog.Nop())
 	h.router = New(Settings{Prefix: "!", ModeratorLevel: 50, DefaultLanguage: "en", DefaultTimezone: "UTC"},
-		Deps{DB: db, L10n: l10n, Rooms: fakeRooms{levels: map[id.UserID]int{mod: 100}}, Replier: h.replies, Relay: rl})
+		Deps{DB: db, L10n: l10n, Rooms: fakeRooms{levels: map[id.UserID]int{mod: 100}}, Replier: h.replies, Relay: rl,
+			Scheduler: scheduler.New(db, fakeMatrix{}, nil, l10n, scheduler.RealClock(), scheduler.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"}, zerolog.Nop())})
 	return h
 }
 

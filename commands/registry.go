@@ -55,5 +55,24 @@ func registry() []*Command {
 			},
 		},
 		{Name: "original", Aliases: []string{"origen", "orig"}, Summary: msgOriginalSummary, Run: runOriginal},
+		{
+			Name: "checkin", Summary: msgCheckinSummaryCmd, Run: runScheduleList,
+			Sub: []*Command{{Name: "add", Need: Moderator, Usage: "<when> | <prompt> [rotate @a @b] [| window 12h]",
+				Example: "every monday 18:00 | How is your group doing?", MinArgs: 3, MaxArgs: -1, Summary: msgCheckinAddSummary, Run: runCheckinAdd}},
+		},
+		{
+			Name: "vigil", Aliases: []string{"vigilia", "veillée", "vigília", "vetlla", "mahnwache", "وقفة"}, Summary: msgCheckinSummaryCmd, Run: runScheduleList,
+			Sub: []*Command{{Name: "add", Need: Moderator, Usage: "<when> | <title>",
+				Example: "2026-12-10 19:00 America/Santiago | Vigil for the detained", MinArgs: 3, MaxArgs: -1, Summary: msgVigilAddSummary, Run: runVigilAdd}},
+		},
+		{
+			Name: "schedule", Aliases: []string{"agenda", "calendrier"}, Summary: msgScheduleSummary, Run: runScheduleList,
+			Sub: []*Command{
+				{Name: "list", Summary: msgScheduleListSum, Run: runScheduleList},
+				{Name: "cancel", Need: Moderator, Usage: "<id>", Example: "c3", MinArgs: 1, MaxArgs: 1, Summary: msgScheduleCancelSum, Run: runScheduleCancel},
+				{Name: "pause", Need: Moderator, Usage: "<id>", Example: "c3", MinArgs: 1, MaxArgs: 1, Summary: msgSchedulePauseSum, Run: runSchedulePause},
+				{Name: "resume", Need: Moderator, Usage: "<id>", Example: "c3", MinArgs: 1, MaxArgs: 1, Summary: msgScheduleResumeSum, Run: runScheduleResume},
+			},
+		},
 	}
 }

@@ -32,7 +32,14 @@ type Config struct {
 	Invites     Invites     `yaml:"invites"`
 	Defaults    Defaults    `yaml:"defaults"`
 	Translation Translation `yaml:"translation"`
+	Scheduler   Scheduler   `yaml:"scheduler"`
 	Logging     Logging     `yaml:"logging"`
+}
+
+type Scheduler struct {
+	CheckinWindow time.Duration `yaml:"checkin_window"`
+	ClockSpeed    float64       `yaml:"clock_speed"`
+	ClockStart    string        `yaml:"clock_start"`
 }
 
 type Translation struct {
@@ -243,6 +250,17 @@ func (c *Config) Validate() error {
 	}
 	if c.Translation.Apertium.Enabled && c.Translation.Apertium.IdleClose < time.Second {
 		bad("translation.apertium.idle_close", "must be at least 1s")
+	}
+	if c.Scheduler.CheckinWindow < time.Minute {
+		bad("scheduler.checkin_window", "must be at least 1m")
+	}
+	if c.Scheduler.ClockSpeed <= 0 || c.Scheduler.ClockSpeed > 100000 {
+		bad("scheduler.clock_speed", "must be between 0 (exclusive) and 100000")
+	}
+	if c.Scheduler.ClockStart != "" {
+		if _, err := time.Parse(time.RFC3339, c.Scheduler.ClockStart); err != nil {
+			bad("scheduler.clock_start", "must be empty or an RFC 3339 time like 2030-01-01T00:00:00Z")
+		}
 	}
 	switch c.Logging.Level {
 	case "trace", "debug", "info", "warn", "error":

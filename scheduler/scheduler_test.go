@@ -167,7 +167,7 @@ func TestCheckinPostsRemindsAndSummarises(t *testing.T) {
 	if !strings.Contains(es[0], "Check-in") || !strings.Contains(en[0], "before 14:00") || !strings.Contains(es[0], "ana") {
 		t.Fatalf("prompt texts: %q / %q", es[0], en[0])
 	}
-	if !strings.Contains(es[0], "before 18:00") {
+	if !strings.Contains(es[0], "antes de las 18:00") {
 		t.Fatalf("Madrid room not told its local deadline: %q", es[0])
 	}
 	// The Spanish room reports by replying to its prompt.
@@ -193,8 +193,8 @@ func TestCheckinPostsRemindsAndSummarises(t *testing.T) {
 	f.s.RunDue(ctx)
 	posts = f.mx.take()
 	summary := bodies(posts, "!es:test")
-	if len(summary) != 1 || !strings.Contains(summary[0], "1 of 2 rooms") || !strings.Contains(summary[0], "necesitamos agua") ||
-		!strings.Contains(summary[0], "Not reported") || !strings.Contains(summary[0], "en") {
+	if len(summary) != 1 || !strings.Contains(summary[0], "informó 1 de 2 salas") || !strings.Contains(summary[0], "necesitamos agua") ||
+		!strings.Contains(summary[0], "**es**, ana") || !strings.Contains(summary[0], "Sin informar: **en**") {
 		t.Fatalf("summary: %q", summary)
 	}
 	// The next occurrence names the next facilitator.
@@ -225,7 +225,7 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 	must(t, f2.s.Load(ctx))
 	f2.s.RunDue(ctx)
 	posts := f2.mx.take()
-	if es := bodies(posts, "!es:test"); len(es) != 1 || !strings.Contains(es[0], "Posted late") {
+	if es := bodies(posts, "!es:test"); len(es) != 1 || !strings.Contains(es[0], "Publicado con retraso") {
 		t.Fatalf("late occurrence: %q", es)
 	}
 	// A second start at the same time fires nothing again.
@@ -267,7 +267,7 @@ func TestVigilAnnouncedAndReminded(t *testing.T) {
 	} {
 		f.clock.Set(madrid(t, step.at))
 		f.s.RunDue(ctx)
-		got := bodies(f.mx.take(), "!es:test")
+		got := bodies(f.mx.take(), "!en:test")
 		if len(got) != 1 || !strings.Contains(got[0], step.want) {
 			t.Fatalf("at %s: %q, want %q", step.at, got, step.want)
 		}
