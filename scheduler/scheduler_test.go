@@ -64,7 +64,7 @@ func (f *fakeMatrix) DisplayName(_ context.Context, _ id.RoomID, u id.UserID) st
 	return u.Localpart()
 }
 func (f *fakeMatrix) RoomName(_ context.Context, r id.RoomID) string {
-	return strings.Trim(string(r), "!:test")
+	return strings.TrimSuffix(strings.TrimPrefix(string(r), "!"), ":test")
 }
 func (f *fakeMatrix) JoinedMembers(context.Context, id.RoomID) ([]id.UserID, error) {
 	return []id.UserID{"@ana:test", "@bob:test"}, nil
