@@ -32,13 +32,19 @@ var joinCodeRE = regexp.MustCompile("`!link join ([A-Z0-9-]+)`")
 
 func newCoalition(t testing.TB, langs ...string) *coalition {
 	t.Helper()
+	return newCoalitionWith(t, nil, langs...)
+}
+
+// newCoalitionWith is newCoalition with extra bot config sections.
+func newCoalitionWith(t testing.TB, extra map[string]any, langs ...string) *coalition {
+	t.Helper()
 	mods := make([]*testenv.Client, len(langs))
 	ids := make([]id.UserID, len(langs))
 	for i, lang := range langs {
 		mods[i] = user(t, "mod"+lang)
 		ids[i] = mods[i].UserID
 	}
-	c := &coalition{setup: newBot(t, ids...), rooms: map[string]*linked{}}
+	c := &coalition{setup: newBotWith(t, extra, ids...), rooms: map[string]*linked{}}
 	c.bot = c.setup.start(t)
 	for i, lang := range langs {
 		l := &linked{mod: mods[i], lang: lang, name: "Sala " + lang}

@@ -66,12 +66,18 @@ type botSetup struct {
 // newBot registers a bot account and writes its config; allow lists who may invite it.
 func newBot(t testing.TB, allow ...id.UserID) *botSetup {
 	t.Helper()
+	return newBotWith(t, nil, allow...)
+}
+
+// newBotWith is newBot with extra top-level config sections.
+func newBotWith(t testing.TB, extra map[string]any, allow ...id.UserID) *botSetup {
+	t.Helper()
 	localpart := fmt.Sprintf("starling%d", userSeq.Add(1))
 	if _, err := hs.Register(context.Background(), localpart, "bot-password"); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	cfg, err := hs.WriteBotConfig(dir, testenv.BotConfig{Localpart: localpart, Password: "bot-password", AllowUsers: allow})
+	cfg, err := hs.WriteBotConfig(dir, testenv.BotConfig{Localpart: localpart, Password: "bot-password", AllowUsers: allow, Extra: extra})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,86 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"maunium.net/go/mautrix/event"
+
+	"starling/internal/testenv"
+)
+
+// The bot's schedule clock starts at clockStart and runs 60 times faster
+// than real time: a minute of schedule time is a second of test time.
+var clockStart = time.Date(2030, 1, 7, 16, 0, 0, 0, time.UTC) // Monday 17:00 in Madrid
+
+const clockSpeed = 60
+
+func scheduleCoalition(t *testing.T) (*coalition, time.Time) {
+	t.Helper()
+	c := newCoalitionWith(t, map[string]any{
+		"scheduler": map[string]any{"clock_speed": clockSpeed, "clock_start": clockStart.Format(time.RFC3339), "checkin_window": "24h"},
+	}, "es", "en")
+	c.ask(t, c.rooms["es"], "!tz room Europe/Madrid")
+	c.ask(t, c.rooms["en"], "!tz room America/Santiago")
+	return c, time.Now()
+}
+
+// virtualNow estimates the bot's schedule clock from the real time since it
+// started (started is taken just after start-up, so the estimate is late).
+func virtualNow(started time.Time) time.Time {
+	return clockStart.Add(time.Duration(float64(time.Since(started)) * clockSpeed))
+}
+
+func TestCheckinAcrossLanguagesAndZones(t *testing.T) {
+	c, started := scheduleCoalition(t)
+	es, en := c.rooms["es"], c.rooms["en"]
+	bot := c.setup.userID
+	madrid, _ := time.LoadLocation("Europe/Madrid")
+	at := virtualNow(started).Add(8 * time.Minute).In(madrid).Truncate(time.Minute)
+	added := c.ask(t, es, fmt.Sprintf("!checkin add every day %s Europe/Madrid | ¿Cómo está vuestro grupo? | window 20m", at.Format("15:04")))
+	assertWords(t, "confirmation", added, "`c1`")
+
+	isPrompt := func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "📋") }
+	esPrompt := es.mod.WaitForMessage(es.room, bot, time.Minute, isPrompt)
+	enPrompt := en.mod.WaitForMessage(en.room, bot, time.Minute, isPrompt)
+	assertWords(t, "Spanish prompt", testenv.Body(esPrompt), "Check-in", "¿Cómo está vuestro grupo?", "antes de las")
+	assertWords(t, "English prompt", testenv.Body(enPrompt), "Check-in", "group", "before")
+	if deadline := at.Add(20 * time.Minute).In(mustZone(t, "America/Santiago")).Format("15:04"); !strings.Contains(testenv.Body(enPrompt), deadline) {
+		t.Errorf("English room not told its local deadline %s: %s", deadline, testenv.Body(enPrompt))
+	}
+
+	es.mod.Send(es.room, &event.MessageEventContent{MsgType: event.MsgText, Body: "Todo bien, necesitamos agua",
+		RelatesTo: &event.RelatesTo{InReplyTo: &event.InReplyTo{EventID: esPrompt.ID}}})
+	reminder := en.mod.WaitForMessage(en.room, bot, time.Minute, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "⏰") })
+	assertWords(t, "reminder", testenv.Body(reminder), "not reported")
+	summary := es.mod.WaitForMessage(es.room, bot, time.Minute, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "📊") })
+	assertWords(t, "summary", testenv.Body(summary), "1 de 2", "necesitamos agua", "Sin informar", "Sala en")
+	for _, e := range es.mod.Messages(es.room, bot) {
+		if strings.Contains(testenv.Body(e), "⏰") {
+			t.Fatal("the room that reported was reminded")
+		}
+	}
+}
+
+func TestVigilShowsEveryonesLocalTime(t *testing.T) {
+	c, _ := scheduleCoalition(t)
+	en := c.rooms["en"]
+	c.ask(t, en, "!tz me Asia/Manila")
+	c.ask(t, en, "!vigil add 2030-01-10 19:00 America/Santiago | Vigil for the detained")
+	for _, l := range c.rooms {
+		ann := l.mod.WaitForMessage(l.room, c.setup.userID, time.Minute, func(e *event.Event) bool {
+			return strings.Contains(testenv.Body(e), "🕯")
+		})
+		assertWords(t, "announcement in "+l.lang, testenv.Body(ann), "19:00 Santiago · 23:00 Madrid · 06:00 (+1) Manila")
+	}
+}
+
+func mustZone(t *testing.T, name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
