@@ -61,6 +61,7 @@ type botSetup struct {
 	dir       string
 	config    string
 	userID    id.UserID
+	allow     []id.UserID
 }
 
 // newBot registers a bot account and writes its config; allow lists who may invite it.
@@ -81,7 +82,15 @@ func newBotWith(t testing.TB, extra map[string]any, allow ...id.UserID) *botSetu
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &botSetup{localpart: localpart, dir: dir, config: cfg, userID: testenv.UserID(localpart)}
+	return &botSetup{localpart: localpart, dir: dir, config: cfg, userID: testenv.UserID(localpart), allow: allow}
+}
+
+// reconfigure rewrites the bot's config (same account and database).
+func (s *botSetup) reconfigure(t testing.TB, extra map[string]any) {
+	t.Helper()
+	if _, err := hs.WriteBotConfig(s.dir, testenv.BotConfig{Localpart: s.localpart, Password: "bot-password", AllowUsers: s.allow, Extra: extra}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func (s *botSetup) start(t testing.TB) *testenv.Bot {

@@ -84,3 +84,61 @@ func mustZone(t *testing.T, name string) *time.Location {
 	}
 	return loc
 }
+
+// Stop the bot across an occurrence: on start it fires once, marked late.
+// Restart again: nothing fires twice. Stop it across an occurrence whose
+// window has passed: it is skipped, and the skip is logged.
+func TestMissedCheckinsFireOnceOrAreSkipped(t *testing.T) {
+	c, _ := scheduleCoalition(t)
+	es, en := c.rooms["es"], c.rooms["en"]
+	bot := c.setup.userID
+	c.ask(t, es, "!checkin add every day 18:00 Europe/Madrid | Informe semanal | window 2h")
+	if code := c.bot.Stop(); code != 0 {
+		t.Fatalf("stop exited %d", code)
+	}
+	clockAt := func(t time.Time) map[string]any {
+		return map[string]any{"scheduler": map[string]any{"clock_speed": 1, "clock_start": t.Format(time.RFC3339)}}
+	}
+	occurrence := time.Date(2030, 1, 7, 17, 0, 0, 0, time.UTC) // 18:00 in Madrid
+	prompts := func() int {
+		n := 0
+		for _, e := range en.mod.Messages(en.room, bot) {
+			if strings.Contains(testenv.Body(e), "📋") {
+				n++
+			}
+		}
+		return n
+	}
+
+	c.setup.reconfigure(t, clockAt(occurrence.Add(30*time.Minute)))
+	c.bot = c.setup.start(t)
+	late := en.mod.WaitForMessage(en.room, bot, time.Minute, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "📋") })
+	assertWords(t, "late prompt", testenv.Body(late), "Posted late", "14:00")
+	c.bot.Stop()
+
+	c.setup.reconfigure(t, clockAt(occurrence.Add(31*time.Minute)))
+	c.bot = c.setup.start(t)
+	c.ask(t, es, "!schedule") // the bot has synced and run its first pass
+	time.Sleep(2 * time.Second)
+	if n := prompts(); n != 1 {
+		t.Fatalf("%d prompts after a second restart, want 1", n)
+	}
+	c.bot.Stop()
+
+	c.setup.reconfigure(t, clockAt(occurrence.Add(24*time.Hour+3*time.Hour)))
+	c.bot = c.setup.start(t)
+	c.ask(t, es, "!schedule")
+	time.Sleep(2 * time.Second)
+	if n := prompts(); n != 1 {
+		t.Fatalf("%d prompts after the window passed, want the missed one skipped", n)
+	}
+	skipped := false
+	for _, e := range c.bot.LogEntries() {
+		if e["message"] == "Skipping a check-in whose window passed while the bot was down" {
+			skipped = true
+		}
+	}
+	if !skipped {
+		t.Fatal("the skipped occurrence was not logged")
+	}
+}
