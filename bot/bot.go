@@ -95,7 +95,7 @@ func (b *Bot) Init(ctx context.Context) error {
 		ModeratorLevel:  b.cfg.Permissions.ModeratorLevel,
 		DefaultLanguage: b.cfg.Defaults.Language,
 		DefaultTimezone: b.cfg.Defaults.Timezone,
-	}, commands.Deps{DB: b.db, L10n: b.l10n, Rooms: b, Replier: b, Relay: b.relay, Scheduler: b.sched})
+	}, commands.Deps{DB: b.db, L10n: b.l10n, Rooms: b, Replier: b, Relay: b.relay, Scheduler: b.sched, Files: b})
 	// Registered after the crypto helper's own handlers, so that room keys in
 	// a sync are stored before the events they unlock reach these handlers.
 	syncer := b.client.Syncer.(mautrix.ExtensibleSyncer)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/crypto/attachment"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/format"
 	"maunium.net/go/mautrix/id"
@@ -52,4 +53,33 @@ func txnID(kind string, parts ...id.EventID) string {
 		h.Write([]byte(p))
 	}
 	return "starling-" + kind + "-" + hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// SendFile uploads data and sends it as a file in reply to a message; in an
+// encrypted room the file itself is encrypted before upload.
+func (b *Bot) SendFile(ctx context.Context, to *event.Event, data []byte, fileName, mimeType string) error {
+	encrypted, err := b.IsEncrypted(ctx, to.RoomID)
+	if err != nil {
+		return err
+	}
+	content := &event.MessageEventContent{MsgType: event.MsgFile, Body: fileName, FileName: fileName,
+		Info: &event.FileInfo{MimeType: mimeType, Size: len(data)}, Mentions: &event.Mentions{}}
+	content.RelatesTo = &event.RelatesTo{InReplyTo: &event.InReplyTo{EventID: to.ID}}
+	if encrypted {
+		file := attachment.NewEncryptedFile()
+		cipher := file.Encrypt(data)
+		uri, err := b.Upload(ctx, cipher, "application/octet-stream")
+		if err != nil {
+			return err
+		}
+		content.File = &event.EncryptedFileInfo{EncryptedFile: *file, URL: uri}
+	} else {
+		uri, err := b.Upload(ctx, data, mimeType)
+		if err != nil {
+			return err
+		}
+		content.URL = uri
+	}
+	_, err = b.send(ctx, to.RoomID, content, txnID("file", to.ID))
+	return err
 }

@@ -59,6 +59,11 @@ type Replier interface {
 	Reply(ctx context.Context, to *event.Event, markdown string) error
 }
 
+// Files sends a file in answer to a command.
+type Files interface {
+	SendFile(ctx context.Context, to *event.Event, data []byte, fileName, mimeType string) error
+}
+
 // Settings are the configured values commands rely on.
 type Settings struct {
 	Prefix          string
@@ -75,6 +80,7 @@ type Deps struct {
 	Replier   Replier
 	Relay     *relay.Relay
 	Scheduler *scheduler.Scheduler
+	Files     Files
 }
 
 // Router parses messages and dispatches them to the registry's handlers.

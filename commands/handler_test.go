@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -68,6 +69,13 @@ func (c *captured) Reply(_ context.Context, _ *event.Event, markdown string) err
 	return nil
 }
 
+func (c *captured) SendFile(_ context.Context, _ *event.Event, data []byte, name, _ string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.replies = append(c.replies, fmt.Sprintf("[file %s, %d bytes]", name, len(data)))
+	return nil
+}
+
 func (c *captured) take() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -100,7 +108,7 @@ func newHarness(t testing.TB) *harness {
 	h := &harness{db: db, replies: &captured{}}
 	rl := relay.New(db, fakeMatrix{}, translate.NewTranslator(nil), l10n, relay.Settings{Prefix: "!", DefaultLanguage: "en"}, zerolog.Nop())
 	h.router = New(Settings{Prefix: "!", ModeratorLevel: 50, DefaultLanguage: "en", DefaultTimezone: "UTC"},
-		Deps{DB: db, L10n: l10n, Rooms: fakeRooms{levels: map[id.UserID]int{mod: 100}}, Replier: h.replies, Relay: rl,
+		Deps{DB: db, L10n: l10n, Rooms: fakeRooms{levels: map[id.UserID]int{mod: 100}}, Replier: h.replies, Relay: rl, Files: h.replies,
 			Scheduler: scheduler.New(db, fakeMatrix{}, nil, l10n, scheduler.RealClock(), scheduler.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"}, zerolog.Nop())})
 	return h
 }

@@ -65,8 +65,9 @@ func registry() []*Command {
 			Sub: []*Command{{Name: "add", Need: Moderator, Usage: "<when> | <title>",
 				Example: "2026-12-10 19:00 America/Santiago | Vigil for the detained", MinArgs: 3, MaxArgs: -1, Summary: msgVigilAddSummary, Run: runVigilAdd}},
 		},
+		{Name: "calendar", Aliases: []string{"calendario", "calendrier", "calendari", "kalender", "تقويم"}, Summary: msgCalendarSummary, Run: runCalendar},
 		{
-			Name: "schedule", Aliases: []string{"agenda", "calendrier"}, Summary: msgScheduleSummary, Run: runScheduleList,
+			Name: "schedule", Aliases: []string{"agenda"}, Summary: msgScheduleSummary, Run: runScheduleList,
 			Sub: []*Command{
 				{Name: "list", Summary: msgScheduleListSum, Run: runScheduleList},
 				{Name: "cancel", Need: Moderator, Usage: "<id>", Example: "c3", MinArgs: 1, MaxArgs: 1, Summary: msgScheduleCancelSum, Run: runScheduleCancel},

@@ -44,6 +44,8 @@ var (
 		Description: "Follows any error in a time. Keep the examples as they are, in the reader's language where it has them.",
 		Other:       "Times are written like `every monday 18:00`, `every day 09:30 Europe/Madrid`, `every 2 weeks friday 17:00`, `first sunday of the month 12:00`, `2026-12-10 19:00 America/Santiago` or `cron 0 18 * * MON`.",
 	}
+	msgCalendarSummary = &i18n.Message{ID: "CalendarSummary", Other: "Get the coalition's coming check-ins and vigils as a calendar file."}
+	msgCalendarEmpty   = &i18n.Message{ID: "CalendarEmpty", Other: "Nothing is scheduled in the next 90 days."}
 	msgWhenUnknownWord = &i18n.Message{ID: "WhenUnknownWord", Description: "Word is a code span.", Other: "I don't understand {{.Word}} in that time."}
 	msgWhenNoTime      = &i18n.Message{ID: "WhenNoTime", Other: "That needs a time of day, like 18:00."}
 	msgWhenBadTime     = &i18n.Message{ID: "WhenBadTime", Description: "Word is a code span.", Other: "{{.Word}} is not a time of day."}
@@ -239,4 +241,16 @@ func runScheduleResume(cx *Ctx) error {
 	return scheduleAction(cx, func(n int64) (*database.Schedule, error) {
 		return cx.router.Scheduler.SetPaused(cx.Ctx, cx.RoomID, n, false)
 	}, msgScheduleResumed)
+}
+
+func runCalendar(cx *Ctx) error {
+	data, n, err := cx.router.Scheduler.Calendar(cx.Ctx, cx.RoomID)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		cx.Reply(msgCalendarEmpty, nil)
+		return nil
+	}
+	return cx.router.Files.SendFile(cx.Ctx, cx.Event.Event, data, "starling.ics", "text/calendar")
 }

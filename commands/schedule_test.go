@@ -27,6 +27,7 @@ func TestScheduleCommands(t *testing.T) {
 		{"unknown id", string(mod), "!schedule cancel v99", "no check-in or vigil `v99`"},
 		{"cancel", string(mod), "!schedule cancel v2", "`v2` is cancelled"},
 		{"cancelled is gone", string(user), "!schedule", "1 check-in or vigil"},
+		{"calendar", string(user), "!calendar", "[file starling.ics"},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {

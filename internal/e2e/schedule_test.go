@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	ics "github.com/arran4/golang-ical"
 	"maunium.net/go/mautrix/event"
 
 	"starling/internal/testenv"
@@ -74,6 +76,22 @@ func TestVigilShowsEveryonesLocalTime(t *testing.T) {
 			return strings.Contains(testenv.Body(e), "🕯")
 		})
 		assertWords(t, "announcement in "+l.lang, testenv.Body(ann), "19:00 Santiago · 23:00 Madrid · 06:00 (+1) Manila")
+	}
+
+	// !calendar: an encrypted .ics file that parses back to the vigil.
+	sent := en.mod.SendText(en.room, "!calendar")
+	file := en.mod.WaitForReply(en.room, c.setup.userID, sent, 30*time.Second).Content.AsMessage()
+	if file.MsgType != event.MsgFile || file.File == nil {
+		t.Fatalf("!calendar answered %s (encrypted file: %v)", file.MsgType, file.File != nil)
+	}
+	cal, err := ics.ParseCalendar(bytes.NewReader(en.mod.DownloadFile(file)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if events := cal.Events(); len(events) != 1 {
+		t.Fatalf("calendar has %d events, want the one vigil", len(events))
+	} else if at, _ := events[0].GetStartAt(); !at.Equal(time.Date(2030, 1, 10, 22, 0, 0, 0, time.UTC)) {
+		t.Fatalf("vigil starts at %v in the calendar, want 22:00 UTC", at)
 	}
 }
 
