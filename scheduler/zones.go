@@ -45,12 +45,19 @@ func LookupZone(name string) (string, *time.Location, bool) {
 	if !ok {
 		return "", nil, false
 	}
+	// Each loaded location holds its whole transition table: share one.
+	if loc, ok := locations.Load(canonical); ok {
+		return canonical, loc.(*time.Location), true
+	}
 	loc, err := time.LoadLocation(canonical)
 	if err != nil {
 		return "", nil, false
 	}
-	return canonical, loc, true
+	actual, _ := locations.LoadOrStore(canonical, loc)
+	return canonical, actual.(*time.Location), true
 }
+
+var locations sync.Map
 
 // SuggestZones returns up to n zone names close to what was typed: the same
 // city in any region first, then the nearest by edit distance.
