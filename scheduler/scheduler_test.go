@@ -254,9 +254,23 @@ func TestVigilAnnouncedAndReminded(t *testing.T) {
 	_, first, err := f.s.Add(ctx, NewSchedule{Kind: database.KindVigil, RoomID: "!en:test", By: "@ana:test",
 		When: "2026-12-10 19:00", Text: "Vigil for the detained"})
 	must(t, err)
-	announce := bodies(f.mx.take(), "!es:test")
+	posts := f.mx.take()
+	announce := bodies(posts, "!es:test")
 	if len(announce) != 1 || !strings.Contains(announce[0], "19:00 Santiago · 23:00 Madrid · 06:00 (+1) Manila") {
 		t.Fatalf("announcement: %q (first %v)", announce, first)
+	}
+	// Reacting to the announcement is an RSVP, counted once per person.
+	for _, r := range []struct{ sender, id string }{{"@ana:test", "$rx1"}, {"@bob:test", "$rx2"}, {"@ana:test", "$rx3"}} {
+		rsvp := &event.Event{ID: id.EventID(r.id), RoomID: "!es:test", Sender: id.UserID(r.sender), Type: event.EventReaction,
+			Content: event.Content{Parsed: &event.ReactionEventContent{RelatesTo: event.RelatesTo{Type: event.RelAnnotation, EventID: posts[0].id, Key: "👍"}}}}
+		if ok, err := f.s.OnReaction(ctx, rsvp); !ok || err != nil {
+			t.Fatalf("reaction not counted: %v %v", ok, err)
+		}
+	}
+	infos, err := f.s.Visible(ctx, "!es:test")
+	must(t, err)
+	if len(infos) != 1 || infos[0].RSVPs != 2 {
+		t.Fatalf("RSVPs = %+v, want 2", infos)
 	}
 	for _, step := range []struct {
 		at, want string

@@ -59,6 +59,8 @@ var (
 		"dissabte": time.Saturday, "samstag": time.Saturday,
 		"sunday": time.Sunday, "sun": time.Sunday, "domingo": time.Sunday, "dimanche": time.Sunday,
 		"diumenge": time.Sunday, "sonntag": time.Sunday,
+		"اثنين": time.Monday, "ثلاثاء": time.Tuesday, "اربعاء": time.Wednesday, "خميس": time.Thursday,
+		"جمعة": time.Friday, "جمعه": time.Friday, "سبت": time.Saturday, "احد": time.Sunday,
 	}
 	ordinalWords = map[string]int{
 		"first": 1, "1st": 1, "primer": 1, "primero": 1, "primera": 1, "premier": 1, "premiere": 1, "primeiro": 1,
@@ -66,20 +68,25 @@ var (
 		"second": 2, "2nd": 2, "segundo": 2, "deuxieme": 2, "second.": 2, "segon": 2, "zweite": 2, "zweiter": 2, "zweiten": 2, "2.": 2,
 		"third": 3, "3rd": 3, "tercer": 3, "tercero": 3, "tercera": 3, "troisieme": 3, "terceiro": 3, "dritte": 3, "dritter": 3, "dritten": 3, "3.": 3,
 		"fourth": 4, "4th": 4, "cuarto": 4, "cuarta": 4, "quatrieme": 4, "quarto": 4, "quart": 4, "vierte": 4, "vierter": 4, "vierten": 4, "4.": 4,
+		"اول": 1, "ثاني": 2, "ثالث": 3, "رابع": 4, "اخير": -1, "اخر": -1,
 		"last": -1, "ultimo": -1, "ultima": -1, "dernier": -1, "derniere": -1, "ultim": -1, "letzte": -1, "letzter": -1, "letzten": -1,
 	}
-	everyWords    = set("every", "each", "cada", "chaque", "tous", "toutes", "todo", "todos", "toda", "todas", "jeden", "jede", "jedes", "alle", "tots", "totes")
-	dayWords      = set("day", "days", "daily", "dia", "dias", "diario", "jour", "jours", "quotidien", "tag", "tage", "taglich")
-	weekWords     = set("week", "weeks", "semana", "semanas", "semaine", "semaines", "setmana", "setmanes", "woche", "wochen")
-	monthWords    = set("month", "months", "mes", "meses", "mois", "monat", "monats")
-	workdayWords  = set("weekday", "weekdays", "workday", "workdays", "laborable", "laborables", "ouvrable", "ouvrables", "util", "uteis", "feiner", "feiners", "werktag", "werktage")
-	fillerWords   = set("the", "of", "at", "on", "a", "an", "de", "del", "du", "do", "da", "des", "le", "la", "les", "el", "los", "las", "o", "os", "as", "um", "am", "an", "des", "dem", "der", "den", "um", "a", "al", "au", "en", "em", "mes", "feira", "h", "uhr", "y", "and", "et", "e", "und", "i")
+	everyWords    = set("every", "each", "cada", "chaque", "tous", "toutes", "todo", "todos", "toda", "todas", "jeden", "jede", "jedes", "alle", "tots", "totes", "كل")
+	dayWords      = set("day", "days", "daily", "dia", "dias", "diario", "jour", "jours", "quotidien", "tag", "tage", "taglich", "يوم", "يوميا")
+	weekWords     = set("week", "weeks", "semana", "semanas", "semaine", "semaines", "setmana", "setmanes", "woche", "wochen", "اسبوع", "اسابيع")
+	monthWords    = set("month", "months", "mes", "meses", "mois", "monat", "monats", "شهر")
+	workdayWords  = set("weekday", "weekdays", "workday", "workdays", "laborable", "laborables", "ouvrable", "ouvrables", "util", "uteis", "feiner", "feiners", "werktag", "werktage", "عمل")
+	// fortnightWords say "every two weeks" in one word (Arabic dual).
+	fortnightWords = set("اسبوعين", "fortnight", "fortnightly")
+	fillerWords   = set("the", "of", "at", "on", "a", "an", "de", "del", "du", "do", "da", "des", "le", "la", "les", "el", "los", "las", "o", "os", "as", "um", "am", "an", "des", "dem", "der", "den", "um", "a", "al", "au", "en", "em", "mes", "feira", "h", "uhr", "y", "and", "et", "e", "und", "i", "من", "في", "الساعة", "الساعه", "و")
 	cronKeyword   = "cron"
 	clockRE       = regexp.MustCompile(`^(\d{1,2})(?:[:h.](\d{2}))?(am|pm|h)?$`)
 	isoDateRE     = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})$`)
 	intervalRE    = regexp.MustCompile(`^\d{1,2}$`)
 	maxWhenLength = 200
 )
+
+var arabicDigits = strings.NewReplacer("٠", "0", "١", "1", "٢", "2", "٣", "3", "٤", "4", "٥", "5", "٦", "6", "٧", "7", "٨", "8", "٩", "9", "٫", ":")
 
 func set(words ...string) map[string]bool {
 	m := make(map[string]bool, len(words))
@@ -101,6 +108,7 @@ func fold(s string) string {
 	if ascii {
 		return strings.ToLower(s)
 	}
+	s = arabicDigits.Replace(s)
 	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 	out, _, err := transform.String(t, strings.ToLower(s))
 	if err != nil {
@@ -156,8 +164,7 @@ func ParseWhen(input string, defaultZone *time.Location, now time.Time) (Rule, e
 		monthly  bool
 	)
 	for i, raw := range fields {
-		w := fold(strings.Trim(raw, ",;"))
-		w = strings.TrimSuffix(w, "-feira")
+		w := wordOf(raw)
 		switch {
 		case w == "":
 		case isoDateRE.MatchString(w):
@@ -166,7 +173,7 @@ func ParseWhen(input string, defaultZone *time.Location, now time.Time) (Rule, e
 				return nil, &WhenError{Kind: WhenBadDate, Word: raw}
 			}
 			date = &d
-		case intervalRE.MatchString(w) && i+1 < len(fields) && weekWords[fold(fields[i+1])]:
+		case intervalRE.MatchString(w) && i+1 < len(fields) && weekWords[wordOf(fields[i+1])]:
 			interval, _ = strconv.Atoi(w)
 			if interval < 1 || interval > 52 {
 				return nil, &WhenError{Kind: WhenUnknownWord, Word: raw}
@@ -177,6 +184,8 @@ func ParseWhen(input string, defaultZone *time.Location, now time.Time) (Rule, e
 				return nil, &WhenError{Kind: WhenBadTime, Word: raw}
 			}
 			clock = c
+		case fortnightWords[w]:
+			interval = 2
 		case everyWords[w] || weekWords[w]:
 			// "every" and "week" only frame what the other words say.
 		case dayWords[w]:
@@ -229,6 +238,22 @@ func ParseWhen(input string, defaultZone *time.Location, now time.Time) (Rule, e
 	// said on a Sunday starts this coming Friday.
 	weekly.Anchor, weekly.Interval = weekly.Next(now), interval
 	return weekly, nil
+}
+
+// wordOf folds a typed word and strips what only decorates it: trailing
+// punctuation, Portuguese "-feira", the Arabic article on a known word.
+func wordOf(raw string) string {
+	w := fold(strings.Trim(raw, ",;،"))
+	w = strings.TrimSuffix(w, "-feira")
+	if rest, ok := strings.CutPrefix(w, "ال"); ok && knownWord(rest) {
+		w = rest
+	}
+	return w
+}
+
+func knownWord(w string) bool {
+	_, day := weekdayWords[w]
+	return day || ordinalWords[w] != 0 || dayWords[w] || weekWords[w] || monthWords[w] || workdayWords[w] || everyWords[w]
 }
 
 func parseClock(w string) (*ClockTime, error) {

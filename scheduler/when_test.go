@@ -73,6 +73,12 @@ func TestParseWhenInEveryLanguage(t *testing.T) {
 		{"one-off default zone", "2026-12-10 7pm", []string{"Thu 2026-12-10 19:00 +01"}},
 		{"cron", "cron 0 18 * * MON", []string{"Mon 2026-11-23 18:00 +01", "Mon 2026-11-30 18:00 +01"}},
 		{"cron with zone", "cron 30 9 * * * Asia/Kolkata", []string{"Mon 2026-11-23 09:30 +0530"}},
+		{"ar weekly", "كل الاثنين الساعة 18:00", []string{"Mon 2026-11-23 18:00 +01", "Mon 2026-11-30 18:00 +01"}},
+		{"ar weekly, Arabic digits", "كل إثنين ١٨:٠٠", []string{"Mon 2026-11-23 18:00 +01"}},
+		{"ar daily", "كل يوم 09:30", []string{"Mon 2026-11-23 09:30 +01"}},
+		{"ar fortnightly (dual)", "كل أسبوعين الجمعة 17:00", []string{"Fri 2026-11-27 17:00 +01", "Fri 2026-12-11 17:00 +01"}},
+		{"ar first sunday", "أول أحد من الشهر 12:00", []string{"Sun 2026-12-06 12:00 +01"}},
+		{"ar weekdays", "كل يوم عمل 08:00", []string{"Mon 2026-11-23 08:00 +01", "Tue 2026-11-24 08:00 +01"}},
 		{"two days", "every monday and thursday 18:00", []string{"Mon 2026-11-23 18:00 +01", "Thu 2026-11-26 18:00 +01"}},
 	}
 	for _, tt := range tests {
