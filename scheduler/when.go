@@ -71,19 +71,19 @@ var (
 		"اول": 1, "ثاني": 2, "ثالث": 3, "رابع": 4, "اخير": -1, "اخر": -1,
 		"last": -1, "ultimo": -1, "ultima": -1, "dernier": -1, "derniere": -1, "ultim": -1, "letzte": -1, "letzter": -1, "letzten": -1,
 	}
-	everyWords    = set("every", "each", "cada", "chaque", "tous", "toutes", "todo", "todos", "toda", "todas", "jeden", "jede", "jedes", "alle", "tots", "totes", "كل")
-	dayWords      = set("day", "days", "daily", "dia", "dias", "diario", "jour", "jours", "quotidien", "tag", "tage", "taglich", "يوم", "يوميا")
-	weekWords     = set("week", "weeks", "semana", "semanas", "semaine", "semaines", "setmana", "setmanes", "woche", "wochen", "اسبوع", "اسابيع")
-	monthWords    = set("month", "months", "mes", "meses", "mois", "monat", "monats", "شهر")
-	workdayWords  = set("weekday", "weekdays", "workday", "workdays", "laborable", "laborables", "ouvrable", "ouvrables", "util", "uteis", "feiner", "feiners", "werktag", "werktage", "عمل")
+	everyWords   = set("every", "each", "cada", "chaque", "tous", "toutes", "todo", "todos", "toda", "todas", "jeden", "jede", "jedes", "alle", "tots", "totes", "كل")
+	dayWords     = set("day", "days", "daily", "dia", "dias", "diario", "jour", "jours", "quotidien", "tag", "tage", "taglich", "يوم", "يوميا")
+	weekWords    = set("week", "weeks", "semana", "semanas", "semaine", "semaines", "setmana", "setmanes", "woche", "wochen", "اسبوع", "اسابيع")
+	monthWords   = set("month", "months", "mes", "meses", "mois", "monat", "monats", "شهر")
+	workdayWords = set("weekday", "weekdays", "workday", "workdays", "laborable", "laborables", "ouvrable", "ouvrables", "util", "uteis", "feiner", "feiners", "werktag", "werktage", "عمل")
 	// fortnightWords say "every two weeks" in one word (Arabic dual).
 	fortnightWords = set("اسبوعين", "fortnight", "fortnightly")
-	fillerWords   = set("the", "of", "at", "on", "a", "an", "de", "del", "du", "do", "da", "des", "le", "la", "les", "el", "los", "las", "o", "os", "as", "um", "am", "an", "des", "dem", "der", "den", "um", "a", "al", "au", "en", "em", "mes", "feira", "h", "uhr", "y", "and", "et", "e", "und", "i", "من", "في", "الساعة", "الساعه", "و")
-	cronKeyword   = "cron"
-	clockRE       = regexp.MustCompile(`^(\d{1,2})(?:[:h.](\d{2}))?(am|pm|h)?$`)
-	isoDateRE     = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})$`)
-	intervalRE    = regexp.MustCompile(`^\d{1,2}$`)
-	maxWhenLength = 200
+	fillerWords    = set("the", "of", "at", "on", "a", "an", "de", "del", "du", "do", "da", "des", "le", "la", "les", "el", "los", "las", "o", "os", "as", "um", "am", "an", "des", "dem", "der", "den", "um", "a", "al", "au", "en", "em", "mes", "feira", "h", "uhr", "y", "and", "et", "e", "und", "i", "من", "في", "الساعة", "الساعه", "و")
+	cronKeyword    = "cron"
+	clockRE        = regexp.MustCompile(`^(\d{1,2})(?:[:h.](\d{2}))?(am|pm|h)?$`)
+	isoDateRE      = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})$`)
+	intervalRE     = regexp.MustCompile(`^\d{1,2}$`)
+	maxWhenLength  = 200
 )
 
 var arabicDigits = strings.NewReplacer("٠", "0", "١", "1", "٢", "2", "٣", "3", "٤", "4", "٥", "5", "٦", "6", "٧", "7", "٨", "8", "٩", "9", "٫", ":")
