@@ -1,0 +1,5 @@
+package forms
+
+import "unicode"
+
+var unicodeMn = unicode.Mn
