@@ -38,6 +38,8 @@ type Database struct {
 	Post          *OccurrencePostQuery
 	Report        *CheckinReportQuery
 	RSVP          *VigilRSVPQuery
+	Form          *FormQuery
+	Conversation  *ConversationQuery
 }
 
 // Open connects to the database at uri with the given dbutil dialect. A new
@@ -111,6 +113,8 @@ func New(db *dbutil.Database, log zerolog.Logger) *Database {
 		Post:          &OccurrencePostQuery{db: child},
 		Report:        &CheckinReportQuery{dbutil.MakeQueryHelper(child, newReport)},
 		RSVP:          &VigilRSVPQuery{db: child},
+		Form:          &FormQuery{dbutil.MakeQueryHelper(child, newForm)},
+		Conversation:  &ConversationQuery{dbutil.MakeQueryHelper(child, newConversation)},
 	}
 }
 

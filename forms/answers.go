@@ -11,14 +11,13 @@ import (
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
+
+	"starling/database"
 )
 
 // Answer is a validated answer: Value is stable across languages (option
 // ids, ISO dates, numbers), Shown is what the person typed, tidied.
-type Answer struct {
-	Value string `json:"value"`
-	Shown string `json:"shown"`
-}
+type Answer = database.StoredAnswer
 
 // AnswerError is why an answer was refused, for a localized explanation.
 type AnswerError struct {

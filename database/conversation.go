@@ -1,0 +1,81 @@
+package database
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"go.mau.fi/util/dbutil"
+	"maunium.net/go/mautrix/id"
+)
+
+const (
+	conversationColumns  = `user_id, kind, ref, template, room_id, lang, step, answers, updated_at`
+	getConversationQuery = `SELECT ` + conversationColumns + ` FROM conversation WHERE user_id=$1`
+	putConversationQuery = `
+		INSERT INTO conversation (` + conversationColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (user_id) DO UPDATE SET kind=excluded.kind, ref=excluded.ref, template=excluded.template,
+			room_id=excluded.room_id, lang=excluded.lang, step=excluded.step, answers=excluded.answers, updated_at=excluded.updated_at`
+	deleteConversationQuery = `DELETE FROM conversation WHERE user_id=$1`
+)
+
+// Conversation is a dialogue a person has open with the bot.
+type Conversation struct {
+	UserID    id.UserID
+	Kind      string
+	Ref       int64
+	Template  string
+	RoomID    id.RoomID
+	Lang      string
+	Step      int
+	Answers   map[string]StoredAnswer
+	UpdatedAt time.Time
+}
+
+func newConversation(_ *dbutil.QueryHelper[*Conversation]) *Conversation { return &Conversation{} }
+
+func (c *Conversation) Scan(row dbutil.Scannable) (*Conversation, error) {
+	var answers string
+	var updated int64
+	if err := row.Scan(&c.UserID, &c.Kind, &c.Ref, &c.Template, &c.RoomID, &c.Lang, &c.Step, &answers, &updated); err != nil {
+		return nil, err
+	}
+	c.UpdatedAt = time.UnixMilli(updated)
+	return c, json.Unmarshal([]byte(answers), &c.Answers)
+}
+
+type ConversationQuery struct {
+	*dbutil.QueryHelper[*Conversation]
+}
+
+// Get returns the person's open conversation, or nil.
+func (q *ConversationQuery) Get(ctx context.Context, userID id.UserID) (*Conversation, error) {
+	c, err := q.QueryOne(ctx, getConversationQuery, userID)
+	if err != nil {
+		return nil, fmt.Errorf("failed to get conversation: %w", err)
+	}
+	return c, nil
+}
+
+// Put saves the conversation as it is now.
+func (q *ConversationQuery) Put(ctx context.Context, c *Conversation) error {
+	if c.Answers == nil {
+		c.Answers = map[string]StoredAnswer{}
+	}
+	data, err := json.Marshal(c.Answers)
+	if err != nil {
+		return err
+	}
+	if err = q.Exec(ctx, putConversationQuery, c.UserID, c.Kind, c.Ref, c.Template, c.RoomID, c.Lang, c.Step, string(data), c.UpdatedAt.UnixMilli()); err != nil {
+		return fmt.Errorf("failed to save conversation: %w", err)
+	}
+	return nil
+}
+
+func (q *ConversationQuery) Delete(ctx context.Context, userID id.UserID) error {
+	if err := q.Exec(ctx, deleteConversationQuery, userID); err != nil {
+		return fmt.Errorf("failed to end conversation: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,338 @@
+package forms
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"github.com/rs/zerolog"
+	"maunium.net/go/mautrix/format"
+	"maunium.net/go/mautrix/id"
+
+	"starling/database"
+	"starling/translate"
+	"starling/translations"
+)
+
+// Matrix is what the engine needs from the bot.
+type Matrix interface {
+	// OpenDM returns the direct chat with the user, creating it if needed.
+	OpenDM(ctx context.Context, userID id.UserID) (id.RoomID, error)
+	// SendMarkdown sends a notice into a room.
+	SendMarkdown(ctx context.Context, roomID id.RoomID, markdown string) (id.EventID, error)
+}
+
+// SubmitFunc receives the answers of a finished conversation of a kind
+// other than a form (an incident report) and returns the confirmation
+// message to show.
+type SubmitFunc func(ctx context.Context, conv *database.Conversation, tmpl *Template) (string, error)
+
+// Engine runs conversations: one question at a time, each answer checked,
+// the state saved after every step.
+type Engine struct {
+	db        *database.Database
+	mx        Matrix
+	tr        *translate.Translator
+	l10n      *translations.Localizer
+	templates map[string]*Template
+	defLang   string
+	submit    map[string]SubmitFunc
+	now       func() time.Time
+}
+
+// NewEngine builds an engine over the loaded templates.
+func NewEngine(db *database.Database, mx Matrix, tr *translate.Translator, l10n *translations.Localizer, templates map[string]*Template, defaultLang string) *Engine {
+	return &Engine{db: db, mx: mx, tr: tr, l10n: l10n, templates: templates, defLang: defaultLang, submit: map[string]SubmitFunc{}, now: time.Now}
+}
+
+// Templates are the loaded templates by id.
+func (e *Engine) Templates() map[string]*Template { return e.templates }
+
+// OnSubmit handles finished conversations of a kind (e.g. "incident").
+func (e *Engine) OnSubmit(kind string, fn SubmitFunc) { e.submit[kind] = fn }
+
+// KindForm is the conversation kind of a form.
+const KindForm = "form"
+
+// personLang is the person's own language, else the configured default.
+func (e *Engine) personLang(ctx context.Context, userID id.UserID) string {
+	p, err := e.db.Person.Get(ctx, userID)
+	if err == nil && p.Language != "" {
+		return p.Language
+	}
+	return e.defLang
+}
+
+// Start opens a conversation of kind on template for the user in their
+// direct chat and asks the first question. A person has one conversation at
+// a time: another one already open is kept, and they are told.
+func (e *Engine) Start(ctx context.Context, userID id.UserID, kind string, ref int64, templateID string) error {
+	tmpl, ok := e.templates[templateID]
+	if !ok {
+		return fmt.Errorf("no template %q", templateID)
+	}
+	room, err := e.mx.OpenDM(ctx, userID)
+	if err != nil {
+		return err
+	}
+	lang := e.personLang(ctx, userID)
+	if conv, err := e.db.Conversation.Get(ctx, userID); err != nil {
+		return err
+	} else if conv != nil {
+		if conv.Kind == kind && conv.Ref == ref && conv.Template == templateID {
+			return e.ask(ctx, conv, "")
+		}
+		other := e.templates[conv.Template]
+		return e.say(ctx, room, lang, msgBusy, map[string]any{"Title": e.title(ctx, other, lang), "Cancel": code(lang, KeyCancel)})
+	}
+	conv := &database.Conversation{UserID: userID, Kind: kind, Ref: ref, Template: templateID, RoomID: room, Lang: lang, UpdatedAt: e.now()}
+	if err = e.db.Conversation.Put(ctx, conv); err != nil {
+		return err
+	}
+	intro := e.l10n.Text(lang, msgStarting, map[string]any{
+		"Title":       e.title(ctx, tmpl, lang),
+		"Description": format.EscapeMarkdown(e.text(ctx, tmpl.Description, tmpl.Language, lang)),
+	})
+	return e.ask(ctx, conv, intro)
+}
+
+// Handle takes a message from a person's direct chat. It returns false when
+// the person has no conversation open there.
+func (e *Engine) Handle(ctx context.Context, userID id.UserID, roomID id.RoomID, input string) (bool, error) {
+	conv, err := e.db.Conversation.Get(ctx, userID)
+	if err != nil || conv == nil || conv.RoomID != roomID {
+		return false, err
+	}
+	tmpl, ok := e.templates[conv.Template]
+	if !ok {
+		return true, e.db.Conversation.Delete(ctx, userID)
+	}
+	n := len(tmpl.Questions)
+	lang := conv.Lang
+	save := func(prefix string) error {
+		conv.UpdatedAt = e.now()
+		if err := e.db.Conversation.Put(ctx, conv); err != nil {
+			return err
+		}
+		return e.ask(ctx, conv, prefix)
+	}
+	switch KeywordOf(input) {
+	case KeyCancel:
+		if err = e.db.Conversation.Delete(ctx, userID); err != nil {
+			return true, err
+		}
+		return true, e.say(ctx, roomID, lang, msgCancelled, nil)
+	case KeyBack:
+		conv.Step = max(conv.Step-1, 0)
+		return true, save("")
+	case KeyReview:
+		return true, e.review(ctx, conv, tmpl, "")
+	case KeySkip:
+		if conv.Step < n {
+			if tmpl.Questions[conv.Step].Required {
+				return true, e.ask(ctx, conv, e.l10n.Text(lang, msgCannotSkip, nil))
+			}
+			delete(conv.Answers, tmpl.Questions[conv.Step].ID)
+			conv.Step++
+			return true, save("")
+		}
+	case KeySubmit:
+		return true, e.finish(ctx, conv, tmpl)
+	}
+	if conv.Step >= n {
+		// Reviewing: a number picks a question to change.
+		if k, err := strconv.Atoi(strings.TrimSpace(input)); err == nil && k >= 1 && k <= n {
+			conv.Step = k - 1
+			return true, save("")
+		}
+		return true, e.review(ctx, conv, tmpl, "")
+	}
+	q := &tmpl.Questions[conv.Step]
+	answer, err := ParseAnswer(q, input, lang, tmpl.Language)
+	if err != nil {
+		var ae *AnswerError
+		if !errors.As(err, &ae) {
+			return true, err
+		}
+		return true, e.ask(ctx, conv, e.answerError(lang, ae))
+	}
+	if conv.Answers == nil {
+		conv.Answers = map[string]Answer{}
+	}
+	conv.Answers[q.ID] = answer
+	conv.Step++
+	return true, save("")
+}
+
+// ask sends the current question (or the review once all are asked).
+func (e *Engine) ask(ctx context.Context, conv *database.Conversation, prefix string) error {
+	tmpl := e.templates[conv.Template]
+	if conv.Step >= len(tmpl.Questions) {
+		return e.review(ctx, conv, tmpl, prefix)
+	}
+	lang := conv.Lang
+	q := &tmpl.Questions[conv.Step]
+	var b strings.Builder
+	if prefix != "" {
+		b.WriteString(prefix + "\n\n")
+	}
+	b.WriteString(e.l10n.Text(lang, msgQuestion, map[string]any{
+		"Title": e.title(ctx, tmpl, lang), "N": conv.Step + 1, "Total": len(tmpl.Questions),
+		"Text": format.EscapeMarkdown(e.text(ctx, q.Text, tmpl.Language, lang)),
+	}))
+	b.WriteString("\n\n")
+	for i, o := range q.Options {
+		fmt.Fprintf(&b, "%d. %s\n", i+1, format.EscapeMarkdown(e.text(ctx, o.Text, tmpl.Language, lang)))
+	}
+	switch q.Type {
+	case TypeChoice:
+		b.WriteString("\n" + e.l10n.Text(lang, msgChooseOne, nil))
+	case TypeMulti:
+		b.WriteString("\n" + e.l10n.Text(lang, msgChooseSeveral, nil))
+	case TypeYesNo:
+		b.WriteString(e.l10n.Text(lang, msgYesNoHint, nil))
+	case TypeDate:
+		b.WriteString(e.l10n.Text(lang, msgDateHint, nil))
+	case TypeScale, TypeNumber:
+		if q.Min != nil && q.Max != nil {
+			b.WriteString(e.l10n.Text(lang, msgRangeHint, map[string]any{"Min": num(*q.Min), "Max": num(*q.Max)}))
+		}
+	}
+	if !q.Required {
+		b.WriteString("\n\n" + e.l10n.Text(lang, msgOptional, map[string]any{"Skip": code(lang, KeySkip)}))
+	}
+	b.WriteString("\n\n" + e.l10n.Text(lang, msgControls, map[string]any{
+		"Back": code(lang, KeyBack), "Review": code(lang, KeyReview), "Cancel": code(lang, KeyCancel)}))
+	_, err := e.mx.SendMarkdown(ctx, conv.RoomID, b.String())
+	return err
+}
+
+func (e *Engine) review(ctx context.Context, conv *database.Conversation, tmpl *Template, prefix string) error {
+	lang := conv.Lang
+	var b strings.Builder
+	if prefix != "" {
+		b.WriteString(prefix + "\n\n")
+	}
+	b.WriteString(e.l10n.Text(lang, msgReview, map[string]any{"Title": e.title(ctx, tmpl, lang)}) + "\n\n")
+	for i, q := range tmpl.Questions {
+		shown := e.l10n.Text(lang, msgNoAnswer, nil)
+		if a, ok := conv.Answers[q.ID]; ok {
+			shown = format.EscapeMarkdown(a.Shown)
+		}
+		fmt.Fprintf(&b, "%d. %s — %s\n", i+1, format.EscapeMarkdown(e.text(ctx, q.Text, tmpl.Language, lang)), shown)
+	}
+	b.WriteString("\n" + e.l10n.Text(lang, msgReviewHint, map[string]any{
+		"Submit": code(lang, KeySubmit), "Back": code(lang, KeyBack), "Cancel": code(lang, KeyCancel)}))
+	_, err := e.mx.SendMarkdown(ctx, conv.RoomID, b.String())
+	return err
+}
+
+// finish submits the answers if every required question has one.
+func (e *Engine) finish(ctx context.Context, conv *database.Conversation, tmpl *Template) error {
+	for i, q := range tmpl.Questions {
+		if _, ok := conv.Answers[q.ID]; q.Required && !ok {
+			conv.Step = i
+			if err := e.db.Conversation.Put(ctx, conv); err != nil {
+				return err
+			}
+			return e.ask(ctx, conv, e.l10n.Text(conv.Lang, msgMissing, nil))
+		}
+	}
+	var confirmation string
+	if conv.Kind == KindForm {
+		form, err := e.db.Form.Get(ctx, conv.Ref)
+		if err != nil {
+			return err
+		}
+		if form == nil || form.Closed {
+			if err = e.db.Conversation.Delete(ctx, conv.UserID); err != nil {
+				return err
+			}
+			return e.say(ctx, conv.RoomID, conv.Lang, msgFormClosed, nil)
+		}
+		if err = e.db.Form.PutResponse(ctx, conv.Ref, &database.Response{UserID: conv.UserID, Lang: conv.Lang,
+			SubmittedAt: e.now(), Answers: conv.Answers}); err != nil {
+			return err
+		}
+		confirmation = e.l10n.Text(conv.Lang, msgSubmitted, map[string]any{"Title": e.title(ctx, tmpl, conv.Lang)})
+	} else if fn, ok := e.submit[conv.Kind]; ok {
+		var err error
+		if confirmation, err = fn(ctx, conv, tmpl); err != nil {
+			return err
+		}
+	}
+	if err := e.db.Conversation.Delete(ctx, conv.UserID); err != nil {
+		return err
+	}
+	_, err := e.mx.SendMarkdown(ctx, conv.RoomID, confirmation)
+	return err
+}
+
+func (e *Engine) answerError(lang string, ae *AnswerError) string {
+	msgs := map[AnswerErrorKind]*i18n.Message{
+		AnswerEmpty: msgBadEmpty, AnswerTooLong: msgBadTooLong, AnswerNotOption: msgBadOption, AnswerNotNumber: msgBadNumber,
+		AnswerOutOfRange: msgBadRange, AnswerNotYesNo: msgBadYesNo, AnswerNotDate: msgBadDate,
+	}
+	return "⚠️ " + e.l10n.Text(lang, msgs[ae.Kind], map[string]any{"Min": num(ae.Min), "Max": num(ae.Max)})
+}
+
+func (e *Engine) say(ctx context.Context, room id.RoomID, lang string, msg *i18n.Message, data map[string]any) error {
+	_, err := e.mx.SendMarkdown(ctx, room, e.l10n.Text(lang, msg, data))
+	return err
+}
+
+// title is the template's title in lang, bold-safe.
+func (e *Engine) title(ctx context.Context, tmpl *Template, lang string) string {
+	if tmpl == nil {
+		return "?"
+	}
+	return format.EscapeMarkdown(e.text(ctx, tmpl.Title, tmpl.Language, lang))
+}
+
+// text picks a template text in lang; a missing language is machine
+// translated once (the translator caches it).
+func (e *Engine) text(ctx context.Context, t Text, templateLang, lang string) string {
+	s, exact := t.In(lang, templateLang)
+	if exact || s == "" || e.tr == nil {
+		return s
+	}
+	from := templateLang
+	for k, v := range t {
+		if v == s && k != "" {
+			from = k
+		}
+	}
+	res, err := e.tr.Translate(ctx, translate.Request{Source: from, Target: lang, Texts: []string{s}})
+	if err != nil {
+		zerolog.Ctx(ctx).Debug().Err(err).Msg("No translation for a template text")
+		return s
+	}
+	return res[0].Text
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// code shows the control word in the reader's language as a code span.
+func code(lang string, k Keyword) string {
+	return format.SafeMarkdownCode(keywordIn(lang, k))
+}
+
+func keywordIn(lang string, k Keyword) string {
+	words := map[string]map[Keyword]string{
+		"en": {KeyBack: "back", KeySkip: "skip", KeyReview: "review", KeyCancel: "cancel", KeySubmit: "submit"},
+		"es": {KeyBack: "atrás", KeySkip: "saltar", KeyReview: "revisar", KeyCancel: "cancelar", KeySubmit: "enviar"},
+		"fr": {KeyBack: "retour", KeySkip: "passer", KeyReview: "revoir", KeyCancel: "annuler", KeySubmit: "envoyer"},
+		"pt": {KeyBack: "voltar", KeySkip: "pular", KeyReview: "rever", KeyCancel: "cancelar", KeySubmit: "enviar"},
+		"ca": {KeyBack: "enrere", KeySkip: "ometre", KeyReview: "repassar", KeyCancel: "cancel·lar", KeySubmit: "enviar"},
+		"de": {KeyBack: "zurück", KeySkip: "überspringen", KeyReview: "übersicht", KeyCancel: "abbrechen", KeySubmit: "absenden"},
+		"ar": {KeyBack: "رجوع", KeySkip: "تخطي", KeyReview: "مراجعة", KeyCancel: "إلغاء", KeySubmit: "إرسال"},
+	}
+	if w, ok := words[lang][k]; ok {
+		return w
+	}
+	return words["en"][k]
+}

@@ -1,0 +1,226 @@
+package forms
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"maunium.net/go/mautrix/id"
+
+	"starling/database"
+	"starling/translate"
+	"starling/translations"
+)
+
+type fakeMatrix struct {
+	mu   sync.Mutex
+	sent map[id.RoomID][]string
+}
+
+func (f *fakeMatrix) OpenDM(_ context.Context, u id.UserID) (id.RoomID, error) {
+	return id.RoomID("!dm-" + u.Localpart() + ":test"), nil
+}
+
+func (f *fakeMatrix) SendMarkdown(_ context.Context, room id.RoomID, md string) (id.EventID, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sent[room] = append(f.sent[room], md)
+	return id.EventID(fmt.Sprintf("$%s-%d", room, len(f.sent[room]))), nil
+}
+
+// last returns the last message sent into room.
+func (f *fakeMatrix) last(room id.RoomID) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	msgs := f.sent[room]
+	if len(msgs) == 0 {
+		return ""
+	}
+	return msgs[len(msgs)-1]
+}
+
+type fx struct {
+	db  *database.Database
+	mx  *fakeMatrix
+	eng *Engine
+	tr  *translate.Translator
+}
+
+func newFx(t *testing.T, path string, tr *translate.Translator) *fx {
+	t.Helper()
+	raw, err := database.Open("file:"+path+"?_txlock=immediate", "sqlite3-fk-wal", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = raw.Close() })
+	db := database.New(raw, zerolog.Nop())
+	if err = db.Upgrade(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	l10n, err := translations.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := LoadTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mx := &fakeMatrix{sent: map[id.RoomID][]string{}}
+	return &fx{db: db, mx: mx, eng: NewEngine(db, mx, tr, l10n, ts, "en"), tr: tr}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+const ana = id.UserID("@ana:test")
+const anaDM = id.RoomID("!dm-ana:test")
+
+// say sends input as Ana and returns the bot's answer.
+func (f *fx) say(t *testing.T, input string) string {
+	t.Helper()
+	handled, err := f.eng.Handle(context.Background(), ana, anaDM, input)
+	must(t, err)
+	if !handled {
+		t.Fatalf("%q was not taken by the conversation", input)
+	}
+	return f.mx.last(anaDM)
+}
+
+func TestNeedsAssessmentInSpanish(t *testing.T) {
+	ctx := context.Background()
+	apertium, err := translate.NewApertium()
+	must(t, err)
+	t.Cleanup(func() { _ = apertium.Close() })
+	path := filepath.Join(t.TempDir(), "f.db")
+	f := newFx(t, path, translate.NewTranslator([]translate.Engine{apertium}))
+	must(t, f.db.Person.SetLanguage(ctx, ana, "es"))
+	must(t, f.db.Room.SetLanguage(ctx, "!coord:test", "en"))
+	form, err := f.eng.StartForm(ctx, "!coord:test", "@mod:test", "needs-assessment", zeroTime)
+	must(t, err)
+	if inv := f.mx.last("!coord:test"); !strings.Contains(inv, "`fill f1`") {
+		t.Fatalf("invitation: %q", inv)
+	}
+	must(t, f.eng.Fill(ctx, ana, form.ID))
+	first := f.mx.last(anaDM)
+	for _, w := range []string{"Evaluación de necesidades", "1/5", "¿Qué necesita más vuestro grupo", "Apoyo legal", "`atrás`"} {
+		if !strings.Contains(first, w) {
+			t.Fatalf("first question lacks %q:\n%s", w, first)
+		}
+	}
+	steps := []struct{ in, want string }{
+		{"7", "no es una de las opciones"},            // wrong: the same question again
+		{"1, 3", "2/5"},                               // legal + digital security
+		{"9", "número entero del 1 al 5"},             // out of range
+		{"4", "3/5"},                                  // urgency
+		{"saltar", "4/5"},                             // optional: people
+		{"atrás", "3/5"},                              // back
+		{"skip", "4/5"},                               // the English word works too
+		{"Necesitamos abogadas para la marcha", "5/5"}, // details
+	}
+	for _, st := range steps {
+		if got := f.say(t, st.in); !strings.Contains(got, st.want) {
+			t.Fatalf("after %q got:\n%s\nwant %q", st.in, got, st.want)
+		}
+	}
+
+	// A restart: a new engine on the same database continues at question 5.
+	f2 := newFx(t, path, f.tr)
+	f2.mx = f.mx
+	f2.eng.mx = f.mx
+	if got := f2.say(t, "revisar"); !strings.Contains(got, "Apoyo legal, Seguridad digital") || !strings.Contains(got, "(sin respuesta)") {
+		t.Fatalf("review:\n%s", got)
+	}
+	if got := f2.say(t, "Traducción al árabe"); !strings.Contains(got, "`enviar`") {
+		t.Fatalf("after the last question:\n%s", got)
+	}
+	if got := f2.say(t, "enviar"); !strings.Contains(got, "Gracias") {
+		t.Fatalf("submit:\n%s", got)
+	}
+	if handled, _ := f2.eng.Handle(ctx, ana, anaDM, "hola"); handled {
+		t.Fatal("a submitted conversation still takes messages")
+	}
+
+	results, err := f2.eng.Results(ctx, form, "en")
+	must(t, err)
+	for _, w := range []string{"1 response", "Legal support: 1", "Funds: 0", "Digital security: 1", "average 4.0",
+		"“We need", "(original: “Necesitamos abogadas para la marcha”)"} {
+		if !strings.Contains(results, w) {
+			t.Errorf("results lack %q:\n%s", w, results)
+		}
+	}
+}
+
+func TestCancelAndBusyInTwoLanguages(t *testing.T) {
+	ctx := context.Background()
+	f := newFx(t, filepath.Join(t.TempDir(), "f.db"), nil)
+	must(t, f.db.Person.SetLanguage(ctx, ana, "fr"))
+	form, err := f.eng.StartForm(ctx, "!coord:test", "@mod:test", "solidarity-retro", zeroTime)
+	must(t, err)
+	must(t, f.eng.Fill(ctx, ana, form.ID))
+	if got := f.say(t, "passer"); !strings.Contains(got, "ne peut pas être passée") {
+		t.Fatalf("required question skipped: %s", got)
+	}
+	other, err := f.eng.StartForm(ctx, "!coord:test", "@mod:test", "needs-assessment", zeroTime)
+	must(t, err)
+	must(t, f.eng.Fill(ctx, ana, other.ID))
+	if got := f.mx.last(anaDM); !strings.Contains(got, "Rétrospective solidaire") || !strings.Contains(got, "`annuler`") {
+		t.Fatalf("second form while one is open: %s", got)
+	}
+	if got := f.say(t, "cancelar"); !strings.Contains(got, "Rien n’a été envoyé") {
+		t.Fatalf("cancel (Spanish word, French reader): %s", got)
+	}
+	responses, err := f.db.Form.Responses(ctx, form.ID)
+	must(t, err)
+	if len(responses) != 0 {
+		t.Fatal("a cancelled conversation left a response")
+	}
+}
+
+func TestCSVExportIsSafe(t *testing.T) {
+	ctx := context.Background()
+	f := newFx(t, filepath.Join(t.TempDir(), "f.db"), nil)
+	form, err := f.eng.StartForm(ctx, "!coord:test", "@mod:test", "solidarity-retro", zeroTime)
+	must(t, err)
+	for i, user := range []id.UserID{"@ana:test", "@bo:test"} {
+		must(t, f.db.Form.PutResponse(ctx, form.ID, &database.Response{UserID: user, Lang: "es", SubmittedAt: zeroTime.AddDate(0, 0, i+1),
+			Answers: map[string]Answer{
+				"extractive":     {Value: "=HYPERLINK(\"http://x\")", Shown: "=HYPERLINK(\"http://x\")"},
+				"transformative": {Value: "Compartir, \"juntas\"\nsiempre", Shown: "Compartir, \"juntas\"\nsiempre"},
+				"again":          {Value: "yes", Shown: "sí"},
+			}}))
+	}
+	data, err := f.eng.ExportCSV(ctx, form)
+	must(t, err)
+	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	must(t, err)
+	if len(rows) != 3 || strings.Join(rows[0], ",") != "submitted_at,user,language,extractive,transformative,shared-risks,again" {
+		t.Fatalf("csv rows %q", rows)
+	}
+	if rows[1][3] != "'=HYPERLINK(\"http://x\")" {
+		t.Fatalf("formula not neutralised: %q", rows[1][3])
+	}
+	if rows[1][4] != "Compartir, \"juntas\"\nsiempre" || rows[2][6] != "yes" {
+		t.Fatalf("cells changed: %q", rows[1])
+	}
+}
+
+var zeroTime = mustTime("2026-11-22T12:00:00Z")
+
+func mustTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}

@@ -1,0 +1,297 @@
+package forms
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"github.com/rs/zerolog"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/format"
+	"maunium.net/go/mautrix/id"
+
+	"starling/database"
+	"starling/translate"
+)
+
+var (
+	msgInvitation = &i18n.Message{
+		ID:          "FormInvitation",
+		Description: "Posted in every room when a form starts. Title is the form's title, Fill a code span like `fill f3`.",
+		Other:       "📝 **{{.Title}}** — send me {{.Fill}} in a direct chat, or react to this message, and I will ask you the questions in your language.",
+	}
+	msgDeadline    = &i18n.Message{ID: "FormDeadline", Description: "Until is a date and time with its zone.", Other: "Open until {{.Until}}."}
+	msgResults     = &i18n.Message{ID: "FormResults", Description: "Heading of results. Title is bold-safe, Count a number.", One: "📊 **{{.Title}}** ({{.ID}}): {{.Count}} response.", Other: "📊 **{{.Title}}** ({{.ID}}): {{.Count}} responses."}
+	msgResultsOrig = &i18n.Message{ID: "FormResultsOriginal", Description: "Text is a translated answer, Original the answer as written.", Other: "{{.Text}} (original: {{.Original}})"}
+	msgAverage     = &i18n.Message{ID: "FormAverage", Other: "average {{.Avg}}, from {{.Min}} to {{.Max}}"}
+	msgClosedNote  = &i18n.Message{ID: "FormClosedNote", Other: "The form is now closed."}
+)
+
+// ErrNoForm is a form id that names no form visible here.
+var ErrNoForm = errors.New("no such form here")
+
+// ShortID is how people refer to a form: f3.
+func ShortID(f *database.Form) string { return "f" + strconv.FormatInt(f.ID, 10) }
+
+// ParseShortID reads f3 or 3.
+func ParseShortID(s string) (int64, bool) {
+	n, err := strconv.ParseInt(strings.TrimLeft(strings.ToLower(strings.TrimSpace(s)), "f#"), 10, 64)
+	return n, err == nil && n > 0
+}
+
+// StartForm runs a template in the room's coalition (or the room alone):
+// an invitation goes to every room.
+func (e *Engine) StartForm(ctx context.Context, roomID id.RoomID, by id.UserID, templateID string, deadline time.Time) (*database.Form, error) {
+	tmpl, ok := e.templates[templateID]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrNoTemplate, templateID)
+	}
+	f := &database.Form{Template: templateID, RoomID: roomID, CreatedBy: by, CreatedAt: e.now(), Deadline: deadline}
+	member, err := e.db.CoalitionRoom.Get(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	rooms := []id.RoomID{roomID}
+	if member != nil {
+		f.CoalitionID = member.CoalitionID
+		if all, err := e.db.CoalitionRoom.List(ctx, member.CoalitionID); err == nil && len(all) > 0 {
+			rooms = rooms[:0]
+			for _, r := range all {
+				rooms = append(rooms, r.RoomID)
+			}
+		}
+	}
+	if err = e.db.Form.Insert(ctx, f); err != nil {
+		return nil, err
+	}
+	for _, room := range rooms {
+		lang := e.roomLang(ctx, room)
+		text := e.l10n.Text(lang, msgInvitation, map[string]any{"Title": e.title(ctx, tmpl, lang), "Fill": format.SafeMarkdownCode("fill " + ShortID(f))})
+		if !deadline.IsZero() {
+			text += " " + e.l10n.Text(lang, msgDeadline, map[string]any{"Until": deadline.UTC().Format("2006-01-02 15:04 UTC")})
+		}
+		eventID, err := e.mx.SendMarkdown(ctx, room, text)
+		if err != nil {
+			return nil, fmt.Errorf("failed to post invitation in %s: %w", room, err)
+		}
+		if err = e.db.Form.PutInvitation(ctx, eventID, f.ID, room); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// ErrNoTemplate is an unknown template name.
+var ErrNoTemplate = errors.New("no such template")
+
+func (e *Engine) roomLang(ctx context.Context, roomID id.RoomID) string {
+	r, err := e.db.Room.Get(ctx, roomID)
+	if err == nil && r.Language != "" {
+		return r.Language
+	}
+	return e.defLang
+}
+
+// Fill starts (or resumes) the person's answers to an open form.
+func (e *Engine) Fill(ctx context.Context, userID id.UserID, formID int64) error {
+	f, err := e.db.Form.Get(ctx, formID)
+	if err != nil {
+		return err
+	}
+	if f == nil || f.Closed {
+		return ErrNoForm
+	}
+	return e.Start(ctx, userID, KindForm, f.ID, f.Template)
+}
+
+// OnReaction starts the form whose invitation was reacted to.
+func (e *Engine) OnReaction(ctx context.Context, evt *event.Event) (bool, error) {
+	formID, err := e.db.Form.InvitationForm(ctx, evt.Content.AsReaction().RelatesTo.EventID)
+	if err != nil || formID == 0 {
+		return false, err
+	}
+	return true, e.Fill(ctx, evt.Sender, formID)
+}
+
+// Visible returns a form that the room can see: its own or its coalition's.
+func (e *Engine) Visible(ctx context.Context, roomID id.RoomID, formID int64) (*database.Form, error) {
+	f, err := e.db.Form.Get(ctx, formID)
+	if err != nil {
+		return nil, err
+	}
+	if f == nil {
+		return nil, ErrNoForm
+	}
+	if f.RoomID == roomID {
+		return f, nil
+	}
+	member, err := e.db.CoalitionRoom.Get(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	if member == nil || f.CoalitionID == "" || member.CoalitionID != f.CoalitionID {
+		return nil, ErrNoForm
+	}
+	return f, nil
+}
+
+// Results summarises the responses in lang: counts for closed questions,
+// numbers' range and average, free text translated with the original.
+func (e *Engine) Results(ctx context.Context, f *database.Form, lang string) (string, error) {
+	tmpl, ok := e.templates[f.Template]
+	if !ok {
+		return "", ErrNoTemplate
+	}
+	responses, err := e.db.Form.Responses(ctx, f.ID)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString(e.l10n.Plural(lang, msgResults, len(responses), map[string]any{"Title": e.title(ctx, tmpl, lang), "ID": ShortID(f)}))
+	for i, q := range tmpl.Questions {
+		fmt.Fprintf(&b, "\n\n**%d. %s**\n", i+1, format.EscapeMarkdown(e.text(ctx, q.Text, tmpl.Language, lang)))
+		switch q.Type {
+		case TypeChoice, TypeMulti, TypeYesNo:
+			counts := map[string]int{}
+			for _, r := range responses {
+				if a, ok := r.Answers[q.ID]; ok {
+					for _, v := range strings.Split(a.Value, ",") {
+						counts[v]++
+					}
+				}
+			}
+			if q.Type == TypeYesNo {
+				for _, v := range []string{"yes", "no"} {
+					fmt.Fprintf(&b, "- %s: %d\n", v, counts[v])
+				}
+				continue
+			}
+			for _, o := range q.Options {
+				fmt.Fprintf(&b, "- %s: %d\n", format.EscapeMarkdown(e.text(ctx, o.Text, tmpl.Language, lang)), counts[o.ID])
+			}
+		case TypeNumber, TypeScale:
+			var vals []float64
+			for _, r := range responses {
+				if a, ok := r.Answers[q.ID]; ok {
+					if v, err := strconv.ParseFloat(a.Value, 64); err == nil {
+						vals = append(vals, v)
+					}
+				}
+			}
+			if len(vals) > 0 {
+				sort.Float64s(vals)
+				sum := 0.0
+				for _, v := range vals {
+					sum += v
+				}
+				b.WriteString("- " + e.l10n.Text(lang, msgAverage, map[string]any{
+					"Avg": strconv.FormatFloat(sum/float64(len(vals)), 'f', 1, 64), "Min": num(vals[0]), "Max": num(vals[len(vals)-1])}) + "\n")
+			}
+		default:
+			for _, r := range responses {
+				a, ok := r.Answers[q.ID]
+				if !ok {
+					continue
+				}
+				line := format.EscapeMarkdown(a.Shown)
+				if r.Lang != lang && e.tr != nil {
+					if res, err := e.tr.Translate(ctx, translate.Request{Source: r.Lang, Target: lang, Texts: []string{a.Shown}, Encrypted: true}); err == nil && res[0].Translated {
+						line = e.l10n.Text(lang, msgResultsOrig, map[string]any{
+							"Text": "“" + format.EscapeMarkdown(res[0].Text) + "”", "Original": "“" + line + "”"})
+					}
+				}
+				b.WriteString("- " + line + "\n")
+			}
+		}
+	}
+	return b.String(), nil
+}
+
+// ExportCSV writes one row per response: when, who, language, then each
+// question's answer. Cells that a spreadsheet would run as a formula are
+// neutralised with a leading apostrophe.
+func (e *Engine) ExportCSV(ctx context.Context, f *database.Form) ([]byte, error) {
+	tmpl, ok := e.templates[f.Template]
+	if !ok {
+		return nil, ErrNoTemplate
+	}
+	responses, err := e.db.Form.Responses(ctx, f.ID)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	header := []string{"submitted_at", "user", "language"}
+	for _, q := range tmpl.Questions {
+		header = append(header, q.ID)
+	}
+	_ = w.Write(header)
+	for _, r := range responses {
+		row := []string{r.SubmittedAt.UTC().Format(time.RFC3339), safeCell(string(r.UserID)), r.Lang}
+		for _, q := range tmpl.Questions {
+			cell := ""
+			if a, ok := r.Answers[q.ID]; ok {
+				cell = a.Value
+				if q.Type == TypeText {
+					cell = a.Shown
+				}
+			}
+			row = append(row, safeCell(cell))
+		}
+		_ = w.Write(row)
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}
+
+// safeCell keeps spreadsheets from running a cell as a formula.
+func safeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// Close closes the form and posts its results to the coordinator room.
+func (e *Engine) Close(ctx context.Context, f *database.Form) (bool, error) {
+	closed, err := e.db.Form.Close(ctx, f.ID)
+	if err != nil || !closed {
+		return closed, err
+	}
+	lang := e.roomLang(ctx, f.RoomID)
+	results, err := e.Results(ctx, f, lang)
+	if err != nil {
+		return true, err
+	}
+	_, err = e.mx.SendMarkdown(ctx, f.RoomID, results+"\n\n"+e.l10n.Text(lang, msgClosedNote, nil))
+	return true, err
+}
+
+// RunDeadlines closes forms whose deadline has passed, until ctx ends.
+func (e *Engine) RunDeadlines(ctx context.Context) {
+	ticker := time.NewTicker(30 * time.Second)
+	defer ticker.Stop()
+	for {
+		due, err := e.db.Form.Due(ctx, e.now())
+		if err != nil && ctx.Err() == nil {
+			zerolog.Ctx(ctx).Err(err).Msg("Failed to look for forms past their deadline")
+		}
+		for _, f := range due {
+			if _, err = e.Close(ctx, f); err != nil {
+				zerolog.Ctx(ctx).Err(err).Int64("form_id", f.ID).Msg("Failed to close form")
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
+}
