@@ -17,6 +17,7 @@ import (
 	"starling/commands"
 	"starling/config"
 	"starling/database"
+	"starling/forms"
 	"starling/relay"
 	"starling/scheduler"
 	"starling/translate"
@@ -35,6 +36,7 @@ type Bot struct {
 	l10n   *translations.Localizer
 	relay  *relay.Relay
 	sched  *scheduler.Scheduler
+	forms  *forms.Engine
 	engine *translate.Apertium
 	names  roomNames
 	syncer *trackingSyncer
@@ -95,7 +97,7 @@ func (b *Bot) Init(ctx context.Context) error {
 		ModeratorLevel:  b.cfg.Permissions.ModeratorLevel,
 		DefaultLanguage: b.cfg.Defaults.Language,
 		DefaultTimezone: b.cfg.Defaults.Timezone,
-	}, commands.Deps{DB: b.db, L10n: b.l10n, Rooms: b, Replier: b, Relay: b.relay, Scheduler: b.sched, Files: b})
+	}, commands.Deps{DB: b.db, L10n: b.l10n, Rooms: b, Replier: b, Relay: b.relay, Scheduler: b.sched, Forms: b.forms, Files: b})
 	// Registered after the crypto helper's own handlers, so that room keys in
 	// a sync are stored before the events they unlock reach these handlers.
 	syncer := b.client.Syncer.(mautrix.ExtensibleSyncer)
@@ -123,6 +125,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	if err := b.sched.Load(ctx); err != nil {
 		return err
 	}
+	go b.forms.RunDeadlines(ctx)
 	schedDone := make(chan struct{})
 	go func() { defer close(schedDone); b.sched.Run(ctx) }()
 	defer func() { <-schedDone }()
@@ -174,6 +177,11 @@ func (b *Bot) initRelay() error {
 		clock = scheduler.ScaledClock(start, cfg.ClockSpeed)
 		b.log.Warn().Float64("speed", cfg.ClockSpeed).Time("start", clock.Now()).Msg("Schedules run on a test clock")
 	}
+	templates, err := forms.LoadTemplates(b.cfg.Forms.TemplatesDir)
+	if err != nil {
+		return fmt.Errorf("config key forms.templates_dir: %w", err)
+	}
+	b.forms = forms.NewEngine(b.db, b, tr, b.l10n, templates, b.cfg.Defaults.Language)
 	b.sched = scheduler.New(b.db, b, tr, b.l10n, clock, scheduler.Settings{
 		DefaultLanguage: b.cfg.Defaults.Language,
 		DefaultTimezone: b.cfg.Defaults.Timezone,

@@ -118,7 +118,16 @@ func (b *Bot) onMessage(ctx context.Context, evt *event.Event) {
 		return
 	}
 	content := evt.Content.AsMessage()
-	if !strings.HasPrefix(strings.TrimSpace(content.Body), b.cfg.Commands.Prefix) {
+	isCommand := strings.HasPrefix(strings.TrimSpace(content.Body), b.cfg.Commands.Prefix)
+	if direct, err := b.IsDirect(ctx, evt.RoomID); err == nil && direct && !isCommand {
+		if handled, err := b.forms.Handle(ctx, evt.Sender, evt.RoomID, content.Body); err != nil {
+			log.Err(err).Msg("Conversation step failed")
+			return
+		} else if handled {
+			return
+		}
+	}
+	if !isCommand {
 		if counted, err := b.sched.OnMessage(ctx, evt); err != nil {
 			log.Err(err).Msg("Failed to record check-in report")
 		} else if counted {
@@ -137,5 +146,8 @@ func (b *Bot) onReaction(ctx context.Context, evt *event.Event) {
 	}
 	if _, err := b.sched.OnReaction(ctx, evt); err != nil {
 		zerolog.Ctx(ctx).Err(err).Msg("Failed to record RSVP")
+	}
+	if _, err := b.forms.OnReaction(ctx, evt); err != nil {
+		zerolog.Ctx(ctx).Err(err).Msg("Failed to start a form from a reaction")
 	}
 }

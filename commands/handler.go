@@ -19,6 +19,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/forms"
 	"starling/relay"
 	"starling/scheduler"
 	"starling/translations"
@@ -80,6 +81,7 @@ type Deps struct {
 	Replier   Replier
 	Relay     *relay.Relay
 	Scheduler *scheduler.Scheduler
+	Forms     *forms.Engine
 	Files     Files
 }
 

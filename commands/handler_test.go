@@ -15,6 +15,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/forms"
 	"starling/relay"
 	"starling/scheduler"
 	"starling/translate"
@@ -109,6 +110,7 @@ func newHarness(t testing.TB) *harness {
 	rl := relay.New(db, fakeMatrix{}, translate.NewTranslator(nil), l10n, relay.Settings{Prefix: "!", DefaultLanguage: "en"}, zerolog.Nop())
 	h.router = New(Settings{Prefix: "!", ModeratorLevel: 50, DefaultLanguage: "en", DefaultTimezone: "UTC"},
 		Deps{DB: db, L10n: l10n, Rooms: fakeRooms{levels: map[id.UserID]int{mod: 100}}, Replier: h.replies, Relay: rl, Files: h.replies,
+			Forms:     formsEngine(t, db, l10n),
 			Scheduler: scheduler.New(db, fakeMatrix{}, nil, l10n, scheduler.RealClock(), scheduler.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"}, zerolog.Nop())})
 	return h
 }
@@ -293,3 +295,16 @@ func TestHugeInputGetsShortError(t *testing.T) {
 
 func roomID(s string) id.RoomID { return id.RoomID(s) }
 func userID(s string) id.UserID { return id.UserID(s) }
+
+func formsEngine(t testing.TB, db *database.Database, l10n *translations.Localizer) *forms.Engine {
+	ts, err := forms.LoadTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return forms.NewEngine(db, fakeMatrix{}, nil, l10n, ts, "en")
+}
+
+func (fakeMatrix) OpenDM(_ context.Context, u id.UserID) (id.RoomID, error) { return dm, nil }
+func (fakeMatrix) SendMarkdown(context.Context, id.RoomID, string) (id.EventID, error) {
+	return "$md", nil
+}

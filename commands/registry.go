@@ -65,6 +65,20 @@ func registry() []*Command {
 			Sub: []*Command{{Name: "add", Need: Moderator, Usage: "<when> | <title>",
 				Example: "2026-12-10 19:00 America/Santiago | Vigil for the detained", MinArgs: 3, MaxArgs: -1, Summary: msgVigilAddSummary, Run: runVigilAdd}},
 		},
+		{
+			Name: "form", Aliases: []string{"formulario", "formulaire", "formulário", "formulari", "formular", "نموذج"},
+			Summary: msgFormSummary, Run: runFormList,
+			Sub: []*Command{
+				{Name: "list", Summary: msgFormSummary, Run: runFormList},
+				{Name: "start", Need: Moderator, Usage: "<template> [deadline]", Example: "needs-assessment 7d", MinArgs: 1, MaxArgs: 3,
+					Summary: msgFormStartSummary, Run: runFormStart},
+				{Name: "results", Need: Moderator, Usage: "<id>", Example: "f1", MinArgs: 1, MaxArgs: 1, Summary: msgFormResultsSummary, Run: runFormResults},
+				{Name: "export", Need: Moderator, Usage: "<id>", Example: "f1", MinArgs: 1, MaxArgs: 1, Summary: msgFormExportSummary, Run: runFormExport},
+				{Name: "close", Need: Moderator, Usage: "<id>", Example: "f1", MinArgs: 1, MaxArgs: 1, Summary: msgFormCloseSummary, Run: runFormClose},
+			},
+		},
+		{Name: "fill", Aliases: []string{"rellenar", "remplir", "preencher", "emplenar", "ausfüllen", "تعبئة"}, Usage: "<id>", Example: "f1",
+			MinArgs: 1, MaxArgs: 1, Summary: msgFillSummary, Run: runFill},
 		{Name: "calendar", Aliases: []string{"calendario", "calendrier", "calendari", "kalender", "تقويم"}, Summary: msgCalendarSummary, Run: runCalendar},
 		{
 			Name: "schedule", Aliases: []string{"agenda"}, Summary: msgScheduleSummary, Run: runScheduleList,

@@ -33,7 +33,12 @@ type Config struct {
 	Defaults    Defaults    `yaml:"defaults"`
 	Translation Translation `yaml:"translation"`
 	Scheduler   Scheduler   `yaml:"scheduler"`
+	Forms       Forms       `yaml:"forms"`
 	Logging     Logging     `yaml:"logging"`
+}
+
+type Forms struct {
+	TemplatesDir string `yaml:"templates_dir"`
 }
 
 type Scheduler struct {

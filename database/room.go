@@ -94,3 +94,15 @@ func (q *RoomQuery) SetDirect(ctx context.Context, roomID id.RoomID, direct bool
 	}
 	return nil
 }
+
+const directRoomsQuery = `SELECT room_id FROM room WHERE direct`
+
+// DirectRooms lists the rooms the bot holds as direct chats.
+func (q *RoomQuery) DirectRooms(ctx context.Context) ([]id.RoomID, error) {
+	rows, err := q.GetDB().Query(ctx, directRoomsQuery)
+	out, err := dbutil.NewRowIterWithError(rows, dbutil.ScanSingleColumn[id.RoomID], err).AsList()
+	if err != nil {
+		return nil, fmt.Errorf("failed to list direct chats: %w", err)
+	}
+	return out, nil
+}

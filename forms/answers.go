@@ -195,4 +195,3 @@ func parseDate(s string) (time.Time, bool) {
 	}
 	return t, true
 }
-

@@ -119,13 +119,13 @@ func TestNeedsAssessmentInSpanish(t *testing.T) {
 		}
 	}
 	steps := []struct{ in, want string }{
-		{"7", "no es una de las opciones"},            // wrong: the same question again
-		{"1, 3", "2/5"},                               // legal + digital security
-		{"9", "número entero del 1 al 5"},             // out of range
-		{"4", "3/5"},                                  // urgency
-		{"saltar", "4/5"},                             // optional: people
-		{"atrás", "3/5"},                              // back
-		{"skip", "4/5"},                               // the English word works too
+		{"7", "no es una de las opciones"},             // wrong: the same question again
+		{"1, 3", "2/5"},                                // legal + digital security
+		{"9", "número entero del 1 al 5"},              // out of range
+		{"4", "3/5"},                                   // urgency
+		{"saltar", "4/5"},                              // optional: people
+		{"atrás", "3/5"},                               // back
+		{"skip", "4/5"},                                // the English word works too
 		{"Necesitamos abogadas para la marcha", "5/5"}, // details
 	}
 	for _, st := range steps {
