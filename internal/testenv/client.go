@@ -344,3 +344,22 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// WaitForInvite waits for an invite from sender and returns its room.
+func (c *Client) WaitForInvite(sender id.UserID, timeout time.Duration) id.RoomID {
+	c.t.Helper()
+	var room id.RoomID
+	c.Eventually("an invite from "+sender.String(), timeout, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for _, evt := range c.events {
+			if evt.Type == event.StateMember && evt.Sender == sender && evt.GetStateKey() == c.UserID.String() &&
+				evt.Content.AsMember().Membership == event.MembershipInvite {
+				room = evt.RoomID
+				return true
+			}
+		}
+		return false
+	})
+	return room
+}
