@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
@@ -223,4 +224,46 @@ func mustTime(s string) time.Time {
 		panic(err)
 	}
 	return t
+}
+
+// Reacting to an invitation starts the form in a direct chat; the deadline
+// closes it and posts the results to the coordinator room.
+func TestReactionStartsAndDeadlineCloses(t *testing.T) {
+	ctx := context.Background()
+	f := newFx(t, filepath.Join(t.TempDir(), "f.db"), nil)
+	now := zeroTime
+	f.eng.now = func() time.Time { return now }
+	form, err := f.eng.StartForm(ctx, "!coord:test", "@mod:test", "solidarity-retro", now.Add(time.Hour))
+	must(t, err)
+	invitation := id.EventID("$!coord:test-1")
+	react := &event.Event{ID: "$r", RoomID: "!coord:test", Sender: ana, Type: event.EventReaction,
+		Content: event.Content{Parsed: &event.ReactionEventContent{RelatesTo: event.RelatesTo{Type: event.RelAnnotation, EventID: invitation, Key: "👍"}}}}
+	if ok, err := f.eng.OnReaction(ctx, react); !ok || err != nil {
+		t.Fatalf("reaction to the invitation: %v %v", ok, err)
+	}
+	if q := f.mx.last(anaDM); !strings.Contains(q, "1/4") {
+		t.Fatalf("no first question after the reaction: %q", q)
+	}
+	f.say(t, "Poco")
+	must(t, f.eng.CloseDue(ctx))
+	if f.mx.last("!coord:test") != "" && strings.Contains(f.mx.last("!coord:test"), "closed") {
+		t.Fatal("closed before its deadline")
+	}
+	now = now.Add(2 * time.Hour)
+	must(t, f.eng.CloseDue(ctx))
+	if summary := f.mx.last("!coord:test"); !strings.Contains(summary, "0 responses") || !strings.Contains(summary, "now closed") {
+		t.Fatalf("deadline summary: %q", summary)
+	}
+	got, _ := f.db.Form.Get(ctx, form.ID)
+	if !got.Closed {
+		t.Fatal("form not closed")
+	}
+	if reply := f.say(t, "Mucho"); !strings.Contains(reply, "3/4") {
+		t.Fatalf("answer after close: %q", reply)
+	}
+	f.say(t, "skip")
+	f.say(t, "sí")
+	if reply := f.say(t, "submit"); !strings.Contains(reply, "closed and no longer takes answers") {
+		t.Fatalf("submitting to a closed form: %q", reply)
+	}
 }

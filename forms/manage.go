@@ -274,19 +274,27 @@ func (e *Engine) Close(ctx context.Context, f *database.Form) (bool, error) {
 	return true, err
 }
 
+// CloseDue closes every form whose deadline has passed.
+func (e *Engine) CloseDue(ctx context.Context) error {
+	due, err := e.db.Form.Due(ctx, e.now())
+	if err != nil {
+		return err
+	}
+	for _, f := range due {
+		if _, err = e.Close(ctx, f); err != nil {
+			return fmt.Errorf("failed to close form %d: %w", f.ID, err)
+		}
+	}
+	return nil
+}
+
 // RunDeadlines closes forms whose deadline has passed, until ctx ends.
 func (e *Engine) RunDeadlines(ctx context.Context) {
 	ticker := time.NewTicker(30 * time.Second)
 	defer ticker.Stop()
 	for {
-		due, err := e.db.Form.Due(ctx, e.now())
-		if err != nil && ctx.Err() == nil {
-			zerolog.Ctx(ctx).Err(err).Msg("Failed to look for forms past their deadline")
-		}
-		for _, f := range due {
-			if _, err = e.Close(ctx, f); err != nil {
-				zerolog.Ctx(ctx).Err(err).Int64("form_id", f.ID).Msg("Failed to close form")
-			}
+		if err := e.CloseDue(ctx); err != nil && ctx.Err() == nil {
+			zerolog.Ctx(ctx).Err(err).Msg("Failed to close forms past their deadline")
 		}
 		select {
 		case <-ctx.Done():
