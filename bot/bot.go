@@ -18,6 +18,7 @@ import (
 	"starling/config"
 	"starling/database"
 	"starling/forms"
+	"starling/incidents"
 	"starling/relay"
 	"starling/scheduler"
 	"starling/translate"
@@ -37,6 +38,7 @@ type Bot struct {
 	relay  *relay.Relay
 	sched  *scheduler.Scheduler
 	forms  *forms.Engine
+	incs   *incidents.Service
 	engine *translate.Apertium
 	names  roomNames
 	syncer *trackingSyncer
@@ -97,7 +99,7 @@ func (b *Bot) Init(ctx context.Context) error {
 		ModeratorLevel:  b.cfg.Permissions.ModeratorLevel,
 		DefaultLanguage: b.cfg.Defaults.Language,
 		DefaultTimezone: b.cfg.Defaults.Timezone,
-	}, commands.Deps{DB: b.db, L10n: b.l10n, Rooms: b, Replier: b, Relay: b.relay, Scheduler: b.sched, Forms: b.forms, Files: b})
+	}, commands.Deps{DB: b.db, L10n: b.l10n, Rooms: b, Replier: b, Relay: b.relay, Scheduler: b.sched, Forms: b.forms, Incidents: b.incs, Files: b})
 	// Registered after the crypto helper's own handlers, so that room keys in
 	// a sync are stored before the events they unlock reach these handlers.
 	syncer := b.client.Syncer.(mautrix.ExtensibleSyncer)
@@ -126,6 +128,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		return err
 	}
 	go b.forms.RunDeadlines(ctx)
+	go b.incs.Run(ctx)
 	schedDone := make(chan struct{})
 	go func() { defer close(schedDone); b.sched.Run(ctx) }()
 	defer func() { <-schedDone }()
@@ -182,6 +185,14 @@ func (b *Bot) initRelay() error {
 		return fmt.Errorf("config key forms.templates_dir: %w", err)
 	}
 	b.forms = forms.NewEngine(b.db, b, tr, b.l10n, templates, b.cfg.Defaults.Language)
+	b.incs, err = incidents.New(b.db, b, tr, b.l10n, b.forms, incidents.Settings{
+		DefaultLanguage: b.cfg.Defaults.Language,
+		FallbackRoom:    b.cfg.Incidents.FallbackRoom,
+		Retention:       time.Duration(b.cfg.Incidents.RetentionDays) * 24 * time.Hour,
+	}, b.log.With().Str("component", "incidents").Logger())
+	if err != nil {
+		return err
+	}
 	b.sched = scheduler.New(b.db, b, tr, b.l10n, clock, scheduler.Settings{
 		DefaultLanguage: b.cfg.Defaults.Language,
 		DefaultTimezone: b.cfg.Defaults.Timezone,

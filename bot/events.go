@@ -7,6 +7,7 @@ import (
 	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
+	"starling/commands"
 )
 
 // onMember accepts or rejects invites and remembers when the bot joined.
@@ -126,6 +127,14 @@ func (b *Bot) onMessage(ctx context.Context, evt *event.Event) {
 		} else if handled {
 			return
 		}
+		if !commands.IsBareCommand(content.Body) {
+			if handled, err := b.incs.FromReporter(ctx, evt.Sender, evt.RoomID, content.Body); err != nil {
+				log.Err(err).Msg("Failed to add to an incident")
+				return
+			} else if handled {
+				return
+			}
+		}
 	}
 	if !isCommand {
 		if counted, err := b.sched.OnMessage(ctx, evt); err != nil {
@@ -149,5 +158,8 @@ func (b *Bot) onReaction(ctx context.Context, evt *event.Event) {
 	}
 	if _, err := b.forms.OnReaction(ctx, evt); err != nil {
 		zerolog.Ctx(ctx).Err(err).Msg("Failed to start a form from a reaction")
+	}
+	if _, err := b.incs.OnReaction(ctx, evt); err != nil {
+		zerolog.Ctx(ctx).Err(err).Msg("Failed to acknowledge an incident")
 	}
 }

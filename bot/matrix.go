@@ -156,3 +156,8 @@ func (b *Bot) Upload(ctx context.Context, data []byte, mimeType string) (id.Cont
 	}
 	return resp.ContentURI.CUString(), nil
 }
+
+// IsJoined tells whether the user is in the room now.
+func (b *Bot) IsJoined(ctx context.Context, roomID id.RoomID, userID id.UserID) bool {
+	return b.client.StateStore.IsMembership(ctx, roomID, userID, event.MembershipJoin)
+}

@@ -20,6 +20,7 @@ import (
 
 	"starling/database"
 	"starling/forms"
+	"starling/incidents"
 	"starling/relay"
 	"starling/scheduler"
 	"starling/translations"
@@ -82,6 +83,7 @@ type Deps struct {
 	Relay     *relay.Relay
 	Scheduler *scheduler.Scheduler
 	Forms     *forms.Engine
+	Incidents *incidents.Service
 	Files     Files
 }
 
@@ -360,3 +362,15 @@ func Echo(input string) string {
 func splitLines(s string) []string    { return strings.Split(s, "\n") }
 func joinLines(lines []string) string { return strings.Join(lines, "\n") }
 func escapeMarkdown(s string) string  { return format.EscapeMarkdown(s) }
+
+// IsBareCommand tells whether a direct-chat message without prefix is one
+// of the words that start something (so it is not taken as an addition to
+// an open incident).
+func IsBareCommand(body string) bool {
+	fields := strings.Fields(body)
+	if len(fields) == 0 || len(fields) > 2 {
+		return false
+	}
+	c := findCommand(registry(), fields[0])
+	return c != nil && (c.Name == "report" || c.Name == "fill" || len(fields) == 1 && c.Name == "help")
+}

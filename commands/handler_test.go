@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 	"golang.org/x/net/html"
@@ -16,6 +17,7 @@ import (
 
 	"starling/database"
 	"starling/forms"
+	"starling/incidents"
 	"starling/relay"
 	"starling/scheduler"
 	"starling/translate"
@@ -108,9 +110,10 @@ func newHarness(t testing.TB) *harness {
 	}
 	h := &harness{db: db, replies: &captured{}}
 	rl := relay.New(db, fakeMatrix{}, translate.NewTranslator(nil), l10n, relay.Settings{Prefix: "!", DefaultLanguage: "en"}, zerolog.Nop())
+	fe := formsEngine(t, db, l10n)
 	h.router = New(Settings{Prefix: "!", ModeratorLevel: 50, DefaultLanguage: "en", DefaultTimezone: "UTC"},
 		Deps{DB: db, L10n: l10n, Rooms: fakeRooms{levels: map[id.UserID]int{mod: 100}}, Replier: h.replies, Relay: rl, Files: h.replies,
-			Forms:     formsEngine(t, db, l10n),
+			Forms: fe, Incidents: incidentsService(t, db, l10n, fe),
 			Scheduler: scheduler.New(db, fakeMatrix{}, nil, l10n, scheduler.RealClock(), scheduler.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"}, zerolog.Nop())})
 	return h
 }
@@ -308,3 +311,13 @@ func (fakeMatrix) OpenDM(_ context.Context, u id.UserID) (id.RoomID, error) { re
 func (fakeMatrix) SendMarkdown(context.Context, id.RoomID, string) (id.EventID, error) {
 	return "$md", nil
 }
+
+func incidentsService(t testing.TB, db *database.Database, l10n *translations.Localizer, fe *forms.Engine) *incidents.Service {
+	svc, err := incidents.New(db, fakeMatrix{}, nil, l10n, fe, incidents.Settings{DefaultLanguage: "en", Retention: time.Hour}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+func (fakeMatrix) IsJoined(context.Context, id.RoomID, id.UserID) bool { return true }

@@ -79,6 +79,23 @@ func registry() []*Command {
 		},
 		{Name: "fill", Aliases: []string{"rellenar", "remplir", "preencher", "emplenar", "ausfüllen", "تعبئة"}, Usage: "<id>", Example: "f1",
 			MinArgs: 1, MaxArgs: 1, Summary: msgFillSummary, Run: runFill},
+		{Name: "report", Aliases: []string{"informe", "denunciar", "signaler", "relatar", "informar", "melden", "بلاغ"},
+			Summary: msgReportSummary, Run: runReport},
+		{
+			Name: "incident", Aliases: []string{"incidente", "incidencia", "incidència", "vorfall", "حادثة"},
+			Summary: msgIncidentSummary, Run: runIncidentList,
+			Sub: []*Command{
+				{Name: "room", Need: Moderator, Summary: msgIncidentRoomSummary, Run: runIncidentRoom},
+				{Name: "policy", Need: Moderator, Usage: "[severity step]", Example: "critical 5m every 15m x3", MaxArgs: -1,
+					Summary: msgIncidentPolicySum, Run: runIncidentPolicy},
+				{Name: "list", Summary: msgIncidentSummary, Run: runIncidentList},
+				{Name: "show", Usage: "<id>", Example: "i1", MinArgs: 1, MaxArgs: 1, Summary: msgIncidentShowSummary, Run: runIncidentShow},
+				{Name: "reply", Usage: "<id> <text>", Example: "i1 We are on our way", MinArgs: 2, MaxArgs: -1,
+					Summary: msgIncidentReplySummary, Run: runIncidentReply},
+			},
+		},
+		{Name: "ack", Usage: "<id>", Example: "i1", MinArgs: 1, MaxArgs: 1, Summary: msgAckSummary, Run: runAck},
+		{Name: "resolve", Usage: "<id> [note]", Example: "i1 Released this morning", MinArgs: 1, MaxArgs: -1, Summary: msgResolveSummary, Run: runResolve},
 		{Name: "calendar", Aliases: []string{"calendario", "calendrier", "calendari", "kalender", "تقويم"}, Summary: msgCalendarSummary, Run: runCalendar},
 		{
 			Name: "schedule", Aliases: []string{"agenda"}, Summary: msgScheduleSummary, Run: runScheduleList,

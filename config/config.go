@@ -34,7 +34,13 @@ type Config struct {
 	Translation Translation `yaml:"translation"`
 	Scheduler   Scheduler   `yaml:"scheduler"`
 	Forms       Forms       `yaml:"forms"`
+	Incidents   Incidents   `yaml:"incidents"`
 	Logging     Logging     `yaml:"logging"`
+}
+
+type Incidents struct {
+	FallbackRoom  id.RoomID `yaml:"fallback_room"`
+	RetentionDays int       `yaml:"retention_days"`
 }
 
 type Forms struct {
@@ -255,6 +261,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Translation.Apertium.Enabled && c.Translation.Apertium.IdleClose < time.Second {
 		bad("translation.apertium.idle_close", "must be at least 1s")
+	}
+	if c.Incidents.RetentionDays < 1 {
+		bad("incidents.retention_days", "must be at least 1")
+	}
+	if r := c.Incidents.FallbackRoom; r != "" && !strings.HasPrefix(string(r), "!") {
+		bad("incidents.fallback_room", "must be a room id like !abc:example.org")
 	}
 	if c.Scheduler.CheckinWindow < time.Minute {
 		bad("scheduler.checkin_window", "must be at least 1m")

@@ -80,3 +80,14 @@ func (q *CoalitionRoomQuery) SetPaused(ctx context.Context, roomID id.RoomID, pa
 	}
 	return nil
 }
+
+const allCoalitionRoomsQuery = `SELECT ` + coalitionRoomColumns + ` FROM coalition_room ORDER BY added_at`
+
+// All lists every room in every coalition.
+func (q *CoalitionRoomQuery) All(ctx context.Context) ([]*CoalitionRoom, error) {
+	rooms, err := q.QueryMany(ctx, allCoalitionRoomsQuery)
+	if err != nil {
+		return nil, fmt.Errorf("failed to list coalition rooms: %w", err)
+	}
+	return rooms, nil
+}

@@ -40,6 +40,7 @@ type Database struct {
 	RSVP          *VigilRSVPQuery
 	Form          *FormQuery
 	Conversation  *ConversationQuery
+	Incident      *IncidentQuery
 }
 
 // Open connects to the database at uri with the given dbutil dialect. A new
@@ -115,6 +116,7 @@ func New(db *dbutil.Database, log zerolog.Logger) *Database {
 		RSVP:          &VigilRSVPQuery{db: child},
 		Form:          &FormQuery{dbutil.MakeQueryHelper(child, newForm)},
 		Conversation:  &ConversationQuery{dbutil.MakeQueryHelper(child, newConversation)},
+		Incident:      &IncidentQuery{dbutil.MakeQueryHelper(child, newIncident)},
 	}
 }
 

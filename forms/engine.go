@@ -41,19 +41,34 @@ type Engine struct {
 	templates map[string]*Template
 	defLang   string
 	submit    map[string]SubmitFunc
+	hidden    map[string]bool
 	now       func() time.Time
 }
 
 // NewEngine builds an engine over the loaded templates.
 func NewEngine(db *database.Database, mx Matrix, tr *translate.Translator, l10n *translations.Localizer, templates map[string]*Template, defaultLang string) *Engine {
-	return &Engine{db: db, mx: mx, tr: tr, l10n: l10n, templates: templates, defLang: defaultLang, submit: map[string]SubmitFunc{}, now: time.Now}
+	return &Engine{db: db, mx: mx, tr: tr, l10n: l10n, templates: templates, defLang: defaultLang,
+		submit: map[string]SubmitFunc{}, hidden: map[string]bool{}, now: time.Now}
 }
 
-// Templates are the loaded templates by id.
-func (e *Engine) Templates() map[string]*Template { return e.templates }
+// Templates are the templates people can start as forms, by id.
+func (e *Engine) Templates() map[string]*Template {
+	out := make(map[string]*Template, len(e.templates))
+	for k, t := range e.templates {
+		if !e.hidden[k] {
+			out[k] = t
+		}
+	}
+	return out
+}
 
-// OnSubmit handles finished conversations of a kind (e.g. "incident").
-func (e *Engine) OnSubmit(kind string, fn SubmitFunc) { e.submit[kind] = fn }
+// OnSubmit handles finished conversations of a kind (e.g. "incident") whose
+// template is not offered as a form.
+func (e *Engine) OnSubmit(kind string, fn SubmitFunc, tmpl *Template) {
+	e.submit[kind] = fn
+	e.templates[tmpl.ID] = tmpl
+	e.hidden[tmpl.ID] = true
+}
 
 // KindForm is the conversation kind of a form.
 const KindForm = "form"

@@ -50,7 +50,7 @@ func ParseShortID(s string) (int64, bool) {
 // an invitation goes to every room.
 func (e *Engine) StartForm(ctx context.Context, roomID id.RoomID, by id.UserID, templateID string, deadline time.Time) (*database.Form, error) {
 	tmpl, ok := e.templates[templateID]
-	if !ok {
+	if !ok || e.hidden[templateID] {
 		return nil, fmt.Errorf("%w: %s", ErrNoTemplate, templateID)
 	}
 	f := &database.Form{Template: templateID, RoomID: roomID, CreatedBy: by, CreatedAt: e.now(), Deadline: deadline}

@@ -1,0 +1,251 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mau.fi/util/dbutil"
+	"maunium.net/go/mautrix/id"
+)
+
+// Incident states.
+const (
+	IncidentOpen         = "open"
+	IncidentAcknowledged = "acknowledged"
+	IncidentResolved     = "resolved"
+)
+
+const (
+	incidentColumns = `id, coalition_id, responder_room, reporter, reporter_room, reporter_lang, anonymous, severity, answers,
+		state, created_at, acked_at, resolved_at, relayed_event, escalations, next_escalation`
+	insertIncidentQuery = `
+		INSERT INTO incident (coalition_id, responder_room, reporter, reporter_room, reporter_lang, anonymous, severity, answers,
+			state, created_at, next_escalation)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`
+	getIncidentQuery        = `SELECT ` + incidentColumns + ` FROM incident WHERE id=$1`
+	unrelayedIncidentsQuery = `SELECT ` + incidentColumns + ` FROM incident WHERE relayed_event='' AND state<>'resolved' ORDER BY id`
+	dueEscalationsQuery     = `SELECT ` + incidentColumns + ` FROM incident WHERE state='open' AND relayed_event<>'' AND next_escalation>0 AND next_escalation<=$1 ORDER BY next_escalation`
+	openByRoomQuery         = `SELECT ` + incidentColumns + ` FROM incident WHERE responder_room=$1 AND state<>'resolved' ORDER BY id`
+	latestOpenByReporter    = `SELECT ` + incidentColumns + ` FROM incident WHERE reporter=$1 AND reporter_room=$2 AND state<>'resolved' ORDER BY id DESC LIMIT 1`
+	setRelayedQuery         = `UPDATE incident SET relayed_event=$2 WHERE id=$1`
+	setEscalationQuery      = `UPDATE incident SET escalations=$2, next_escalation=$3 WHERE id=$1 AND escalations=$4`
+	ackIncidentQuery        = `UPDATE incident SET state='acknowledged', acked_at=$2, next_escalation=0 WHERE id=$1 AND state='open'`
+	resolveIncidentQuery    = `UPDATE incident SET state='resolved', resolved_at=$2, next_escalation=0 WHERE id=$1 AND state<>'resolved'`
+	purgeIncidentsQuery     = `DELETE FROM incident WHERE created_at < $1`
+	insertAuditQuery        = `INSERT INTO incident_audit (incident_id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)`
+	listAuditQuery          = `SELECT at, actor, action, detail FROM incident_audit WHERE incident_id=$1 ORDER BY at`
+	insertIncidentPostQuery = `INSERT INTO incident_post (event_id, incident_id) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING`
+	incidentByPostQuery     = `SELECT incident_id FROM incident_post WHERE event_id=$1`
+	getResponderRoomQuery   = `SELECT room_id, policy FROM responder_room WHERE coalition_id=$1`
+	setResponderRoomQuery   = `
+		INSERT INTO responder_room (coalition_id, room_id) VALUES ($1, $2)
+		ON CONFLICT (coalition_id) DO UPDATE SET room_id=excluded.room_id`
+	setPolicyQuery = `UPDATE responder_room SET policy=$2 WHERE coalition_id=$1`
+)
+
+// Incident is one report and what happened to it.
+type Incident struct {
+	ID             int64
+	CoalitionID    string
+	ResponderRoom  id.RoomID
+	Reporter       id.UserID
+	ReporterRoom   id.RoomID
+	ReporterLang   string
+	Anonymous      bool
+	Severity       string
+	Answers        map[string]StoredAnswer
+	State          string
+	CreatedAt      time.Time
+	AckedAt        time.Time
+	ResolvedAt     time.Time
+	RelayedEvent   id.EventID
+	Escalations    int
+	NextEscalation time.Time
+}
+
+func newIncident(_ *dbutil.QueryHelper[*Incident]) *Incident { return &Incident{} }
+
+func ms(t int64) time.Time {
+	if t == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(t)
+}
+
+func unixMS(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func (i *Incident) Scan(row dbutil.Scannable) (*Incident, error) {
+	var answers string
+	var created, acked, resolved, next int64
+	if err := row.Scan(&i.ID, &i.CoalitionID, &i.ResponderRoom, &i.Reporter, &i.ReporterRoom, &i.ReporterLang, &i.Anonymous,
+		&i.Severity, &answers, &i.State, &created, &acked, &resolved, &i.RelayedEvent, &i.Escalations, &next); err != nil {
+		return nil, err
+	}
+	i.CreatedAt, i.AckedAt, i.ResolvedAt, i.NextEscalation = ms(created), ms(acked), ms(resolved), ms(next)
+	return i, json.Unmarshal([]byte(answers), &i.Answers)
+}
+
+type IncidentQuery struct {
+	*dbutil.QueryHelper[*Incident]
+}
+
+// Insert stores a new report; it is durable when this returns.
+func (q *IncidentQuery) Insert(ctx context.Context, i *Incident) error {
+	answers, err := json.Marshal(i.Answers)
+	if err != nil {
+		return err
+	}
+	err = q.GetDB().QueryRow(ctx, insertIncidentQuery, i.CoalitionID, i.ResponderRoom, i.Reporter, i.ReporterRoom, i.ReporterLang,
+		i.Anonymous, i.Severity, string(answers), i.State, i.CreatedAt.UnixMilli(), unixMS(i.NextEscalation)).Scan(&i.ID)
+	if err != nil {
+		return fmt.Errorf("failed to store incident: %w", err)
+	}
+	return nil
+}
+
+func (q *IncidentQuery) Get(ctx context.Context, incidentID int64) (*Incident, error) {
+	i, err := q.QueryOne(ctx, getIncidentQuery, incidentID)
+	if err != nil {
+		return nil, fmt.Errorf("failed to get incident: %w", err)
+	}
+	return i, nil
+}
+
+// Unrelayed lists reports not yet posted to responders.
+func (q *IncidentQuery) Unrelayed(ctx context.Context) ([]*Incident, error) {
+	return q.QueryMany(ctx, unrelayedIncidentsQuery)
+}
+
+// DueEscalations lists open reports whose next escalation is due.
+func (q *IncidentQuery) DueEscalations(ctx context.Context, now time.Time) ([]*Incident, error) {
+	return q.QueryMany(ctx, dueEscalationsQuery, now.UnixMilli())
+}
+
+// OpenIn lists the reports of a responder room that are not resolved.
+func (q *IncidentQuery) OpenIn(ctx context.Context, roomID id.RoomID) ([]*Incident, error) {
+	return q.QueryMany(ctx, openByRoomQuery, roomID)
+}
+
+// LatestOpenBy is the reporter's most recent unresolved report from that
+// direct chat, or nil.
+func (q *IncidentQuery) LatestOpenBy(ctx context.Context, reporter id.UserID, roomID id.RoomID) (*Incident, error) {
+	return q.QueryOne(ctx, latestOpenByReporter, reporter, roomID)
+}
+
+func (q *IncidentQuery) SetRelayed(ctx context.Context, incidentID int64, eventID id.EventID) error {
+	return q.Exec(ctx, setRelayedQuery, incidentID, eventID)
+}
+
+// SetEscalation records step `done` as sent; it returns false when another
+// pass recorded it first.
+func (q *IncidentQuery) SetEscalation(ctx context.Context, incidentID int64, done int, next time.Time) (bool, error) {
+	res, err := q.GetDB().Exec(ctx, setEscalationQuery, incidentID, done, unixMS(next), done-1)
+	if err != nil {
+		return false, fmt.Errorf("failed to record escalation: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// Ack acknowledges an open report; false when it was not open.
+func (q *IncidentQuery) Ack(ctx context.Context, incidentID int64, at time.Time) (bool, error) {
+	return q.changed(q.GetDB().Exec(ctx, ackIncidentQuery, incidentID, at.UnixMilli()))
+}
+
+// Resolve resolves a report; false when it was resolved already.
+func (q *IncidentQuery) Resolve(ctx context.Context, incidentID int64, at time.Time) (bool, error) {
+	return q.changed(q.GetDB().Exec(ctx, resolveIncidentQuery, incidentID, at.UnixMilli()))
+}
+
+func (q *IncidentQuery) changed(res sql.Result, err error) (bool, error) {
+	if err != nil {
+		return false, fmt.Errorf("failed to update incident: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// Purge deletes reports (with their audit and posts) created before cutoff.
+func (q *IncidentQuery) Purge(ctx context.Context, before time.Time) (int64, error) {
+	res, err := q.GetDB().Exec(ctx, purgeIncidentsQuery, before.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("failed to purge incidents: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// AuditEntry is one line of an incident's audit trail.
+type AuditEntry struct {
+	At     time.Time
+	Actor  string
+	Action string
+	Detail string
+}
+
+func (q *IncidentQuery) Audit(ctx context.Context, incidentID int64, e AuditEntry) error {
+	if err := q.Exec(ctx, insertAuditQuery, incidentID, e.At.UnixMilli(), e.Actor, e.Action, e.Detail); err != nil {
+		return fmt.Errorf("failed to write audit: %w", err)
+	}
+	return nil
+}
+
+func (q *IncidentQuery) AuditTrail(ctx context.Context, incidentID int64) ([]AuditEntry, error) {
+	rows, err := q.GetDB().Query(ctx, listAuditQuery, incidentID)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read audit: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		var at int64
+		if err = rows.Scan(&at, &e.Actor, &e.Action, &e.Detail); err != nil {
+			return nil, err
+		}
+		e.At = time.UnixMilli(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (q *IncidentQuery) PutPost(ctx context.Context, eventID id.EventID, incidentID int64) error {
+	return q.Exec(ctx, insertIncidentPostQuery, eventID, incidentID)
+}
+
+// ByPost returns the incident a responder-room post belongs to, or 0.
+func (q *IncidentQuery) ByPost(ctx context.Context, eventID id.EventID) (int64, error) {
+	var incidentID int64
+	err := q.GetDB().QueryRow(ctx, incidentByPostQuery, eventID).Scan(&incidentID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return incidentID, err
+}
+
+// ResponderRoom returns a coalition's responder room and policy JSON.
+func (q *IncidentQuery) ResponderRoom(ctx context.Context, coalitionID string) (id.RoomID, string, error) {
+	var room id.RoomID
+	var policy string
+	err := q.GetDB().QueryRow(ctx, getResponderRoomQuery, coalitionID).Scan(&room, &policy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", nil
+	}
+	return room, policy, err
+}
+
+func (q *IncidentQuery) SetResponderRoom(ctx context.Context, coalitionID string, roomID id.RoomID) error {
+	return q.Exec(ctx, setResponderRoomQuery, coalitionID, roomID)
+}
+
+func (q *IncidentQuery) SetPolicy(ctx context.Context, coalitionID, policy string) error {
+	return q.Exec(ctx, setPolicyQuery, coalitionID, policy)
+}

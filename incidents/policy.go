@@ -1,0 +1,154 @@
+package incidents
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"maunium.net/go/mautrix/id"
+)
+
+// Step is how one severity escalates while nobody acknowledges.
+type Step struct {
+	// First is the wait before the first escalation; zero means never.
+	First time.Duration `json:"first"`
+	// Every is the wait between later escalations.
+	Every time.Duration `json:"every"`
+	// Times is how many escalations there are at most.
+	Times int `json:"times"`
+	// Mention these users (on call) as well as the responder room's members.
+	OnCall []id.UserID `json:"on_call,omitempty"`
+	// Also post to this room.
+	Room id.RoomID `json:"room,omitempty"`
+}
+
+// Policy maps a severity to its escalation.
+type Policy map[string]Step
+
+// Severities from least to most serious.
+var Severities = []string{"low", "medium", "high", "critical"}
+
+// DefaultPolicy is SPEC.md's: critical after 5 min then every 15 min, 3
+// times; high after 15 min; medium after 60 min; low never.
+func DefaultPolicy() Policy {
+	return Policy{
+		"critical": {First: 5 * time.Minute, Every: 15 * time.Minute, Times: 3},
+		"high":     {First: 15 * time.Minute, Times: 1},
+		"medium":   {First: time.Hour, Times: 1},
+		"low":      {},
+	}
+}
+
+// loadPolicy reads a stored policy over the defaults.
+func loadPolicy(raw string) Policy {
+	p := DefaultPolicy()
+	if raw == "" {
+		return p
+	}
+	var stored Policy
+	if err := json.Unmarshal([]byte(raw), &stored); err == nil {
+		for k, v := range stored {
+			p[k] = v
+		}
+	}
+	return p
+}
+
+// delay is the wait before escalation number n (0-based), or false when
+// there is none.
+func (s Step) delay(n int) (time.Duration, bool) {
+	if s.First <= 0 || n >= max(s.Times, 1) {
+		return 0, false
+	}
+	if n == 0 {
+		return s.First, true
+	}
+	every := s.Every
+	if every <= 0 {
+		every = s.First
+	}
+	return every, true
+}
+
+// ParseStep reads "never" or "<first> [every <interval>] [x<times>]
+// [oncall @a @b] [room !id:server]", e.g. "5m every 15m x3".
+func ParseStep(args []string) (Step, error) {
+	if len(args) == 1 && strings.EqualFold(args[0], "never") {
+		return Step{}, nil
+	}
+	var s Step
+	s.Times = 1
+	for i := 0; i < len(args); i++ {
+		a := strings.ToLower(args[i])
+		switch {
+		case i == 0:
+			d, err := parseDelay(a)
+			if err != nil {
+				return Step{}, err
+			}
+			s.First = d
+		case a == "every" && i+1 < len(args):
+			d, err := parseDelay(args[i+1])
+			if err != nil {
+				return Step{}, err
+			}
+			s.Every = d
+			i++
+		case strings.HasPrefix(a, "x"):
+			n, err := strconv.Atoi(a[1:])
+			if err != nil || n < 1 || n > 20 {
+				return Step{}, fmt.Errorf("bad repeat count %q", args[i])
+			}
+			s.Times = n
+		case a == "oncall":
+			for i+1 < len(args) && strings.HasPrefix(args[i+1], "@") {
+				u := id.UserID(args[i+1])
+				if _, _, err := u.Parse(); err != nil {
+					return Step{}, fmt.Errorf("bad user %q", args[i+1])
+				}
+				s.OnCall = append(s.OnCall, u)
+				i++
+			}
+		case a == "room" && i+1 < len(args) && strings.HasPrefix(args[i+1], "!"):
+			s.Room = id.RoomID(args[i+1])
+			i++
+		default:
+			return Step{}, fmt.Errorf("unexpected %q", args[i])
+		}
+	}
+	if s.Times > 1 && s.Every == 0 {
+		s.Every = s.First
+	}
+	return s, nil
+}
+
+func parseDelay(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(strings.ToLower(s))
+	if err != nil || d < time.Second || d > 7*24*time.Hour {
+		return 0, fmt.Errorf("bad delay %q", s)
+	}
+	return d, nil
+}
+
+// String shows a step as it is typed.
+func (s Step) String() string {
+	if s.First <= 0 {
+		return "never"
+	}
+	out := s.First.String()
+	if s.Times > 1 {
+		out += fmt.Sprintf(" every %s x%d", s.Every, s.Times)
+	}
+	for i, u := range s.OnCall {
+		if i == 0 {
+			out += " oncall"
+		}
+		out += " " + u.String()
+	}
+	if s.Room != "" {
+		out += " room " + s.Room.String()
+	}
+	return out
+}
