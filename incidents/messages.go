@@ -26,7 +26,6 @@ var (
 	msgAcked        = &i18n.Message{ID: "IncidentAcked", Description: "Told to the reporter. ID is a code span.", Other: "A responder has taken your report {{.ID}}."}
 	msgAckedRoom    = &i18n.Message{ID: "IncidentAckedRoom", Description: "ID is a code span, Who a name.", Other: "{{.Who}} took incident {{.ID}}."}
 	msgResolved     = &i18n.Message{ID: "IncidentResolved", Description: "Told to the reporter. ID is a code span, Note a note or nothing.", Other: "Your report {{.ID}} is resolved. {{.Note}}"}
-	msgResolvedRm   = &i18n.Message{ID: "IncidentResolvedRoom", Other: "Incident {{.ID}} is resolved."}
 	msgFromReporter = &i18n.Message{ID: "IncidentFromReporter", Description: "A message from the reporter relayed to responders. ID is a code span, Who a name or 'the reporter'.", Other: "💬 {{.Who}} adds to {{.ID}}: {{.Text}}"}
 	msgTheReporter  = &i18n.Message{ID: "IncidentTheReporter", Other: "the anonymous reporter"}
 	msgToReporter   = &i18n.Message{ID: "IncidentToReporter", Description: "A responder's answer relayed to the reporter. ID is a code span.", Other: "💬 The responders answer about {{.ID}}: {{.Text}}"}
