@@ -42,6 +42,8 @@ fuzz:
 	$(GO) test -tags $(TAGS) ./commands -run '^$$' -fuzz FuzzCommandParser -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 	$(GO) test -tags $(TAGS) ./relay -run '^$$' -fuzz FuzzSanitize -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 	$(GO) test -tags $(TAGS) ./scheduler -run '^$$' -fuzz FuzzParseWhen -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+	$(GO) test -tags $(TAGS) ./forms -run '^$$' -fuzz FuzzParseAnswer -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+	$(GO) test -tags $(TAGS) ./incidents -run '^$$' -fuzz FuzzIntakeAnswers -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 
 lint:
 	$(GO) vet -tags $(TAGS) ./...
