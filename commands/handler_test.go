@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"starling/database"
 	"starling/forms"
 	"starling/incidents"
+	"starling/internal/dbtest"
 	"starling/relay"
 	"starling/scheduler"
 	"starling/translate"
@@ -95,15 +95,7 @@ type harness struct {
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	raw, err := database.Open("file:"+filepath.Join(t.TempDir(), "test.db")+"?_txlock=immediate", "sqlite3-fk-wal", 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = raw.Close() })
-	db := database.New(raw, zerolog.Nop())
-	if err = db.Upgrade(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	db := dbtest.Open(t)
 	l10n, err := translations.New()
 	if err != nil {
 		t.Fatal(err)

@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/internal/dbtest"
 	"starling/translate"
 	"starling/translations"
 )
@@ -56,15 +56,7 @@ type fx struct {
 
 func newFx(t *testing.T, path string, tr *translate.Translator) *fx {
 	t.Helper()
-	raw, err := database.Open("file:"+path+"?_txlock=immediate", "sqlite3-fk-wal", 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = raw.Close() })
-	db := database.New(raw, zerolog.Nop())
-	if err = db.Upgrade(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	db := dbtest.OpenAt(t, path)
 	l10n, err := translations.New()
 	if err != nil {
 		t.Fatal(err)

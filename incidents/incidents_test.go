@@ -3,7 +3,6 @@ package incidents
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 
 	"starling/database"
 	"starling/forms"
+	"starling/internal/dbtest"
 )
 
 func TestParseStep(t *testing.T) {
@@ -72,15 +72,8 @@ func TestDefaultPolicyFollowsSpec(t *testing.T) {
 // Retention deletes old reports with their audit trail and posts.
 func TestRetentionPurges(t *testing.T) {
 	ctx := context.Background()
-	raw, err := database.Open("file:"+filepath.Join(t.TempDir(), "i.db")+"?_txlock=immediate", "sqlite3-fk-wal", 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	db := database.New(raw, zerolog.Nop())
-	if err = db.Upgrade(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := dbtest.Open(t)
+	var err error
 	now := time.Now()
 	s := &Service{db: db, settings: Settings{Retention: 30 * 24 * time.Hour}, log: zerolog.Nop(), now: func() time.Time { return now }}
 	for i, age := range []time.Duration{40 * 24 * time.Hour, 10 * 24 * time.Hour} {

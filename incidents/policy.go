@@ -1,7 +1,9 @@
 package incidents
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -151,4 +153,56 @@ func (s Step) String() string {
 		out += " room " + s.Room.String()
 	}
 	return out
+}
+
+// SetResponderRoom makes the room its coalition's responder room.
+func (s *Service) SetResponderRoom(ctx context.Context, roomID id.RoomID) error {
+	member, err := s.db.CoalitionRoom.Get(ctx, roomID)
+	if err != nil {
+		return err
+	}
+	if member == nil {
+		return ErrNoCoalition
+	}
+	return s.db.Incident.SetResponderRoom(ctx, member.CoalitionID, roomID)
+}
+
+// ErrNoCoalition means the room is in no coalition.
+var ErrNoCoalition = errors.New("room is in no coalition")
+
+// SetPolicy sets one severity's escalation for the room's coalition.
+func (s *Service) SetPolicy(ctx context.Context, roomID id.RoomID, severity string, step Step) (Policy, error) {
+	member, err := s.db.CoalitionRoom.Get(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	if member == nil {
+		return nil, ErrNoCoalition
+	}
+	room, raw, err := s.db.Incident.ResponderRoom(ctx, member.CoalitionID)
+	if err != nil {
+		return nil, err
+	}
+	if room == "" {
+		if err = s.db.Incident.SetResponderRoom(ctx, member.CoalitionID, roomID); err != nil {
+			return nil, err
+		}
+	}
+	p := loadPolicy(raw)
+	p[severity] = step
+	data, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	return p, s.db.Incident.SetPolicy(ctx, member.CoalitionID, string(data))
+}
+
+// PolicyOf returns the room's coalition's policy.
+func (s *Service) PolicyOf(ctx context.Context, roomID id.RoomID) (Policy, error) {
+	member, err := s.db.CoalitionRoom.Get(ctx, roomID)
+	if err != nil || member == nil {
+		return DefaultPolicy(), err
+	}
+	_, raw, err := s.db.Incident.ResponderRoom(ctx, member.CoalitionID)
+	return loadPolicy(raw), err
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +14,7 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
-	"starling/database"
+	"starling/internal/dbtest"
 	"starling/translate"
 	"starling/translations"
 )
@@ -80,15 +79,7 @@ func (f *fakeMatrix) bodies(room id.RoomID) []string {
 
 func newTestRelay(t *testing.T, mx Matrix) *Relay {
 	t.Helper()
-	raw, err := database.Open("file:"+filepath.Join(t.TempDir(), "relay.db")+"?_txlock=immediate", "sqlite3-fk-wal", 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = raw.Close() })
-	db := database.New(raw, zerolog.Nop())
-	if err = db.Upgrade(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	db := dbtest.Open(t)
 	l10n, err := translations.New()
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/internal/dbtest"
 	"starling/translations"
 )
 
@@ -87,15 +88,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, dbPath string, start time.Time) *fixture {
 	t.Helper()
-	raw, err := database.Open("file:"+dbPath+"?_txlock=immediate", "sqlite3-fk-wal", 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = raw.Close() })
-	db := database.New(raw, zerolog.Nop())
-	if err = db.Upgrade(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	db := dbtest.OpenAt(t, dbPath)
 	l10n, err := translations.New()
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,123 @@
+package incidents
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/format"
+	"maunium.net/go/mautrix/id"
+
+	"starling/database"
+)
+
+// relay posts the report to the responder room, once.
+func (s *Service) relay(ctx context.Context, inc *database.Incident) error {
+	lang := s.roomLang(ctx, inc.ResponderRoom)
+	answer := func(q string) string {
+		a, ok := inc.Answers[q]
+		if !ok {
+			return s.l10n.Text(lang, msgNotGiven, nil)
+		}
+		return s.translated(ctx, a.Shown, inc.ReporterLang, lang)
+	}
+	yesNo := func(q string) string {
+		if inc.Answers[q].Value == "yes" {
+			return s.l10n.Text(lang, msgYes, nil)
+		}
+		return s.l10n.Text(lang, msgNo, nil)
+	}
+	reporter := s.l10n.Text(lang, msgAnonymous, nil)
+	if !inc.Anonymous {
+		reporter = format.EscapeMarkdown(s.mx.DisplayName(ctx, inc.ReporterRoom, inc.Reporter)) + " (" + format.SafeMarkdownCode(inc.Reporter.String()) + ")"
+	}
+	category := inc.Answers["category"].Value
+	if tmpl, err := Intake(); err == nil {
+		for _, o := range tmpl.Questions[0].Options {
+			if o.ID == category {
+				category, _ = o.Text.In(lang, "en")
+			}
+		}
+	}
+	text := s.l10n.Text(lang, msgReport, map[string]any{
+		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Severity": format.SafeMarkdownCode(inc.Severity), "Category": format.EscapeMarkdown(category),
+		"When": answer("when"), "Where": answer("where"), "What": answer("what"), "Safe": yesNo("safe"), "Contact": yesNo("contact"),
+		"Reporter": reporter, "Ack": format.SafeMarkdownCode("!ack " + ShortID(inc.ID)),
+	})
+	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, notice(text, nil), fmt.Sprintf("starling-incident-%d-report", inc.ID))
+	if err != nil {
+		return fmt.Errorf("failed to relay incident %d: %w", inc.ID, err)
+	}
+	if err = s.db.Incident.PutPost(ctx, eventID, inc.ID); err != nil {
+		return err
+	}
+	if err = s.db.Incident.SetRelayed(ctx, inc.ID, eventID); err != nil {
+		return err
+	}
+	return s.audit(ctx, inc, "starling", "relayed", "")
+}
+
+// escalate sends the next escalation step, once, and schedules the one after.
+func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
+	_, raw, err := s.db.Incident.ResponderRoom(ctx, inc.CoalitionID)
+	if err != nil {
+		return err
+	}
+	step := loadPolicy(raw)[inc.Severity]
+	lang := s.roomLang(ctx, inc.ResponderRoom)
+	members, err := s.mx.JoinedMembers(ctx, inc.ResponderRoom)
+	if err != nil {
+		return err
+	}
+	var people []id.UserID
+	for _, m := range members {
+		if m != s.mx.BotUserID() {
+			people = append(people, m)
+		}
+	}
+	people = append(people, step.OnCall...)
+	var names []string
+	for _, p := range people {
+		names = append(names, p.String())
+	}
+	text := s.l10n.Text(lang, msgEscalation, map[string]any{
+		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Severity": format.SafeMarkdownCode(inc.Severity),
+		"Minutes": int(s.now().Sub(inc.CreatedAt).Minutes()), "People": strings.Join(names, " "),
+	})
+	n := inc.Escalations
+	txn := fmt.Sprintf("starling-incident-%d-escalation-%d", inc.ID, n)
+	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, notice(text, &event.Mentions{UserIDs: people}), txn)
+	if err != nil {
+		return fmt.Errorf("failed to escalate incident %d: %w", inc.ID, err)
+	}
+	if err = s.db.Incident.PutPost(ctx, eventID, inc.ID); err != nil {
+		return err
+	}
+	if step.Room != "" {
+		if _, err = s.mx.SendOnce(ctx, step.Room, notice(text, &event.Mentions{UserIDs: step.OnCall}), txn+"-room"); err != nil {
+			s.log.Warn().Err(err).Int64("incident_id", inc.ID).Msg("Failed to post escalation to the second room")
+		}
+	}
+	var next time.Time
+	if d, ok := step.delay(n + 1); ok {
+		next = s.now().Add(d)
+	}
+	if _, err = s.db.Incident.SetEscalation(ctx, inc.ID, n+1, next); err != nil {
+		return err
+	}
+	s.log.Info().Int64("incident_id", inc.ID).Int("step", n+1).Msg("Escalated unacknowledged incident")
+	return s.audit(ctx, inc, "starling", "escalated", strconv.Itoa(n+1))
+}
+
+func notice(markdown string, mentions *event.Mentions) *event.MessageEventContent {
+	content := format.RenderMarkdown(markdown, true, false)
+	content.MsgType = event.MsgNotice
+	if mentions == nil {
+		mentions = &event.Mentions{}
+	}
+	content.Mentions = mentions
+	return &content
+}

@@ -1,0 +1,141 @@
+package incidents
+
+import (
+	"context"
+	"strings"
+
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/format"
+	"maunium.net/go/mautrix/id"
+
+	"starling/database"
+)
+
+// inRoom returns the incident if it belongs to this responder room; any
+// other room learns nothing.
+func (s *Service) inRoom(ctx context.Context, roomID id.RoomID, incidentID int64) (*database.Incident, error) {
+	inc, err := s.db.Incident.Get(ctx, incidentID)
+	if err != nil {
+		return nil, err
+	}
+	if inc == nil || inc.ResponderRoom != roomID {
+		return nil, ErrNotHere
+	}
+	return inc, nil
+}
+
+// Ack acknowledges an incident from its responder room and tells the
+// reporter, in their language.
+func (s *Service) Ack(ctx context.Context, roomID id.RoomID, by id.UserID, incidentID int64) (*database.Incident, bool, error) {
+	inc, err := s.inRoom(ctx, roomID, incidentID)
+	if err != nil {
+		return nil, false, err
+	}
+	acked, err := s.db.Incident.Ack(ctx, inc.ID, s.now())
+	if err != nil || !acked {
+		return inc, false, err
+	}
+	if err = s.audit(ctx, inc, by.String(), "acknowledged", ""); err != nil {
+		return inc, true, err
+	}
+	_, err = s.mx.SendMarkdown(ctx, inc.ReporterRoom, s.l10n.Text(inc.ReporterLang, msgAcked, map[string]any{"ID": format.SafeMarkdownCode(ShortID(inc.ID))}))
+	return inc, true, err
+}
+
+// OnReaction acknowledges an incident with ✅ on one of its posts.
+func (s *Service) OnReaction(ctx context.Context, evt *event.Event) (bool, error) {
+	rel := evt.Content.AsReaction().RelatesTo
+	if !strings.HasPrefix(rel.Key, "✅") && !strings.HasPrefix(rel.Key, "✔") {
+		return false, nil
+	}
+	incidentID, err := s.db.Incident.ByPost(ctx, rel.EventID)
+	if err != nil || incidentID == 0 {
+		return false, err
+	}
+	inc, acked, err := s.Ack(ctx, evt.RoomID, evt.Sender, incidentID)
+	if err != nil || !acked {
+		return false, err
+	}
+	lang := s.roomLang(ctx, evt.RoomID)
+	_, err = s.mx.SendMarkdown(ctx, evt.RoomID, s.l10n.Text(lang, msgAckedRoom, map[string]any{
+		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Who": format.EscapeMarkdown(s.mx.DisplayName(ctx, evt.RoomID, evt.Sender))}))
+	return true, err
+}
+
+// Resolve closes an incident and tells the reporter (with the note, translated).
+func (s *Service) Resolve(ctx context.Context, roomID id.RoomID, by id.UserID, incidentID int64, note string) (*database.Incident, bool, error) {
+	inc, err := s.inRoom(ctx, roomID, incidentID)
+	if err != nil {
+		return nil, false, err
+	}
+	resolved, err := s.db.Incident.Resolve(ctx, inc.ID, s.now())
+	if err != nil || !resolved {
+		return inc, false, err
+	}
+	if err = s.audit(ctx, inc, by.String(), "resolved", ""); err != nil {
+		return inc, true, err
+	}
+	noteText := ""
+	if note != "" {
+		noteText = s.translated(ctx, note, s.roomLang(ctx, roomID), inc.ReporterLang)
+	}
+	_, err = s.mx.SendMarkdown(ctx, inc.ReporterRoom, s.l10n.Text(inc.ReporterLang, msgResolved, map[string]any{
+		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Note": noteText}))
+	return inc, true, err
+}
+
+// Reply passes a responder's message to the reporter, in their language.
+func (s *Service) Reply(ctx context.Context, roomID id.RoomID, by id.UserID, incidentID int64, text string) error {
+	inc, err := s.inRoom(ctx, roomID, incidentID)
+	if err != nil {
+		return err
+	}
+	if err = s.audit(ctx, inc, by.String(), "replied", ""); err != nil {
+		return err
+	}
+	_, err = s.mx.SendMarkdown(ctx, inc.ReporterRoom, s.l10n.Text(inc.ReporterLang, msgToReporter, map[string]any{
+		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Text": s.translated(ctx, text, s.roomLang(ctx, roomID), inc.ReporterLang)}))
+	return err
+}
+
+// FromReporter adds what a reporter writes in their direct chat to their
+// open incident and relays it. It returns false when they have none.
+func (s *Service) FromReporter(ctx context.Context, userID id.UserID, roomID id.RoomID, text string) (bool, error) {
+	inc, err := s.db.Incident.LatestOpenBy(ctx, userID, roomID)
+	if err != nil || inc == nil || inc.ResponderRoom == "" {
+		return false, err
+	}
+	if err = s.audit(ctx, inc, s.actorReporter(inc), "reporter added", ""); err != nil {
+		return true, err
+	}
+	lang := s.roomLang(ctx, inc.ResponderRoom)
+	who := s.l10n.Text(lang, msgTheReporter, nil)
+	if !inc.Anonymous {
+		who = format.EscapeMarkdown(s.mx.DisplayName(ctx, inc.ReporterRoom, inc.Reporter))
+	}
+	eventID, err := s.mx.SendMarkdown(ctx, inc.ResponderRoom, s.l10n.Text(lang, msgFromReporter, map[string]any{
+		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Who": who, "Text": s.translated(ctx, text, inc.ReporterLang, lang)}))
+	if err != nil {
+		return true, err
+	}
+	if err = s.db.Incident.PutPost(ctx, eventID, inc.ID); err != nil {
+		return true, err
+	}
+	_, err = s.mx.SendMarkdown(ctx, roomID, s.l10n.Text(inc.ReporterLang, msgAdded, map[string]any{"ID": format.SafeMarkdownCode(ShortID(inc.ID))}))
+	return true, err
+}
+
+// List returns the unresolved incidents of a responder room.
+func (s *Service) List(ctx context.Context, roomID id.RoomID) ([]*database.Incident, error) {
+	return s.db.Incident.OpenIn(ctx, roomID)
+}
+
+// Show returns an incident's audit trail, for its responder room only.
+func (s *Service) Show(ctx context.Context, roomID id.RoomID, incidentID int64) (*database.Incident, []database.AuditEntry, error) {
+	inc, err := s.inRoom(ctx, roomID, incidentID)
+	if err != nil {
+		return nil, nil, err
+	}
+	trail, err := s.db.Incident.AuditTrail(ctx, inc.ID)
+	return inc, trail, err
+}
