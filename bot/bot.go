@@ -108,6 +108,7 @@ func (b *Bot) Init(ctx context.Context) error {
 	syncer.OnEventType(event.EventMessage, b.onMessage)
 	syncer.OnEventType(event.StateRoomName, b.onRoomName)
 	syncer.OnEventType(event.EventReaction, b.onReaction)
+	syncer.OnEventType(event.EventRedaction, b.onRedaction)
 	for _, t := range []event.Type{event.EventEncrypted, event.EventMessage, event.EventReaction, event.EventRedaction, event.EventSticker} {
 		syncer.OnEventType(t, b.onRelayable)
 	}

@@ -163,3 +163,14 @@ func (b *Bot) onReaction(ctx context.Context, evt *event.Event) {
 		zerolog.Ctx(ctx).Err(err).Msg("Failed to acknowledge an incident")
 	}
 }
+
+// onRedaction withdraws what a removed reaction meant (an RSVP).
+func (b *Bot) onRedaction(ctx context.Context, evt *event.Event) {
+	ctx, ok := b.fresh(ctx, evt)
+	if !ok {
+		return
+	}
+	if err := b.sched.OnRedaction(ctx, evt); err != nil {
+		zerolog.Ctx(ctx).Err(err).Msg("Failed to withdraw RSVP")
+	}
+}

@@ -265,6 +265,11 @@ func TestVigilAnnouncedAndReminded(t *testing.T) {
 	if len(infos) != 1 || infos[0].RSVPs != 2 {
 		t.Fatalf("RSVPs = %+v, want 2", infos)
 	}
+	// Removing the reaction withdraws the RSVP.
+	must(t, f.s.OnRedaction(ctx, &event.Event{Type: event.EventRedaction, Redacts: "$rx2"}))
+	if infos, _ = f.s.Visible(ctx, "!es:test"); infos[0].RSVPs != 1 {
+		t.Fatalf("RSVPs after withdrawal = %d, want 1", infos[0].RSVPs)
+	}
 	for _, step := range []struct {
 		at, want string
 	}{

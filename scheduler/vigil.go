@@ -188,3 +188,12 @@ func (s *Scheduler) OnReaction(ctx context.Context, evt *event.Event) (bool, err
 	}
 	return true, s.db.RSVP.Put(ctx, scheduleID, at, evt.Sender, evt.ID)
 }
+
+// OnRedaction withdraws the RSVP made by a reaction that was removed.
+func (s *Scheduler) OnRedaction(ctx context.Context, evt *event.Event) error {
+	redacts := evt.Redacts
+	if redacts == "" {
+		redacts = evt.Content.AsRedaction().Redacts
+	}
+	return s.db.RSVP.Withdraw(ctx, redacts)
+}
