@@ -20,10 +20,13 @@ run: deps build
 APERTIUM := apertium apertium-eng-spa apertium-spa-cat apertium-eng-cat apertium-fr-es \
 	apertium-fra-cat apertium-es-pt apertium-por-cat apertium-spa-ita apertium-cat-ita
 
-# What a fresh machine needs: a C compiler for SQLite (cgo) and Apertium.
+# What a fresh machine needs: a C compiler for SQLite (cgo), Apertium, and
+# PostgreSQL for the tests of the PostgreSQL code path.
+DEBS := gcc libc6-dev postgresql $(APERTIUM)
+
 deps:
-	@if ! command -v gcc >/dev/null || ! dpkg -s $(APERTIUM) >/dev/null 2>&1; then \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends gcc libc6-dev $(APERTIUM); fi
+	@if ! dpkg -s $(DEBS) >/dev/null 2>&1; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEBS); fi
 	@command -v $(GO) >/dev/null || { echo "Go 1.26 or newer is needed: https://go.dev/dl/" >&2; exit 1; }
 	$(GO) mod download
 

@@ -2,13 +2,50 @@ package database
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"starling/internal/pgtest"
 )
+
+var pg *pgtest.Server
+
+func TestMain(m *testing.M) {
+	var err error
+	if pg, err = pgtest.Shared(); err != nil {
+		fmt.Fprintln(os.Stderr, "PostgreSQL for tests:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	pg.Stop()
+	os.Exit(code)
+}
+
+// eachDB runs a test against SQLite and against PostgreSQL: the same code
+// serves both through dbutil.
+func eachDB(t *testing.T, test func(t *testing.T, db *Database)) {
+	t.Run("sqlite", func(t *testing.T) {
+		db, _ := openTest(t)
+		test(t, db)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		raw, err := Open(pg.NewDatabase(t), "postgres", 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = raw.Close() })
+		db := New(raw, zerolog.Nop())
+		if err = db.Upgrade(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		test(t, db)
+	})
+}
 
 func openTest(t *testing.T) (*Database, string) {
 	t.Helper()
@@ -59,8 +96,9 @@ func TestExistingFileIsTightened(t *testing.T) {
 	}
 }
 
-func TestRoomAndPerson(t *testing.T) {
-	db, _ := openTest(t)
+func TestRoomAndPerson(t *testing.T) { eachDB(t, testRoomAndPerson) }
+
+func testRoomAndPerson(t *testing.T, db *Database) {
 	ctx := context.Background()
 	r, err := db.Room.Get(ctx, "!new:x")
 	if err != nil || r.Language != "" || r.Timezone != "" || !r.JoinedAt.IsZero() || r.Direct {
@@ -84,8 +122,9 @@ func TestRoomAndPerson(t *testing.T) {
 	}
 }
 
-func TestHandledEventIsClaimedOnce(t *testing.T) {
-	db, _ := openTest(t)
+func TestHandledEventIsClaimedOnce(t *testing.T) { eachDB(t, testHandledEventIsClaimedOnce) }
+
+func testHandledEventIsClaimedOnce(t *testing.T, db *Database) {
 	ctx := context.Background()
 	now := time.Now()
 	first, err := db.HandledEvent.Claim(ctx, "!r:x", "$e", now)
@@ -103,8 +142,9 @@ func TestHandledEventIsClaimedOnce(t *testing.T) {
 	}
 }
 
-func TestBotState(t *testing.T) {
-	db, _ := openTest(t)
+func TestBotState(t *testing.T) { eachDB(t, testBotState) }
+
+func testBotState(t *testing.T, db *Database) {
 	ctx := context.Background()
 	if _, ok, err := db.BotState.Get(ctx, "missing"); ok || err != nil {
 		t.Fatalf("missing key: ok=%v err=%v", ok, err)

@@ -8,8 +8,9 @@ import (
 	"maunium.net/go/mautrix/id"
 )
 
-func TestJoinCodeIsUsedOnceAndExpires(t *testing.T) {
-	db, _ := openTest(t)
+func TestJoinCodeIsUsedOnceAndExpires(t *testing.T) { eachDB(t, testJoinCodeIsUsedOnceAndExpires) }
+
+func testJoinCodeIsUsedOnceAndExpires(t *testing.T, db *Database) {
 	ctx := context.Background()
 	now := time.Now()
 	must(t, db.Coalition.Insert(ctx, &Coalition{ID: "c1", Name: "Red", CreatedBy: "@a:x", CreatedAt: now}))
@@ -38,8 +39,9 @@ func TestJoinCodeIsUsedOnceAndExpires(t *testing.T) {
 	}
 }
 
-func TestRelayQueueKeepsOrderPerRoom(t *testing.T) {
-	db, _ := openTest(t)
+func TestRelayQueueKeepsOrderPerRoom(t *testing.T) { eachDB(t, testRelayQueueKeepsOrderPerRoom) }
+
+func testRelayQueueKeepsOrderPerRoom(t *testing.T, db *Database) {
 	ctx := context.Background()
 	now := time.Now()
 	targets := []id.RoomID{"!en:x", "!ca:x"}
@@ -88,8 +90,9 @@ func TestRelayQueueKeepsOrderPerRoom(t *testing.T) {
 	}
 }
 
-func TestRelayCopies(t *testing.T) {
-	db, _ := openTest(t)
+func TestRelayCopies(t *testing.T) { eachDB(t, testRelayCopies) }
+
+func testRelayCopies(t *testing.T, db *Database) {
 	ctx := context.Background()
 	must(t, db.RelayCopy.Put(ctx, &Copy{SourceEvent: "$src", SourceRoom: "!es:x", TargetRoom: "!en:x", CopyEvent: "$en"}))
 	must(t, db.RelayCopy.Put(ctx, &Copy{SourceEvent: "$src", SourceRoom: "!es:x", TargetRoom: "!ca:x", CopyEvent: "$ca"}))
@@ -107,8 +110,9 @@ func TestRelayCopies(t *testing.T) {
 	}
 }
 
-func TestGlossaryTerms(t *testing.T) {
-	db, _ := openTest(t)
+func TestGlossaryTerms(t *testing.T) { eachDB(t, testGlossaryTerms) }
+
+func testGlossaryTerms(t *testing.T, db *Database) {
 	ctx := context.Background()
 	must(t, db.Coalition.Insert(ctx, &Coalition{ID: "c1", Name: "Red", CreatedBy: "@a:x", CreatedAt: time.Now()}))
 	must(t, db.Glossary.Put(ctx, "c1", &GlossaryTerm{Term: "Ni Una Menos"}))

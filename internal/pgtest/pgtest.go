@@ -1,0 +1,131 @@
+// Package pgtest runs a throwaway PostgreSQL server on 127.0.0.1 for tests,
+// from Debian's postgresql package, so the PostgreSQL code path is tested
+// against the real thing.
+package pgtest
+
+import (
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/lib/pq" // the postgres driver
+)
+
+// Server is a running PostgreSQL cluster.
+type Server struct {
+	dir  string
+	port int
+	bin  string
+}
+
+var (
+	once   sync.Once
+	shared *Server
+	err    error
+)
+
+// Shared starts one server for the whole test binary; Stop it in TestMain.
+func Shared() (*Server, error) {
+	once.Do(func() { shared, err = start() })
+	return shared, err
+}
+
+func binDir() (string, error) {
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Strings(dirs)
+	if len(dirs) == 0 {
+		return "", fmt.Errorf("PostgreSQL is not installed (Debian package postgresql)")
+	}
+	return dirs[len(dirs)-1], nil
+}
+
+// run runs a server program, as the postgres user when we are root (the
+// server refuses to run as root).
+func run(bin string, args ...string) *exec.Cmd {
+	if os.Geteuid() == 0 {
+		return exec.Command("runuser", append([]string{"-u", "postgres", "--", bin}, args...)...)
+	}
+	return exec.Command(bin, args...)
+}
+
+func start() (*Server, error) {
+	bin, err := binDir()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "starling-pg-")
+	if err != nil {
+		return nil, err
+	}
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			return nil, fmt.Errorf("failed to find the postgres user: %w", err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if err = os.Chown(dir, uid, gid); err != nil {
+			return nil, err
+		}
+	}
+	data := filepath.Join(dir, "data")
+	if out, err := run(filepath.Join(bin, "initdb"), "-D", data, "-U", "starling", "--auth=trust", "-N", "-E", "UTF8", "--locale=C").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("initdb failed: %w\n%s", err, out)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	opts := fmt.Sprintf("-h 127.0.0.1 -p %d -k %s -c fsync=off -c synchronous_commit=off -c full_page_writes=off", port, dir)
+	if out, err := run(filepath.Join(bin, "pg_ctl"), "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("pg_ctl start failed: %w\n%s", err, out)
+	}
+	return &Server{dir: dir, port: port, bin: bin}, nil
+}
+
+// NewDatabase creates an empty database and returns its URI.
+func (s *Server) NewDatabase(t testing.TB) string {
+	t.Helper()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "t" + hex.EncodeToString(b)
+	admin, err := sql.Open("postgres", s.uri("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err = admin.Exec("CREATE DATABASE " + name); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("failed to create a test database: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return s.uri(name)
+}
+
+func (s *Server) uri(db string) string {
+	return fmt.Sprintf("postgres://starling@127.0.0.1:%d/%s?sslmode=disable", s.port, db)
+}
+
+// Stop ends the server and removes its files.
+func (s *Server) Stop() {
+	_ = run(filepath.Join(s.bin, "pg_ctl"), "-D", filepath.Join(s.dir, "data"), "-m", "immediate", "-w", "stop").Run()
+	_ = os.RemoveAll(s.dir)
+}
