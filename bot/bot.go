@@ -19,6 +19,7 @@ import (
 	"starling/database"
 	"starling/forms"
 	"starling/incidents"
+	"starling/monitor"
 	"starling/relay"
 	"starling/scheduler"
 	"starling/translate"
@@ -42,6 +43,7 @@ type Bot struct {
 	engine *translate.Apertium
 	names  roomNames
 	syncer *trackingSyncer
+	mon    *monitor.Server
 	now    func() time.Time
 
 	onRecoveryKey func(string)
@@ -94,6 +96,9 @@ func (b *Bot) Init(ctx context.Context) error {
 	if err = b.initRelay(); err != nil {
 		return err
 	}
+	if err = b.initMonitor(); err != nil {
+		return err
+	}
 	b.router = commands.New(commands.Settings{
 		Prefix:          b.cfg.Commands.Prefix,
 		ModeratorLevel:  b.cfg.Permissions.ModeratorLevel,
@@ -122,6 +127,9 @@ func (b *Bot) Init(ctx context.Context) error {
 // Run syncs until ctx is cancelled.
 func (b *Bot) Run(ctx context.Context) error {
 	go b.pruneHandledEvents(ctx)
+	if b.mon != nil {
+		go b.mon.Serve(ctx)
+	}
 	if err := b.relay.Start(ctx); err != nil {
 		return err
 	}

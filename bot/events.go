@@ -4,10 +4,11 @@ import (
 	"context"
 	"strings"
 
+	"starling/commands"
+
 	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
-	"starling/commands"
 )
 
 // onMember accepts or rejects invites and remembers when the bot joined.

@@ -10,6 +10,8 @@ import (
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
+
+	"starling/monitor"
 )
 
 // The methods in this file are what the domain packages (relay, …) need
@@ -124,6 +126,7 @@ func (b *Bot) Send(ctx context.Context, roomID id.RoomID, evtType event.Type, co
 		return "", ErrWouldLeakPlaintext
 	}
 	resp, err := b.client.SendMessageEvent(ctx, roomID, evtType, content, mautrix.ReqSendEvent{TransactionID: txnID})
+	monitor.Sent(err)
 	if err != nil {
 		return "", fmt.Errorf("failed to send %s: %w", evtType.Type, err)
 	}

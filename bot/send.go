@@ -12,6 +12,8 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/format"
 	"maunium.net/go/mautrix/id"
+
+	"starling/monitor"
 )
 
 // ErrWouldLeakPlaintext is returned instead of sending unencrypted content
@@ -39,6 +41,7 @@ func (b *Bot) send(ctx context.Context, roomID id.RoomID, content *event.Message
 		return "", ErrWouldLeakPlaintext
 	}
 	resp, err := b.client.SendMessageEvent(ctx, roomID, event.EventMessage, content, mautrix.ReqSendEvent{TransactionID: txn})
+	monitor.Sent(err)
 	if err != nil {
 		return "", fmt.Errorf("failed to send message: %w", err)
 	}

@@ -4,10 +4,13 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"time"
 
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
+
+	"starling/monitor"
 )
 
 // mautrix saves the sync token before it processes a response, so a crash
@@ -62,6 +65,7 @@ func (s *trackingSyncer) ProcessResponse(ctx context.Context, res *mautrix.RespS
 			return err
 		}
 	}
+	monitor.Synced(time.Now())
 	s.once.Do(func() { close(s.synced) })
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"starling/database"
 	"starling/forms"
 	"starling/incidents"
+	"starling/monitor"
 	"starling/relay"
 	"starling/scheduler"
 	"starling/translations"
@@ -177,6 +178,7 @@ func (r *Router) run(c *Command, parent *Command, ce *mcmd.Event[*Router]) {
 			return
 		}
 	}
+	monitor.Command(c.fullName(parent))
 	if err = c.Run(cx); err != nil {
 		cx.fail(err)
 	}
@@ -303,12 +305,16 @@ func (cx *Ctx) fail(err error) {
 	cx.Reply(msgInternalError, nil)
 }
 
-func (cx *Ctx) usage(c, parent *Command) string {
-	s := cx.Prefix()
+// fullName is the command's words without prefix or arguments, e.g. "lang room".
+func (c *Command) fullName(parent *Command) string {
 	if parent != nil {
-		s += parent.Name + " "
+		return parent.Name + " " + c.Name
 	}
-	s += c.Name
+	return c.Name
+}
+
+func (cx *Ctx) usage(c, parent *Command) string {
+	s := cx.Prefix() + c.fullName(parent)
 	if c.Usage != "" {
 		s += " " + c.Usage
 	}

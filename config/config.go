@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -35,6 +36,7 @@ type Config struct {
 	Scheduler   Scheduler   `yaml:"scheduler"`
 	Forms       Forms       `yaml:"forms"`
 	Incidents   Incidents   `yaml:"incidents"`
+	Monitoring  Monitoring  `yaml:"monitoring"`
 	Logging     Logging     `yaml:"logging"`
 }
 
@@ -109,6 +111,10 @@ type Invites struct {
 type Defaults struct {
 	Language string `yaml:"language"`
 	Timezone string `yaml:"timezone"`
+}
+
+type Monitoring struct {
+	Listen string `yaml:"listen"`
 }
 
 type Logging struct {
@@ -277,6 +283,11 @@ func (c *Config) Validate() error {
 	if c.Scheduler.ClockStart != "" {
 		if _, err := time.Parse(time.RFC3339, c.Scheduler.ClockStart); err != nil {
 			bad("scheduler.clock_start", "must be empty or an RFC 3339 time like 2030-01-01T00:00:00Z")
+		}
+	}
+	if c.Monitoring.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Monitoring.Listen); err != nil {
+			bad("monitoring.listen", "must be empty or a host:port such as 127.0.0.1:9393")
 		}
 	}
 	switch c.Logging.Level {

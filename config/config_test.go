@@ -45,6 +45,7 @@ func TestParse(t *testing.T) {
 		{name: "prefix with space", yaml: valid + "commands:\n  prefix: \"! \"\n", wantKey: "commands.prefix"},
 		{name: "moderator level out of range", yaml: valid + "permissions:\n  moderator_level: 101\n", wantKey: "permissions.moderator_level"},
 		{name: "bad allowed user", yaml: valid + "  allow_users: [bob]\n", wantKey: "invites.allow_users"},
+		{name: "bad monitoring address", yaml: valid + "monitoring:\n  listen: nine\n", wantKey: "monitoring.listen"},
 		{name: "bad log level", yaml: valid + "logging:\n  level: loud\n", wantKey: "logging.level"},
 		{name: "deepl without key", yaml: valid + "translation:\n  deepl:\n    url: https://deepl.test\n", wantKey: "translation.deepl.api_key"},
 		{name: "deepl key from env", yaml: valid + "translation:\n  deepl:\n    url: https://deepl.test\n",

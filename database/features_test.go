@@ -125,8 +125,14 @@ func testIncidents(t *testing.T, db *Database) {
 		t.Fatalf("escalation step recorded %v then %v; want once", ok, again)
 	}
 	must(t, db.Incident.Audit(ctx, inc.ID, AuditEntry{At: now, Actor: "reporter", Action: "created"}))
+	if n, err := db.Incident.CountOpen(ctx); err != nil || n != 1 {
+		t.Fatalf("open incidents = %d, %v; want 1", n, err)
+	}
 	if acked, _ := db.Incident.Ack(ctx, inc.ID, now); !acked {
 		t.Fatal("ack failed")
+	}
+	if n, err := db.Incident.CountOpen(ctx); err != nil || n != 0 {
+		t.Fatalf("open incidents after ack = %d, %v; want 0", n, err)
 	}
 	if acked, _ := db.Incident.Ack(ctx, inc.ID, now); acked {
 		t.Fatal("acked twice")

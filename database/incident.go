@@ -27,6 +27,7 @@ const (
 			state, created_at, next_escalation)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`
 	getIncidentQuery        = `SELECT ` + incidentColumns + ` FROM incident WHERE id=$1`
+	countOpenIncidentsQuery = `SELECT COUNT(*) FROM incident WHERE state='open'`
 	unrelayedIncidentsQuery = `SELECT ` + incidentColumns + ` FROM incident WHERE relayed_event='' AND state<>'resolved' ORDER BY id`
 	dueEscalationsQuery     = `SELECT ` + incidentColumns + ` FROM incident WHERE state='open' AND relayed_event<>'' AND next_escalation>0 AND next_escalation<=$1 ORDER BY next_escalation`
 	openByRoomQuery         = `SELECT ` + incidentColumns + ` FROM incident WHERE responder_room=$1 AND state<>'resolved' ORDER BY id`
@@ -110,6 +111,15 @@ func (q *IncidentQuery) Insert(ctx context.Context, i *Incident) error {
 		return fmt.Errorf("failed to store incident: %w", err)
 	}
 	return nil
+}
+
+// CountOpen counts reports no responder has acknowledged yet.
+func (q *IncidentQuery) CountOpen(ctx context.Context) (int, error) {
+	var n int
+	if err := q.GetDB().QueryRow(ctx, countOpenIncidentsQuery).Scan(&n); err != nil {
+		return 0, fmt.Errorf("failed to count open incidents: %w", err)
+	}
+	return n, nil
 }
 
 func (q *IncidentQuery) Get(ctx context.Context, incidentID int64) (*Incident, error) {

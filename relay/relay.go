@@ -16,6 +16,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/monitor"
 	"starling/translate"
 	"starling/translations"
 )
@@ -175,11 +176,14 @@ func (r *Relay) work(ctx context.Context, target id.RoomID, wake chan struct{}) 
 		var permanent *permanentError
 		switch {
 		case err == nil:
+			monitor.Relayed(monitor.RelayDelivered)
 		case errors.As(err, &permanent):
+			monitor.Relayed(monitor.RelayDropped)
 			dlog.Warn().Err(err).Msg("Giving up relaying event")
 		case ctx.Err() != nil:
 			return
 		default:
+			monitor.Relayed(monitor.RelayRetry)
 			backoff := min(r.retryBase<<min(d.Attempts, 8), 5*time.Minute)
 			dlog.Warn().Err(err).Int("attempt", d.Attempts+1).Dur("retry_in", backoff).Msg("Failed to relay event, will retry")
 			if err = r.db.RelayJob.Retry(ctx, d.JobID, target, d.Attempts+1, r.now().Add(backoff)); err != nil {

@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
+
+	"starling/monitor"
 )
 
 // Translator picks an engine and a route for each translation, protects what
@@ -142,7 +145,9 @@ func (t *Translator) translateWith(ctx context.Context, eng Engine, route []stri
 		batch[j] = docs[i]
 	}
 	for hop := 0; hop+1 < len(route); hop++ {
+		start := time.Now()
 		out, err := eng.Translate(ctx, route[hop], route[hop+1], batch)
+		monitor.Translated(eng.Name(), time.Since(start), err)
 		if err != nil {
 			return err
 		}

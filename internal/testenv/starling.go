@@ -59,6 +59,8 @@ func (d *Dendrite) WriteBotConfig(dir string, bc BotConfig) (string, error) {
 		"defaults":    map[string]any{"language": bc.Language, "timezone": "UTC"},
 		"logging":     map[string]any{"level": "debug", "format": "json"},
 		"permissions": map[string]any{"moderator_level": 50},
+		// A free port each: MonitorURL reads it back from the log.
+		"monitoring": map[string]any{"listen": "127.0.0.1:0"},
 	}
 	for k, v := range bc.Extra {
 		cfg[k] = v
@@ -166,6 +168,19 @@ func (b *Bot) WaitLog(msg string, timeout time.Duration) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// MonitorURL is the base URL of the bot's health and metrics server.
+func (b *Bot) MonitorURL() string {
+	b.t.Helper()
+	b.WaitLog("Serving health and metrics", 10*time.Second)
+	for _, e := range b.LogEntries() {
+		if addr, ok := e["address"].(string); ok && e["message"] == "Serving health and metrics" {
+			return "http://" + addr
+		}
+	}
+	b.t.Fatal("the bot did not say where it serves health and metrics")
+	return ""
 }
 
 // Stop asks the bot to shut down (SIGTERM) and waits; it returns the exit code.

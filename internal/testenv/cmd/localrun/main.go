@@ -68,12 +68,14 @@ func run() error {
 		return err
 	}
 	configPath := filepath.Join(state, "config.yaml")
+	const monitorAddr = "127.0.0.1:9393"
 	if _, err = os.Stat(configPath); errors.Is(err, os.ErrNotExist) {
 		if _, err = hs.WriteBotConfig(state, testenv.BotConfig{
 			Localpart: "starling", Password: botPassword, AllowServers: []string{testenv.ServerName},
 			Extra: map[string]any{
 				"logging":    map[string]any{"level": "info", "format": "console"},
 				"encryption": map[string]any{"pickle_key": secret()},
+				"monitoring": map[string]any{"listen": monitorAddr},
 			},
 		}); err != nil {
 			return fmt.Errorf("failed to write bot config: %w", err)
@@ -86,12 +88,13 @@ Starling is starting. Try it with any Matrix client (Element, Cinny, …):
   Homeserver:  %s
   Log in as:   demo   password: %s
   The bot:     %s
+  Health:      http://%s/health (and /metrics)
 
 Create a room (encrypted is the default), invite the bot, and type !help.
 Or start a direct chat with the bot and type help. Ctrl-C stops everything.
 Data stays in %s between runs.
 
-`, hs.URL, demoPassword, testenv.UserID("starling"), state)
+`, hs.URL, demoPassword, testenv.UserID("starling"), monitorAddr, state)
 
 	cmd := exec.CommandContext(ctx, *bin, "-c", configPath)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr

@@ -1,0 +1,79 @@
+package e2e
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestHealthAndMetrics reads the bot's own /health and /metrics as a
+// monitoring system would, after real commands in an encrypted room.
+func TestHealthAndMetrics(t *testing.T) {
+	s := newScene(t)
+	base := s.bot.MonitorURL()
+	if !strings.HasPrefix(base, "http://127.0.0.1:") {
+		t.Fatalf("monitoring is not on the local host: %s", base)
+	}
+	s.ask(t, s.alice, "!help")
+	s.ask(t, s.alice, "!help")
+	s.ask(t, s.alice, "!tz me Europe/Madrid")
+
+	var health struct {
+		Status   string `json:"status"`
+		LastSync string `json:"last_sync"`
+	}
+	code, body := httpGet(t, base+"/health")
+	if err := json.Unmarshal([]byte(body), &health); err != nil || code != http.StatusOK || health.Status != "ok" {
+		t.Fatalf("health of a synced bot: %d %s", code, body)
+	}
+	if last, err := time.Parse(time.RFC3339, health.LastSync); err != nil || time.Since(last) > time.Minute {
+		t.Fatalf("health's last sync %q is not recent", health.LastSync)
+	}
+
+	_, metrics := httpGet(t, base+"/metrics")
+	values := map[string]float64{}
+	for _, line := range strings.Split(metrics, "\n") {
+		// The value follows the last space: label values may hold spaces.
+		if i := strings.LastIndexByte(line, ' '); i > 0 && !strings.HasPrefix(line, "#") {
+			values[line[:i]], _ = strconv.ParseFloat(line[i+1:], 64)
+		}
+	}
+	for name, want := range map[string]float64{
+		`starling_commands_total{command="help"}`:  2,
+		`starling_commands_total{command="tz me"}`: 1,
+		`starling_relay_pending_deliveries`:        0,
+		`starling_incidents_unacknowledged`:        0,
+		`starling_schedules_active`:                0,
+	} {
+		if got, ok := values[name]; !ok || got != want {
+			t.Errorf("%s = %v (present %v); want %v", name, got, ok, want)
+		}
+	}
+	if sent := values["starling_messages_sent_total"]; sent < 3 {
+		t.Errorf("starling_messages_sent_total = %v after three replies", sent)
+	}
+	if syncs := values["starling_sync_responses_total"]; syncs < 1 {
+		t.Errorf("starling_sync_responses_total = %v", syncs)
+	}
+	if t.Failed() {
+		t.Log(metrics)
+	}
+}
+
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, string(body)
+}

@@ -1,0 +1,112 @@
+package monitor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+func serve(t *testing.T, healthy func(context.Context) error, gauges []Gauge) string {
+	t.Helper()
+	s, err := New("127.0.0.1:0", healthy, gauges, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.Serve(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return "http://" + s.Addr().String()
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, string(body)
+}
+
+func TestHealth(t *testing.T) {
+	var problem error
+	base := serve(t, func(context.Context) error { return problem }, nil)
+	for _, tc := range []struct {
+		name       string
+		problem    error
+		wantCode   int
+		wantStatus string
+	}{
+		{name: "healthy", wantCode: http.StatusOK, wantStatus: "ok"},
+		{name: "database down", problem: errors.New("database unreachable"), wantCode: http.StatusServiceUnavailable, wantStatus: "unhealthy"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			problem = tc.problem
+			code, body := get(t, base+"/health")
+			var report healthReport
+			if err := json.Unmarshal([]byte(body), &report); err != nil {
+				t.Fatalf("health is not JSON: %q", body)
+			}
+			if code != tc.wantCode || report.Status != tc.wantStatus {
+				t.Fatalf("got %d %+v; want %d %s", code, report, tc.wantCode, tc.wantStatus)
+			}
+			if tc.problem != nil && report.Problem != tc.problem.Error() {
+				t.Fatalf("problem %q not reported: %+v", tc.problem, report)
+			}
+		})
+	}
+}
+
+func TestMetricsExposeCountersAndGauges(t *testing.T) {
+	base := serve(t, func(context.Context) error { return nil }, []Gauge{
+		{Name: "starling_test_queue", Read: func(context.Context) (int, error) { return 7, nil }},
+		{Name: "starling_test_broken", Read: func(context.Context) (int, error) { return 0, errors.New("no") }},
+	})
+	Command("lang room")
+	Command("lang room")
+	Translated("apertium", 30*time.Millisecond, nil)
+	Translated("apertium", 0, errors.New("down"))
+	Relayed(RelayDropped)
+	Synced(time.Unix(1700000000, 0))
+	code, body := get(t, base+"/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("metrics answered %d", code)
+	}
+	for _, want := range []string{
+		`starling_commands_total{command="lang room"} 2`,
+		`starling_translations_total{engine="apertium"} 1`,
+		`starling_translation_failures_total 1`,
+		`starling_translation_seconds_bucket{le="0.05"} 1`,
+		`starling_relay_deliveries_total{result="dropped"} 1`,
+		`starling_last_sync_timestamp_seconds 1700000000`,
+		`starling_test_queue 7`,
+		`starling_test_broken -1`,
+		`go_goroutines `,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(body)
+	}
+}
+
+func TestListenErrorNamesAddress(t *testing.T) {
+	_, err := New("127.0.0.1:99999", nil, nil, zerolog.Nop())
+	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:99999") {
+		t.Fatalf("bad port accepted or not named: %v", err)
+	}
+}
