@@ -32,6 +32,7 @@ type Database struct {
 	Glossary      *GlossaryTermQuery
 	RelayJob      *RelayJobQuery
 	RelayCopy     *RelayCopyQuery
+	RelayReaction *RelayReactionQuery
 	SentTxn       *SentTxnQuery
 	Schedule      *ScheduleQuery
 	Occurrence    *OccurrenceQuery
@@ -108,6 +109,7 @@ func New(db *dbutil.Database, log zerolog.Logger) *Database {
 		Glossary:      &GlossaryTermQuery{dbutil.MakeQueryHelper(child, newGlossaryTerm)},
 		RelayJob:      &RelayJobQuery{db: child},
 		RelayCopy:     &RelayCopyQuery{dbutil.MakeQueryHelper(child, newCopy)},
+		RelayReaction: &RelayReactionQuery{db: child},
 		SentTxn:       &SentTxnQuery{db: child},
 		Schedule:      &ScheduleQuery{dbutil.MakeQueryHelper(child, newSchedule)},
 		Occurrence:    &OccurrenceQuery{dbutil.MakeQueryHelper(child, newOccurrence)},

@@ -238,12 +238,24 @@ func (r *Relay) relayReaction(ctx context.Context, j *job, content *event.Reacti
 	if err != nil || target == "" {
 		return err
 	}
-	reaction := &event.ReactionEventContent{RelatesTo: event.RelatesTo{Type: event.RelAnnotation, EventID: target, Key: content.RelatesTo.Key}}
-	copyID, err := r.send(ctx, j, "react", event.EventReaction, reaction)
-	if err != nil {
+	key := content.RelatesTo.Key
+	record := &database.ReactionCopy{SourceEvent: j.EventID, TargetRoom: j.TargetRoom, Annotated: target, Key: key}
+	// Many people reacting alike show as one reaction of the bot's; one
+	// room's worker handles its deliveries in order, so this cannot race.
+	if record.CopyEvent, err = r.db.RelayReaction.Shared(ctx, j.TargetRoom, target, key); err != nil || record.CopyEvent != "" {
+		if err != nil {
+			return err
+		}
+		return r.db.RelayReaction.Put(ctx, record)
+	}
+	reaction := &event.ReactionEventContent{RelatesTo: event.RelatesTo{Type: event.RelAnnotation, EventID: target, Key: key}}
+	if record.CopyEvent, err = r.send(ctx, j, "react", event.EventReaction, reaction); err != nil {
 		return err
 	}
-	return r.remember(ctx, j, copyID)
+	if err = r.db.RelayReaction.Put(ctx, record); err != nil {
+		return err
+	}
+	return r.remember(ctx, j, record.CopyEvent)
 }
 
 func (r *Relay) relayRedaction(ctx context.Context, j *job) error {
@@ -251,17 +263,25 @@ func (r *Relay) relayRedaction(ctx context.Context, j *job) error {
 	if redacts == "" {
 		redacts = j.evt.Content.AsRedaction().Redacts
 	}
-	copyID, err := r.db.RelayCopy.Get(ctx, redacts, j.TargetRoom)
-	if err != nil || copyID == "" {
+	copyID, others, err := r.db.RelayReaction.Get(ctx, redacts, j.TargetRoom)
+	if err != nil {
 		return err
 	}
-	if err = r.mx.Redact(ctx, j.TargetRoom, copyID, txnID("redact", j.EventID, j.TargetRoom)); err != nil {
-		if isPermanentSendError(err) {
-			return permanent(err)
+	if copyID == "" {
+		if copyID, err = r.db.RelayCopy.Get(ctx, redacts, j.TargetRoom); err != nil || copyID == "" {
+			return err
 		}
-		return err
 	}
-	return nil
+	// A shared reaction stays while someone else's reaction stands behind it.
+	if others == 0 {
+		if err = r.mx.Redact(ctx, j.TargetRoom, copyID, txnID("redact", j.EventID, j.TargetRoom)); err != nil {
+			if isPermanentSendError(err) {
+				return permanent(err)
+			}
+			return err
+		}
+	}
+	return r.db.RelayReaction.Delete(ctx, redacts, j.TargetRoom)
 }
 
 // warnPlaintextTarget tells the source room once why one room gets nothing.

@@ -47,7 +47,10 @@ func (f *fakeMatrix) FetchEvent(context.Context, id.RoomID, id.EventID) (*event.
 	return nil, errors.New("not stored")
 }
 func (f *fakeMatrix) WaitForSync(context.Context) error { return nil }
-func (f *fakeMatrix) Redact(context.Context, id.RoomID, id.EventID, string) error {
+func (f *fakeMatrix) Redact(_ context.Context, room id.RoomID, target id.EventID, _ string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sent[room] = append(f.sent[room], "redact "+string(target))
 	return nil
 }
 func (f *fakeMatrix) Download(context.Context, id.ContentURIString) ([]byte, error) { return nil, nil }
@@ -67,7 +70,12 @@ func (f *fakeMatrix) Send(_ context.Context, room id.RoomID, _ event.Type, conte
 		return "", fmt.Errorf("transaction %s sent twice", txn)
 	}
 	f.txns[txn] = true
-	f.sent[room] = append(f.sent[room], content.(*event.MessageEventContent).Body)
+	switch c := content.(type) {
+	case *event.ReactionEventContent:
+		f.sent[room] = append(f.sent[room], "react "+string(c.RelatesTo.EventID)+" "+c.RelatesTo.Key)
+	default:
+		f.sent[room] = append(f.sent[room], c.(*event.MessageEventContent).Body)
+	}
 	return id.EventID(fmt.Sprintf("$%s-%d", room, len(f.sent[room]))), nil
 }
 

@@ -1,4 +1,4 @@
--- v0 -> v5: Latest revision
+-- v0 -> v6: Latest revision
 
 -- Settings and membership facts per room the bot is in.
 CREATE TABLE room (
@@ -101,6 +101,20 @@ CREATE TABLE relay_copy (
     PRIMARY KEY (source_event, target_room)
 );
 CREATE UNIQUE INDEX relay_copy_copy_idx ON relay_copy (copy_event);
+
+-- One bot reaction per key on a copy, however many people react.
+CREATE TABLE relay_reaction (
+    -- The person's reaction, and the room its copy was wanted in.
+    source_event TEXT NOT NULL,
+    target_room  TEXT NOT NULL,
+    -- The event annotated in the target room, the key, and the bot's
+    -- reaction that stands for every source reaction with the same key.
+    annotated    TEXT NOT NULL,
+    reaction_key TEXT NOT NULL,
+    copy_event   TEXT NOT NULL,
+    PRIMARY KEY (source_event, target_room)
+);
+CREATE INDEX relay_reaction_key_idx ON relay_reaction (target_room, annotated, reaction_key);
 
 -- Events the bot sent, by transaction id, as confirmed by the homeserver or
 -- seen in the bot's own sync; a send cut short by a crash is not repeated.

@@ -66,6 +66,25 @@ func TestRelayAcrossThreeLanguages(t *testing.T) {
 				return rel.EventID == want && rel.Key == "👍"
 			})
 		}
+		// The same reaction from the English room: the Catalan room gets it,
+		// the Spanish original keeps a single 👍 from the bot.
+		if _, err := en.mod.SendReaction(t.Context(), en.room, enCopy.ID, "👍"); err != nil {
+			t.Fatal(err)
+		}
+		ca.mod.WaitForEvent(ca.room, bot, event.EventReaction, 45*time.Second, func(e *event.Event) bool {
+			return e.Content.AsReaction().RelatesTo.EventID == caCopy.ID
+		})
+		en.mod.SendText(en.room, "Marker after reactions Zorblax7")
+		c.copyIn(t, "es", "Zorblax7")
+		var thumbs int
+		for _, e := range es.mod.Events(es.room, bot, event.EventReaction) {
+			if rel := e.Content.AsReaction().RelatesTo; rel.EventID == original && rel.Key == "👍" {
+				thumbs++
+			}
+		}
+		if thumbs != 1 {
+			t.Fatalf("the Spanish original has %d 👍 from the bot after two people reacted; want 1", thumbs)
+		}
 	})
 
 	t.Run("redaction follows", func(t *testing.T) {
