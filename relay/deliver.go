@@ -21,15 +21,11 @@ var msgEncryptedToPlain = &i18n.Message{
 	Other:       "I am not relaying this room's messages to {{.Room}}: this room is end-to-end encrypted and that one is not. Turn on encryption in {{.Room}} to receive them there.",
 }
 
-// maxDecryptAttempts bounds how long a room's queue waits for the keys of an
-// event that cannot be decrypted (about 30 minutes with back-off).
-const maxDecryptAttempts = 12
-
 // deliver relays one queued event into one target room.
 func (r *Relay) deliver(ctx context.Context, d *database.Delivery) error {
 	evt, err := r.loadEvent(ctx, d)
 	if err != nil {
-		if d.Attempts+1 >= maxDecryptAttempts {
+		if d.Attempts+1 >= r.maxAttempts {
 			return permanent(err)
 		}
 		return err
@@ -139,10 +135,7 @@ func (r *Relay) send(ctx context.Context, j *job, kind string, evtType event.Typ
 	j.Attempted = true
 	eventID, err := r.mx.Send(ctx, j.TargetRoom, evtType, content, txn)
 	if err != nil {
-		if isPermanentSendError(err) {
-			return "", permanent(err)
-		}
-		return "", err
+		return "", r.sendError(j.Delivery, err)
 	}
 	if err = r.db.SentTxn.Put(ctx, txn, j.TargetRoom, eventID, r.now()); err != nil {
 		return "", err
@@ -275,10 +268,7 @@ func (r *Relay) relayRedaction(ctx context.Context, j *job) error {
 	// A shared reaction stays while someone else's reaction stands behind it.
 	if others == 0 {
 		if err = r.mx.Redact(ctx, j.TargetRoom, copyID, txnID("redact", j.EventID, j.TargetRoom)); err != nil {
-			if isPermanentSendError(err) {
-				return permanent(err)
-			}
-			return err
+			return r.sendError(j.Delivery, err)
 		}
 	}
 	return r.db.RelayReaction.Delete(ctx, redacts, j.TargetRoom)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -41,6 +42,10 @@ type Relay struct {
 	now        func() time.Time
 	// retryBase is the first retry's delay; each further one doubles it.
 	retryBase time.Duration
+	// maxAttempts bounds how long a room's queue waits for what may still
+	// come right: the keys of an event, or the right to post there (12 is
+	// about 25 minutes with back-off).
+	maxAttempts int
 
 	mu      sync.Mutex
 	workers map[id.RoomID]chan struct{}
@@ -54,7 +59,7 @@ type Relay struct {
 func New(db *database.Database, mx Matrix, tr *translate.Translator, l10n *translations.Localizer, settings Settings, log zerolog.Logger) *Relay {
 	return &Relay{
 		db: db, mx: mx, tr: tr, l10n: l10n, coalitions: NewCoalitions(db, mx), settings: settings, log: log,
-		now: time.Now, retryBase: time.Second, workers: make(map[id.RoomID]chan struct{}), warned: make(map[[2]id.RoomID]bool),
+		now: time.Now, retryBase: time.Second, maxAttempts: 12, workers: make(map[id.RoomID]chan struct{}), warned: make(map[[2]id.RoomID]bool),
 		decoded: newDecryptCache(256),
 	}
 }
@@ -218,15 +223,22 @@ func (e *permanentError) Unwrap() error { return e.err }
 
 func permanent(err error) error { return &permanentError{err} }
 
-// isPermanentSendError tells a refusal (too large, forbidden, bad event)
-// from a passing failure (network, rate limit, server error).
-func isPermanentSendError(err error) bool {
+// sendError tells a refusal (too large, bad event) from a passing failure
+// (network, rate limit, server error). "Forbidden" is retried for a while:
+// a moderator may give the bot back its right to post, and the room's
+// messages should then still arrive, in order.
+func (r *Relay) sendError(d *database.Delivery, err error) error {
 	var httpErr mautrix.HTTPError
-	if errors.As(err, &httpErr) && httpErr.Response != nil {
-		code := httpErr.Response.StatusCode
-		return code >= 400 && code < 500 && code != 429 && code != 408
+	if !errors.As(err, &httpErr) || httpErr.Response == nil {
+		return err
 	}
-	return false
+	switch code := httpErr.Response.StatusCode; {
+	case code == http.StatusForbidden && d.Attempts+1 < r.maxAttempts:
+		return err
+	case code >= 400 && code < 500 && code != http.StatusTooManyRequests && code != http.StatusRequestTimeout:
+		return permanent(err)
+	}
+	return err
 }
 
 // txnID derives a transaction id from the source event and the target, so a

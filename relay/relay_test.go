@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
+	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
@@ -25,12 +27,14 @@ type fakeMatrix struct {
 	mu       sync.Mutex
 	sent     map[id.RoomID][]string
 	failures map[id.RoomID]int
-	attempts map[id.RoomID]int
-	txns     map[string]bool
+	// forbidden answers 403 to this many sends (-1: always).
+	forbidden map[id.RoomID]int
+	attempts  map[id.RoomID]int
+	txns      map[string]bool
 }
 
 func newFakeMatrix() *fakeMatrix {
-	return &fakeMatrix{sent: map[id.RoomID][]string{}, failures: map[id.RoomID]int{}, attempts: map[id.RoomID]int{}, txns: map[string]bool{}}
+	return &fakeMatrix{sent: map[id.RoomID][]string{}, failures: map[id.RoomID]int{}, forbidden: map[id.RoomID]int{}, attempts: map[id.RoomID]int{}, txns: map[string]bool{}}
 }
 
 func (f *fakeMatrix) BotUserID() id.UserID                                          { return "@bot:test" }
@@ -65,6 +69,11 @@ func (f *fakeMatrix) Send(_ context.Context, room id.RoomID, _ event.Type, conte
 	if f.failures[room] > 0 {
 		f.failures[room]--
 		return "", errors.New("connection refused")
+	}
+	if f.forbidden[room] != 0 {
+		f.forbidden[room]--
+		return "", mautrix.HTTPError{Response: &http.Response{StatusCode: http.StatusForbidden},
+			RespError: &mautrix.RespError{ErrCode: "M_FORBIDDEN", Err: "You don't have permission to post that to the room."}}
 	}
 	if f.txns[txn] {
 		return "", fmt.Errorf("transaction %s sent twice", txn)

@@ -1,0 +1,62 @@
+package relay
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+)
+
+// A room where the bot may not post for a while (a moderator lowered its
+// power level) gets its messages once allowed again; a room that never lets
+// it post stops holding its queue after maxAttempts.
+func TestForbiddenRoomIsRetriedThenGivenUp(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		forbidden int
+		want      []string
+	}{
+		{name: "allowed again", forbidden: 3, want: []string{"ana (!a:test): first", "ana (!a:test): second"}},
+		{name: "never allowed", forbidden: -1, want: nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			mx := newFakeMatrix()
+			mx.forbidden["!b:test"] = tc.forbidden
+			r := newTestRelay(t, mx)
+			r.maxAttempts = 5
+			_, code, err := r.Coalitions().Create(ctx, "!a:test", "Red", "@mod:test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err = r.Coalitions().Join(ctx, "!b:test", code.Code, "@mod:test"); err != nil {
+				t.Fatal(err)
+			}
+			if err = r.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for i, body := range []string{"first", "second"} {
+				evt := &event.Event{ID: id.EventID(fmt.Sprintf("$m%d", i)), RoomID: "!a:test", Sender: "@ana:test", Type: event.EventMessage,
+					Content: event.Content{Parsed: &event.MessageEventContent{MsgType: event.MsgText, Body: body}}}
+				evt.Content.VeryRaw = mustJSON(t, evt.Content.Parsed)
+				if err = r.Enqueue(ctx, evt); err != nil {
+					t.Fatal(err)
+				}
+			}
+			waitFor(t, func() bool {
+				n, _ := r.db.RelayJob.Pending(ctx)
+				return n == 0
+			})
+			if got := mx.bodies("!b:test"); !slices.Equal(got, tc.want) {
+				t.Fatalf("room got %q, want %q", got, tc.want)
+			}
+			if tc.forbidden < 0 && mx.attempts["!b:test"] != 2*r.maxAttempts {
+				t.Fatalf("%d sends to a room that forbids them, want %d per message", mx.attempts["!b:test"], r.maxAttempts)
+			}
+		})
+	}
+}
