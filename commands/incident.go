@@ -22,19 +22,21 @@ var (
 	msgAckSummary           = &i18n.Message{ID: "AckSummary", Other: "Take an incident, stopping its escalation."}
 	msgResolveSummary       = &i18n.Message{ID: "ResolveSummary", Other: "Resolve an incident, with an optional note for the reporter."}
 	msgIncidentRoomSet      = &i18n.Message{ID: "IncidentRoomSet", Other: "This room is now the coalition's responder room: incident reports arrive here."}
-	msgIncidentNoCoalition  = &i18n.Message{ID: "IncidentNoCoalition", Description: "Command is a code span.", Other: "This room is not in a coalition. Link it first with {{.Command}}."}
-	msgIncidentPolicy       = &i18n.Message{ID: "IncidentPolicy", Other: "Escalation of unacknowledged incidents:"}
-	msgIncidentBadPolicy    = &i18n.Message{ID: "IncidentBadPolicy", Description: "Examples are code spans.", Other: "Write a severity (low, medium, high, critical) and a step, like {{.Examples}}. Nothing was changed."}
-	msgIncidentNone         = &i18n.Message{ID: "IncidentNone", Other: "No open incidents here."}
-	msgIncidentListHeader   = &i18n.Message{ID: "IncidentListHeader", One: "{{.Count}} open incident:", Other: "{{.Count}} open incidents:"}
-	msgIncidentLine         = &i18n.Message{ID: "IncidentLine", Description: "ID, Severity and State are code spans, Age like 5m.", Other: "{{.ID}} {{.Severity}} — {{.State}} — {{.Age}} ago"}
-	msgIncidentTrail        = &i18n.Message{ID: "IncidentTrail", Description: "ID is a code span.", Other: "Audit trail of {{.ID}}:"}
-	msgIncidentNotHere      = &i18n.Message{ID: "IncidentNotHere", Description: "ID is a code span.", Other: "There is no incident {{.ID}} here."}
-	msgIncidentAckDone      = &i18n.Message{ID: "IncidentAckDone", Description: "ID is a code span.", Other: "You took incident {{.ID}}; its reporter has been told."}
-	msgIncidentTaken        = &i18n.Message{ID: "IncidentTaken", Description: "ID is a code span.", Other: "Incident {{.ID}} was already taken."}
-	msgIncidentResolveDone  = &i18n.Message{ID: "IncidentResolveDone", Description: "ID is a code span.", Other: "Incident {{.ID}} is resolved; its reporter has been told."}
-	msgIncidentAlreadyDone  = &i18n.Message{ID: "IncidentAlreadyResolved", Description: "ID is a code span.", Other: "Incident {{.ID}} was already resolved."}
-	msgIncidentReplied      = &i18n.Message{ID: "IncidentReplied", Description: "ID is a code span.", Other: "Your answer went to the reporter of {{.ID}}."}
+	msgIncidentNotEncrypted = &i18n.Message{ID: "IncidentRoomNotEncrypted", Description: "Refusal of !incident room in a room without end-to-end encryption.",
+		Other: "This room is not end-to-end encrypted, so incident reports may not be posted here. Turn on encryption in the room settings, then try again."}
+	msgIncidentNoCoalition = &i18n.Message{ID: "IncidentNoCoalition", Description: "Command is a code span.", Other: "This room is not in a coalition. Link it first with {{.Command}}."}
+	msgIncidentPolicy      = &i18n.Message{ID: "IncidentPolicy", Other: "Escalation of unacknowledged incidents:"}
+	msgIncidentBadPolicy   = &i18n.Message{ID: "IncidentBadPolicy", Description: "Examples are code spans.", Other: "Write a severity (low, medium, high, critical) and a step, like {{.Examples}}. Nothing was changed."}
+	msgIncidentNone        = &i18n.Message{ID: "IncidentNone", Other: "No open incidents here."}
+	msgIncidentListHeader  = &i18n.Message{ID: "IncidentListHeader", One: "{{.Count}} open incident:", Other: "{{.Count}} open incidents:"}
+	msgIncidentLine        = &i18n.Message{ID: "IncidentLine", Description: "ID, Severity and State are code spans, Age like 5m.", Other: "{{.ID}} {{.Severity}} — {{.State}} — {{.Age}} ago"}
+	msgIncidentTrail       = &i18n.Message{ID: "IncidentTrail", Description: "ID is a code span.", Other: "Audit trail of {{.ID}}:"}
+	msgIncidentNotHere     = &i18n.Message{ID: "IncidentNotHere", Description: "ID is a code span.", Other: "There is no incident {{.ID}} here."}
+	msgIncidentAckDone     = &i18n.Message{ID: "IncidentAckDone", Description: "ID is a code span.", Other: "You took incident {{.ID}}; its reporter has been told."}
+	msgIncidentTaken       = &i18n.Message{ID: "IncidentTaken", Description: "ID is a code span.", Other: "Incident {{.ID}} was already taken."}
+	msgIncidentResolveDone = &i18n.Message{ID: "IncidentResolveDone", Description: "ID is a code span.", Other: "Incident {{.ID}} is resolved; its reporter has been told."}
+	msgIncidentAlreadyDone = &i18n.Message{ID: "IncidentAlreadyResolved", Description: "ID is a code span.", Other: "Incident {{.ID}} was already resolved."}
+	msgIncidentReplied     = &i18n.Message{ID: "IncidentReplied", Description: "ID is a code span.", Other: "Your answer went to the reporter of {{.ID}}."}
 )
 
 func incidentArg(cx *Ctx) (int64, error) {
@@ -50,6 +52,9 @@ func incidentArg(cx *Ctx) (int64, error) {
 func incidentError(cx *Ctx, err error) error {
 	if errors.Is(err, incidents.ErrNotHere) {
 		return &UserError{Msg: msgIncidentNotHere, Data: map[string]any{"ID": Echo(cx.Args[0])}}
+	}
+	if errors.Is(err, incidents.ErrNotEncrypted) {
+		return &UserError{Msg: msgIncidentNotEncrypted}
 	}
 	if errors.Is(err, incidents.ErrNoCoalition) {
 		return &UserError{Msg: msgIncidentNoCoalition, Data: map[string]any{"Command": format.SafeMarkdownCode(cx.Prefix() + "link new <name>")}}

@@ -33,6 +33,7 @@ const (
 	openByRoomQuery         = `SELECT ` + incidentColumns + ` FROM incident WHERE responder_room=$1 AND state<>'resolved' ORDER BY id`
 	latestOpenByReporter    = `SELECT ` + incidentColumns + ` FROM incident WHERE reporter=$1 AND reporter_room=$2 AND state<>'resolved' ORDER BY id DESC LIMIT 1`
 	setRelayedQuery         = `UPDATE incident SET relayed_event=$2 WHERE id=$1`
+	assignIncidentQuery     = `UPDATE incident SET coalition_id=$2, responder_room=$3, next_escalation=$4 WHERE id=$1 AND responder_room=''`
 	setEscalationQuery      = `UPDATE incident SET escalations=$2, next_escalation=$3 WHERE id=$1 AND escalations=$4`
 	ackIncidentQuery        = `UPDATE incident SET state='acknowledged', acked_at=$2, next_escalation=0 WHERE id=$1 AND state='open'`
 	resolveIncidentQuery    = `UPDATE incident SET state='resolved', resolved_at=$2, next_escalation=0 WHERE id=$1 AND state<>'resolved'`
@@ -153,6 +154,11 @@ func (q *IncidentQuery) LatestOpenBy(ctx context.Context, reporter id.UserID, ro
 
 func (q *IncidentQuery) SetRelayed(ctx context.Context, incidentID int64, eventID id.EventID) error {
 	return q.Exec(ctx, setRelayedQuery, incidentID, eventID)
+}
+
+// Assign gives a report stored without responders the room it goes to.
+func (q *IncidentQuery) Assign(ctx context.Context, incidentID int64, coalitionID string, roomID id.RoomID, nextEscalation time.Time) error {
+	return q.Exec(ctx, assignIncidentQuery, incidentID, coalitionID, roomID, unixMS(nextEscalation))
 }
 
 // SetEscalation records step `done` as sent; it returns false when another

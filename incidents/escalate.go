@@ -16,6 +16,9 @@ import (
 
 // relay posts the report to the responder room, once.
 func (s *Service) relay(ctx context.Context, inc *database.Incident) error {
+	if err := s.checkEncrypted(ctx, inc.ResponderRoom); err != nil {
+		return err
+	}
 	lang := s.roomLang(ctx, inc.ResponderRoom)
 	answer := func(q string) string {
 		a, ok := inc.Answers[q]

@@ -164,7 +164,29 @@ func (s *Service) SetResponderRoom(ctx context.Context, roomID id.RoomID) error 
 	if member == nil {
 		return ErrNoCoalition
 	}
-	return s.db.Incident.SetResponderRoom(ctx, member.CoalitionID, roomID)
+	if err = s.checkEncrypted(ctx, roomID); err != nil {
+		return err
+	}
+	if err = s.db.Incident.SetResponderRoom(ctx, member.CoalitionID, roomID); err != nil {
+		return err
+	}
+	s.poke() // reports waiting for responders can go now
+	return nil
+}
+
+// ErrNotEncrypted means a room is not end-to-end encrypted, so reports may
+// not be posted there.
+var ErrNotEncrypted = errors.New("responder room is not encrypted")
+
+func (s *Service) checkEncrypted(ctx context.Context, roomID id.RoomID) error {
+	encrypted, err := s.mx.IsEncrypted(ctx, roomID)
+	if err != nil {
+		return err
+	}
+	if !encrypted {
+		return fmt.Errorf("%w: %s", ErrNotEncrypted, roomID)
+	}
+	return nil
 }
 
 // ErrNoCoalition means the room is in no coalition.

@@ -47,6 +47,7 @@ type Matrix interface {
 	JoinedMembers(ctx context.Context, roomID id.RoomID) ([]id.UserID, error)
 	DisplayName(ctx context.Context, roomID id.RoomID, userID id.UserID) string
 	IsJoined(ctx context.Context, roomID id.RoomID, userID id.UserID) bool
+	IsEncrypted(ctx context.Context, roomID id.RoomID) (bool, error)
 }
 
 // Settings are the configured values.
@@ -70,6 +71,12 @@ type Service struct {
 	now      func() time.Time
 	wake     chan struct{}
 	mu       sync.Mutex
+	retryAt  map[int64]retry // guarded by mu
+}
+
+type retry struct {
+	at   time.Time
+	wait time.Duration
 }
 
 // New builds the service and registers the intake with the forms engine.
@@ -78,7 +85,8 @@ func New(db *database.Database, mx Matrix, tr *translate.Translator, l10n *trans
 	if err != nil {
 		return nil, fmt.Errorf("failed to load the incident intake: %w", err)
 	}
-	s := &Service{db: db, mx: mx, tr: tr, l10n: l10n, engine: engine, settings: settings, log: log, now: time.Now, wake: make(chan struct{}, 1)}
+	s := &Service{db: db, mx: mx, tr: tr, l10n: l10n, engine: engine, settings: settings, log: log, now: time.Now, wake: make(chan struct{}, 1),
+		retryAt: make(map[int64]retry)}
 	engine.OnSubmit(Kind, s.submit, intake)
 	return s, nil
 }
@@ -111,9 +119,7 @@ func (s *Service) submit(ctx context.Context, conv *database.Conversation, _ *fo
 	inc := &database.Incident{CoalitionID: coalitionID, ResponderRoom: room, Reporter: conv.UserID, ReporterRoom: conv.RoomID,
 		ReporterLang: conv.Lang, Anonymous: conv.Answers["anonymous"].Value == "yes", Severity: conv.Answers["severity"].Value,
 		Answers: conv.Answers, State: database.IncidentOpen, CreatedAt: s.now()}
-	if d, ok := policy[inc.Severity].delay(0); ok && room != "" {
-		inc.NextEscalation = inc.CreatedAt.Add(d)
-	}
+	inc.NextEscalation = firstEscalation(policy, inc, room)
 	if err = s.db.Incident.Insert(ctx, inc); err != nil {
 		return "", err
 	}
@@ -126,6 +132,13 @@ func (s *Service) submit(ctx context.Context, conv *database.Conversation, _ *fo
 		return s.l10n.Text(conv.Lang, msgNoResponders, map[string]any{"ID": format.SafeMarkdownCode(ShortID(inc.ID))}), nil
 	}
 	return s.l10n.Text(conv.Lang, msgReceived, map[string]any{"ID": format.SafeMarkdownCode(ShortID(inc.ID))}), nil
+}
+
+func firstEscalation(policy Policy, inc *database.Incident, room id.RoomID) time.Time {
+	if d, ok := policy[inc.Severity].delay(0); ok && room != "" {
+		return inc.CreatedAt.Add(d)
+	}
+	return time.Time{}
 }
 
 // responderFor finds the responder room of a coalition the person is in.
@@ -201,23 +214,61 @@ func (s *Service) Pass(ctx context.Context) error {
 		return err
 	}
 	for _, inc := range unrelayed {
-		if inc.ResponderRoom == "" {
+		if !s.retryDue(inc.ID) {
 			continue
 		}
-		if err = s.relay(ctx, inc); err != nil {
-			return err
+		if inc.ResponderRoom == "" {
+			if err = s.assign(ctx, inc); err != nil || inc.ResponderRoom == "" {
+				s.failed(inc.ID, err)
+				continue
+			}
 		}
+		s.failed(inc.ID, s.relay(ctx, inc))
 	}
 	due, err := s.db.Incident.DueEscalations(ctx, s.now())
 	if err != nil {
 		return err
 	}
 	for _, inc := range due {
-		if err = s.escalate(ctx, inc); err != nil {
-			return err
+		if s.retryDue(inc.ID) {
+			s.failed(inc.ID, s.escalate(ctx, inc))
 		}
 	}
 	return nil
+}
+
+// assign looks again for responders for a report stored without any: a
+// responder room may have been set since.
+func (s *Service) assign(ctx context.Context, inc *database.Incident) error {
+	coalitionID, room, policy, err := s.responderFor(ctx, inc.Reporter)
+	if err != nil || room == "" {
+		return err
+	}
+	next := firstEscalation(policy, inc, room)
+	if err = s.db.Incident.Assign(ctx, inc.ID, coalitionID, room, next); err != nil {
+		return err
+	}
+	inc.CoalitionID, inc.ResponderRoom, inc.NextEscalation = coalitionID, room, next
+	s.log.Info().Int64("incident_id", inc.ID).Msg("Incident report assigned to a responder room")
+	return nil
+}
+
+// One report that cannot be posted (the bot was removed from its responder
+// room, say) must not hold up the others; it is retried with back-off.
+func (s *Service) retryDue(incidentID int64) bool {
+	return !s.now().Before(s.retryAt[incidentID].at)
+}
+
+func (s *Service) failed(incidentID int64, err error) {
+	if err == nil {
+		delete(s.retryAt, incidentID)
+		return
+	}
+	r := s.retryAt[incidentID]
+	r.wait = min(max(2*r.wait, 2*time.Second), 5*time.Minute)
+	r.at = s.now().Add(r.wait)
+	s.retryAt[incidentID] = r
+	s.log.Warn().Err(err).Int64("incident_id", incidentID).Dur("retry_in", r.wait).Msg("Failed to post incident, will retry")
 }
 
 // Purge deletes reports older than the retention period.

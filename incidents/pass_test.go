@@ -1,0 +1,129 @@
+package incidents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+
+	"starling/database"
+	"starling/internal/dbtest"
+	"starling/translations"
+)
+
+// fakeMatrix stands in for the homeserver: rooms are encrypted unless
+// listed as plain, and sends to a room in `broken` fail.
+type fakeMatrix struct {
+	mu     sync.Mutex
+	plain  map[id.RoomID]bool
+	broken map[id.RoomID]bool
+	posts  map[id.RoomID][]string
+}
+
+func (f *fakeMatrix) BotUserID() id.UserID { return "@bot:x" }
+func (f *fakeMatrix) SendOnce(_ context.Context, room id.RoomID, content *event.MessageEventContent, txn string) (id.EventID, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.broken[room] {
+		return "", errors.New("M_FORBIDDEN: the bot is not in the room")
+	}
+	f.posts[room] = append(f.posts[room], content.Body)
+	return id.EventID(fmt.Sprintf("$%s-%d", txn, len(f.posts[room]))), nil
+}
+func (f *fakeMatrix) SendMarkdown(ctx context.Context, room id.RoomID, markdown string) (id.EventID, error) {
+	return f.SendOnce(ctx, room, &event.MessageEventContent{Body: markdown}, "md")
+}
+func (f *fakeMatrix) JoinedMembers(context.Context, id.RoomID) ([]id.UserID, error) { return nil, nil }
+func (f *fakeMatrix) DisplayName(_ context.Context, _ id.RoomID, u id.UserID) string {
+	return u.Localpart()
+}
+func (f *fakeMatrix) IsJoined(_ context.Context, room id.RoomID, user id.UserID) bool {
+	return room == "!member:x" // every reporter is in the coalition's member room
+}
+func (f *fakeMatrix) IsEncrypted(_ context.Context, room id.RoomID) (bool, error) {
+	return !f.plain[room], nil
+}
+
+func (f *fakeMatrix) count(room id.RoomID) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.posts[room])
+}
+
+func TestPassDeliversWhatItCanAndKeepsTheRest(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t)
+	l10n, err := translations.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	mx := &fakeMatrix{plain: map[id.RoomID]bool{"!plain:x": true}, broken: map[id.RoomID]bool{"!gone:x": true}, posts: map[id.RoomID][]string{}}
+	s := &Service{db: db, mx: mx, l10n: l10n, settings: Settings{DefaultLanguage: "en"}, log: zerolog.Nop(),
+		now: func() time.Time { return now }, wake: make(chan struct{}, 1), retryAt: map[int64]retry{}}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	report := func(room id.RoomID) *database.Incident {
+		inc := &database.Incident{ResponderRoom: room, Reporter: "@rep:x", ReporterRoom: "!dm:x", ReporterLang: "es", Severity: "high",
+			Answers: map[string]database.StoredAnswer{"what": {Value: "x", Shown: "detenidas"}}, State: database.IncidentOpen, CreatedAt: now}
+		must(db.Incident.Insert(ctx, inc))
+		return inc
+	}
+	gone, plain, waiting, fine := report("!gone:x"), report("!plain:x"), report(""), report("!resp:x")
+
+	must(s.Pass(ctx))
+	if mx.count("!resp:x") != 1 {
+		t.Fatalf("the report for a working room was held up by one for a broken room: %v", mx.posts)
+	}
+	if mx.count("!plain:x") != 0 {
+		t.Fatal("a report was posted in an unencrypted room")
+	}
+	for _, inc := range []*database.Incident{gone, plain, waiting} {
+		if got, _ := db.Incident.Get(ctx, inc.ID); got.RelayedEvent != "" {
+			t.Fatalf("report %d marked relayed", inc.ID)
+		}
+	}
+	if got, _ := db.Incident.Get(ctx, fine.ID); got.RelayedEvent == "" {
+		t.Fatal("the delivered report is not marked relayed")
+	}
+
+	// A responder room set later takes the report that was waiting; an
+	// unencrypted room is refused as responder room.
+	must(db.Coalition.Insert(ctx, &database.Coalition{ID: "c1", Name: "Red", CreatedBy: "@mod:x", CreatedAt: now}))
+	for _, room := range []id.RoomID{"!member:x", "!later:x", "!plain2:x"} {
+		must(db.CoalitionRoom.Insert(ctx, &database.CoalitionRoom{RoomID: room, CoalitionID: "c1", AddedBy: "@mod:x", AddedAt: now}))
+	}
+	mx.plain["!plain2:x"] = true
+	if err = s.SetResponderRoom(ctx, "!plain2:x"); !errors.Is(err, ErrNotEncrypted) {
+		t.Fatalf("unencrypted responder room: %v, want ErrNotEncrypted", err)
+	}
+	must(s.SetResponderRoom(ctx, "!later:x"))
+	now = now.Add(10 * time.Minute) // past every back-off
+	must(s.Pass(ctx))
+	if mx.count("!later:x") != 1 {
+		t.Fatalf("the waiting report did not reach the new responder room: %v", mx.posts)
+	}
+	got, _ := db.Incident.Get(ctx, waiting.ID)
+	if got.ResponderRoom != "!later:x" || got.CoalitionID != "c1" || got.NextEscalation.IsZero() {
+		t.Fatalf("waiting report assigned to %q in %q, escalation at %v", got.ResponderRoom, got.CoalitionID, got.NextEscalation)
+	}
+
+	// The broken room recovers: its report goes, once.
+	delete(mx.broken, "!gone:x")
+	now = now.Add(10 * time.Minute)
+	must(s.Pass(ctx))
+	must(s.Pass(ctx))
+	if mx.count("!gone:x") != 1 {
+		t.Fatalf("the recovered room got %d posts, want 1", mx.count("!gone:x"))
+	}
+}
