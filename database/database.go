@@ -42,6 +42,7 @@ type Database struct {
 	Form          *FormQuery
 	Conversation  *ConversationQuery
 	Incident      *IncidentQuery
+	Addition      *IncidentAdditionQuery
 }
 
 // Open connects to the database at uri with the given dbutil dialect. A new
@@ -119,6 +120,7 @@ func New(db *dbutil.Database, log zerolog.Logger) *Database {
 		Form:          &FormQuery{dbutil.MakeQueryHelper(child, newForm)},
 		Conversation:  &ConversationQuery{dbutil.MakeQueryHelper(child, newConversation)},
 		Incident:      &IncidentQuery{dbutil.MakeQueryHelper(child, newIncident)},
+		Addition:      &IncidentAdditionQuery{dbutil.MakeQueryHelper(child, newAddition)},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -125,5 +126,28 @@ func TestPassDeliversWhatItCanAndKeepsTheRest(t *testing.T) {
 	must(s.Pass(ctx))
 	if mx.count("!gone:x") != 1 {
 		t.Fatalf("the recovered room got %d posts, want 1", mx.count("!gone:x"))
+	}
+
+	// What the reporter adds is stored before they are told, and reaches the
+	// responders once their room works again.
+	mx.broken["!resp:x"] = true
+	if added, err := s.FromReporter(ctx, "@rep:x", "!dm:x", "Ya las soltaron"); err != nil || !added {
+		t.Fatalf("addition: %v, %v", added, err)
+	}
+	if mx.count("!dm:x") != 1 {
+		t.Fatal("the reporter was not told the addition was taken")
+	}
+	now = now.Add(10 * time.Minute)
+	must(s.Pass(ctx))
+	if pending, _ := db.Addition.Pending(ctx); len(pending) != 1 || pending[0].Text != "Ya las soltaron" {
+		t.Fatalf("the addition is not kept while the room fails: %+v", pending)
+	}
+	delete(mx.broken, "!resp:x")
+	now = now.Add(10 * time.Minute)
+	must(s.Pass(ctx))
+	must(s.Pass(ctx))
+	posts := mx.posts["!resp:x"]
+	if len(posts) != 2 || !strings.Contains(posts[1], "Ya las soltaron") || !strings.Contains(posts[1], ShortID(fine.ID)) {
+		t.Fatalf("responder room posts: %q; want the report, then the addition once", posts)
 	}
 }

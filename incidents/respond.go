@@ -2,6 +2,7 @@ package incidents
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"maunium.net/go/mautrix/event"
@@ -99,30 +100,45 @@ func (s *Service) Reply(ctx context.Context, roomID id.RoomID, by id.UserID, inc
 }
 
 // FromReporter adds what a reporter writes in their direct chat to their
-// open incident and relays it. It returns false when they have none.
+// open incident; it is stored before the reporter is told, and relayed by
+// Run. It returns false when they have no open incident.
 func (s *Service) FromReporter(ctx context.Context, userID id.UserID, roomID id.RoomID, text string) (bool, error) {
 	inc, err := s.db.Incident.LatestOpenBy(ctx, userID, roomID)
-	if err != nil || inc == nil || inc.ResponderRoom == "" {
+	if err != nil || inc == nil {
 		return false, err
+	}
+	if err = s.db.Addition.Insert(ctx, &database.Addition{IncidentID: inc.ID, At: s.now(), Text: text}); err != nil {
+		return true, err
 	}
 	if err = s.audit(ctx, inc, s.actorReporter(inc), "reporter added", ""); err != nil {
 		return true, err
+	}
+	s.poke()
+	_, err = s.mx.SendMarkdown(ctx, roomID, s.l10n.Text(inc.ReporterLang, msgAdded, map[string]any{"ID": format.SafeMarkdownCode(ShortID(inc.ID))}))
+	return true, err
+}
+
+// relayAddition posts a stored addition in the incident's responder room.
+func (s *Service) relayAddition(ctx context.Context, a *database.Addition) error {
+	inc, err := s.db.Incident.Get(ctx, a.IncidentID)
+	if err != nil || inc == nil {
+		return err
 	}
 	lang := s.roomLang(ctx, inc.ResponderRoom)
 	who := s.l10n.Text(lang, msgTheReporter, nil)
 	if !inc.Anonymous {
 		who = format.EscapeMarkdown(s.mx.DisplayName(ctx, inc.ReporterRoom, inc.Reporter))
 	}
-	eventID, err := s.mx.SendMarkdown(ctx, inc.ResponderRoom, s.l10n.Text(lang, msgFromReporter, map[string]any{
-		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Who": who, "Text": s.translated(ctx, text, inc.ReporterLang, lang)}))
+	text := s.l10n.Text(lang, msgFromReporter, map[string]any{
+		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Who": who, "Text": s.translated(ctx, a.Text, inc.ReporterLang, lang)})
+	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, notice(text, nil), fmt.Sprintf("starling-incident-%d-add-%d", inc.ID, a.ID))
 	if err != nil {
-		return true, err
+		return fmt.Errorf("failed to relay addition to incident %d: %w", inc.ID, err)
 	}
 	if err = s.db.Incident.PutPost(ctx, eventID, inc.ID); err != nil {
-		return true, err
+		return err
 	}
-	_, err = s.mx.SendMarkdown(ctx, roomID, s.l10n.Text(inc.ReporterLang, msgAdded, map[string]any{"ID": format.SafeMarkdownCode(ShortID(inc.ID))}))
-	return true, err
+	return s.db.Addition.SetRelayed(ctx, a.ID, eventID)
 }
 
 // List returns the unresolved incidents of a responder room.

@@ -225,6 +225,15 @@ func (s *Service) Pass(ctx context.Context) error {
 		}
 		s.failed(inc.ID, s.relay(ctx, inc))
 	}
+	additions, err := s.db.Addition.Pending(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range additions {
+		if s.retryDue(a.IncidentID) {
+			s.failed(a.IncidentID, s.relayAddition(ctx, a))
+		}
+	}
 	due, err := s.db.Incident.DueEscalations(ctx, s.now())
 	if err != nil {
 		return err
