@@ -33,6 +33,8 @@ var (
 	msgFormNotFound       = &i18n.Message{ID: "FormNotFound", Description: "ID and Command are code spans.", Other: "There is no form {{.ID}} here. See {{.Command}}."}
 	msgFormAlreadyClosed  = &i18n.Message{ID: "FormAlreadyClosed", Description: "ID is a code span.", Other: "Form {{.ID}} was already closed."}
 	msgFillOpened         = &i18n.Message{ID: "FillOpened", Other: "I have written to you in a private chat."}
+	msgFillNone           = &i18n.Message{ID: "FillNone", Description: "Reply to a bare fill when the person may fill no open form.", Other: "There is no open form for you right now."}
+	msgFillChoose         = &i18n.Message{ID: "FillChoose", Description: "Reply to a bare fill when several forms are open. List is a Markdown list of commands and titles.", Other: "Several forms are open for you. Send one of these:\n\n{{.List}}"}
 )
 
 func runFormList(cx *Ctx) error {
@@ -189,6 +191,9 @@ func runFormClose(cx *Ctx) error {
 }
 
 func runFill(cx *Ctx) error {
+	if len(cx.Args) == 0 {
+		return fillOnly(cx)
+	}
 	n, ok := forms.ParseShortID(cx.Args[0])
 	if !ok {
 		return &UserError{Msg: msgFormNotFound, Data: map[string]any{"ID": Echo(cx.Args[0]), "Command": format.SafeMarkdownCode(cx.Prefix() + "form list")}}
@@ -201,5 +206,31 @@ func runFill(cx *Ctx) error {
 	if !cx.Direct {
 		cx.Reply(msgFillOpened, nil)
 	}
+	return nil
+}
+
+// fillOnly answers a bare fill: the one open form the person may fill, or
+// the choice between several.
+func fillOnly(cx *Ctx) error {
+	open, err := cx.router.Forms.OpenFor(cx.Ctx, cx.Sender)
+	if err != nil {
+		return err
+	}
+	switch len(open) {
+	case 0:
+		return &UserError{Msg: msgFillNone}
+	case 1:
+		cx.Args = []string{forms.ShortID(open[0])}
+		return runFill(cx)
+	}
+	var list strings.Builder
+	for _, f := range open {
+		title := f.Template
+		if tmpl, ok := cx.router.Forms.Templates()[f.Template]; ok {
+			title, _ = tmpl.Title.In(cx.Lang, tmpl.Language)
+		}
+		list.WriteString("- " + format.SafeMarkdownCode(cx.Prefix()+"fill "+forms.ShortID(f)) + " — " + format.EscapeMarkdown(title) + "\n")
+	}
+	cx.ReplyMarkdown(cx.T(msgFillChoose, map[string]any{"List": list.String()}))
 	return nil
 }

@@ -77,8 +77,8 @@ func registry() []*Command {
 				{Name: "close", Need: Moderator, Usage: "<id>", Example: "f1", MinArgs: 1, MaxArgs: 1, Summary: msgFormCloseSummary, Run: runFormClose},
 			},
 		},
-		{Name: "fill", Aliases: []string{"rellenar", "remplir", "preencher", "emplenar", "ausfüllen", "تعبئة"}, Usage: "<id>", Example: "f1",
-			MinArgs: 1, MaxArgs: 1, Summary: msgFillSummary, Run: runFill},
+		{Name: "fill", Aliases: []string{"rellenar", "remplir", "preencher", "emplenar", "ausfüllen", "تعبئة"}, Usage: "[id]", Example: "f1",
+			MaxArgs: 1, Summary: msgFillSummary, Run: runFill},
 		{Name: "report", Aliases: []string{"informe", "denunciar", "signaler", "relatar", "informar", "melden", "بلاغ"},
 			Summary: msgReportSummary, Run: runReport},
 		{

@@ -17,6 +17,7 @@ const (
 	insertFormQuery  = `INSERT INTO form (template, room_id, coalition_id, created_by, created_at, deadline) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
 	getFormQuery     = `SELECT ` + formColumns + ` FROM form WHERE id=$1`
 	visibleFormQuery = `SELECT ` + formColumns + ` FROM form WHERE room_id=$1 OR (coalition_id<>'' AND coalition_id=$2) ORDER BY id`
+	openFormsQuery   = `SELECT ` + formColumns + ` FROM form WHERE NOT closed ORDER BY id`
 	dueFormsQuery    = `SELECT ` + formColumns + ` FROM form WHERE NOT closed AND deadline>0 AND deadline<=$1`
 	closeFormQuery   = `UPDATE form SET closed=true WHERE id=$1 AND NOT closed`
 
@@ -84,6 +85,15 @@ func (q *FormQuery) Visible(ctx context.Context, roomID id.RoomID, coalitionID s
 	f, err := q.QueryMany(ctx, visibleFormQuery, roomID, coalitionID)
 	if err != nil {
 		return nil, fmt.Errorf("failed to list forms: %w", err)
+	}
+	return f, nil
+}
+
+// Open lists the forms not closed.
+func (q *FormQuery) Open(ctx context.Context) ([]*Form, error) {
+	f, err := q.QueryMany(ctx, openFormsQuery)
+	if err != nil {
+		return nil, fmt.Errorf("failed to list open forms: %w", err)
 	}
 	return f, nil
 }

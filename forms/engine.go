@@ -24,6 +24,8 @@ type Matrix interface {
 	OpenDM(ctx context.Context, userID id.UserID) (id.RoomID, error)
 	// SendMarkdown sends a notice into a room.
 	SendMarkdown(ctx context.Context, roomID id.RoomID, markdown string) (id.EventID, error)
+	// IsJoined tells whether the user is in the room now.
+	IsJoined(ctx context.Context, roomID id.RoomID, userID id.UserID) bool
 }
 
 // SubmitFunc receives the answers of a finished conversation of a kind

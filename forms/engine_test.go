@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -23,6 +24,12 @@ import (
 type fakeMatrix struct {
 	mu   sync.Mutex
 	sent map[id.RoomID][]string
+	// outsiders are in none of the rooms; everyone else is in all of them.
+	outsiders map[id.UserID]bool
+}
+
+func (f *fakeMatrix) IsJoined(_ context.Context, _ id.RoomID, u id.UserID) bool {
+	return !f.outsiders[u]
 }
 
 func (f *fakeMatrix) OpenDM(_ context.Context, u id.UserID) (id.RoomID, error) {
@@ -258,4 +265,25 @@ func TestReactionStartsAndDeadlineCloses(t *testing.T) {
 	if reply := f.say(t, "submit"); !strings.Contains(reply, "closed and no longer takes answers") {
 		t.Fatalf("submitting to a closed form: %q", reply)
 	}
+}
+
+// Only people in a form's room or coalition can fill it; to others it does
+// not exist, and a bare fill finds the forms a person may fill.
+func TestOnlyMembersFill(t *testing.T) {
+	ctx := context.Background()
+	f := newFx(t, filepath.Join(t.TempDir(), "f.db"), nil)
+	const stranger = id.UserID("@stranger:elsewhere")
+	f.mx.outsiders = map[id.UserID]bool{stranger: true}
+	form, err := f.eng.StartForm(ctx, "!coord:test", "@mod:test", "solidarity-retro", zeroTime)
+	must(t, err)
+	if err = f.eng.Fill(ctx, stranger, form.ID); !errors.Is(err, ErrNoForm) {
+		t.Fatalf("a stranger filling f1: %v, want ErrNoForm", err)
+	}
+	if open, err := f.eng.OpenFor(ctx, stranger); err != nil || len(open) != 0 {
+		t.Fatalf("a stranger sees %d open forms (%v)", len(open), err)
+	}
+	if open, err := f.eng.OpenFor(ctx, ana); err != nil || len(open) != 1 || open[0].ID != form.ID {
+		t.Fatalf("a member sees %v (%v), want f1", open, err)
+	}
+	must(t, f.eng.Fill(ctx, ana, form.ID))
 }

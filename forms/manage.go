@@ -99,7 +99,9 @@ func (e *Engine) roomLang(ctx context.Context, roomID id.RoomID) string {
 	return e.defLang
 }
 
-// Fill starts (or resumes) the person's answers to an open form.
+// Fill starts (or resumes) the person's answers to an open form. Only
+// people in the form's room or its coalition may fill it; to anyone else it
+// does not exist.
 func (e *Engine) Fill(ctx context.Context, userID id.UserID, formID int64) error {
 	f, err := e.db.Form.Get(ctx, formID)
 	if err != nil {
@@ -108,7 +110,48 @@ func (e *Engine) Fill(ctx context.Context, userID id.UserID, formID int64) error
 	if f == nil || f.Closed {
 		return ErrNoForm
 	}
+	if ok, err := e.mayFill(ctx, userID, f); err != nil {
+		return err
+	} else if !ok {
+		return ErrNoForm
+	}
 	return e.Start(ctx, userID, KindForm, f.ID, f.Template)
+}
+
+// OpenFor lists the open forms the person may fill.
+func (e *Engine) OpenFor(ctx context.Context, userID id.UserID) ([]*database.Form, error) {
+	open, err := e.db.Form.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var mine []*database.Form
+	for _, f := range open {
+		if ok, err := e.mayFill(ctx, userID, f); err != nil {
+			return nil, err
+		} else if ok {
+			mine = append(mine, f)
+		}
+	}
+	return mine, nil
+}
+
+func (e *Engine) mayFill(ctx context.Context, userID id.UserID, f *database.Form) (bool, error) {
+	if e.mx.IsJoined(ctx, f.RoomID, userID) {
+		return true, nil
+	}
+	if f.CoalitionID == "" {
+		return false, nil
+	}
+	rooms, err := e.db.CoalitionRoom.List(ctx, f.CoalitionID)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range rooms {
+		if e.mx.IsJoined(ctx, r.RoomID, userID) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // OnReaction starts the form whose invitation was reacted to.
