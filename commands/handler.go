@@ -21,6 +21,7 @@ import (
 	"starling/database"
 	"starling/forms"
 	"starling/incidents"
+	"starling/internal/fuzzy"
 	"starling/monitor"
 	"starling/relay"
 	"starling/scheduler"
@@ -190,10 +191,35 @@ func (r *Router) unknownCommand(ce *mcmd.Event[*Router]) {
 		zerolog.Ctx(ce.Ctx).Err(err).Msg("Failed to prepare command")
 		return
 	}
-	cx.Reply(msgUnknownCommand, map[string]any{
+	data := map[string]any{
 		"Command": Echo(cx.Prefix() + ce.Command),
 		"Help":    format.SafeMarkdownCode(cx.Prefix() + "help"),
-	})
+	}
+	if c := r.closest(ce.Command); c != nil {
+		data["Example"] = format.SafeMarkdownCode(cx.example(c, nil))
+		if c.Example == "" && len(c.Sub) > 0 {
+			data["Example"] = format.SafeMarkdownCode(cx.example(c.Sub[0], c))
+		}
+		cx.Reply(msgUnknownCommandTypo, data)
+		return
+	}
+	cx.Reply(msgUnknownCommand, data)
+}
+
+// closest is the command a typo most likely meant, by any of its names, or
+// nil when none is near.
+func (r *Router) closest(typed string) *Command {
+	typed = strings.ToLower(typed)
+	var best *Command
+	bestDist := min(2, len([]rune(typed))/2) + 1
+	for _, c := range r.registry {
+		for _, name := range append([]string{c.Name}, c.Aliases...) {
+			if d := fuzzy.Distance(typed, name); d < bestDist {
+				best, bestDist = c, d
+			}
+		}
+	}
+	return best
 }
 
 // Ctx is one command being run.

@@ -5,6 +5,11 @@ import "github.com/nicksnyder/go-i18n/v2/i18n"
 // Messages shared by every command. Values in templates are already escaped
 // by the code that fills them.
 var (
+	msgUnknownCommandTypo = &i18n.Message{
+		ID:          "UnknownCommandTypo",
+		Description: "Reply to a command the bot does not have that looks like a typo of one it has. Command, Example and Help are code spans.",
+		Other:       "I don't know the command {{.Command}}. Did you mean, for example, {{.Example}}? Send {{.Help}} to see what I can do.",
+	}
 	msgUnknownCommand = &i18n.Message{
 		ID:          "UnknownCommand",
 		Description: "Reply to a command the bot does not have. Command and Help are code spans.",

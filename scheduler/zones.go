@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 	_ "time/tzdata" // zones must work on machines without zoneinfo files
+
+	"starling/internal/fuzzy"
 )
 
 //go:generate go run ./internal/genzones
@@ -78,7 +80,7 @@ func SuggestZones(name string, n int) []string {
 	for _, z := range zones().cities {
 		lz := strings.ToLower(z)
 		city := lz[strings.LastIndex(lz, "/")+1:]
-		score := min(editDistance(typed, lz), editDistance(typedCity, city)+1)
+		score := min(fuzzy.Distance(typed, lz), fuzzy.Distance(typedCity, city)+1)
 		if city == typedCity {
 			score = 0
 		}
@@ -95,25 +97,4 @@ func SuggestZones(name string, n int) []string {
 		out = append(out, s.name)
 	}
 	return out
-}
-
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
