@@ -146,6 +146,24 @@ func TestIncidentReportsReachResponders(t *testing.T) {
 		}
 	}
 
+	// Responders list, take and close reports by command; the reporter
+	// hears of each step in Spanish, the note translated with its original.
+	assertWords(t, "incident list", c.ask(t, en, "!incident list"), "2 open incidents", "`i1`", "`acknowledged`", "`i2`", "`open`")
+	c.ask(t, en, "!ack i2")
+	omar.WaitForMessage(omar.dm, bot, 30*time.Second, func(e *event.Event) bool {
+		return strings.Contains(testenv.Body(e), "ha tomado tu informe `i2`")
+	})
+	c.ask(t, en, "!resolve i2 She is safe at home")
+	resolved := omar.WaitForMessage(omar.dm, bot, 30*time.Second, func(e *event.Event) bool {
+		return strings.Contains(testenv.Body(e), "Tu informe `i2` está resuelto")
+	})
+	assertWords(t, "resolution note", testenv.Body(resolved), "casa", "She is safe at home")
+	after := c.ask(t, en, "!incident list")
+	assertWords(t, "list after resolving", after, "1 open incident:", "`i1`")
+	if strings.Contains(after, "`i2`") {
+		t.Fatalf("a resolved report is still listed: %s", after)
+	}
+
 	// 4. Killed right after a submit: after restart the report exists and is
 	// relayed exactly once.
 	lucia.answer(t, bot, "report", "1/8")
