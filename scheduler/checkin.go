@@ -179,7 +179,13 @@ func (s *Scheduler) summarise(ctx context.Context, sc *database.Schedule, occ *d
 		reported[r.RoomID] = true
 		evt, err := s.mx.FetchEvent(ctx, r.RoomID, r.EventID)
 		if err != nil {
+			// The report still counts, and the coordinator can read it there.
 			zerolog.Ctx(ctx).Warn().Err(err).Stringer("event_id", r.EventID).Msg("Failed to fetch a report for the summary")
+			lines = append(lines, "- "+s.l10n.Text(lang, msgCheckinSummaryUnread, map[string]any{
+				"Room":   "**" + format.EscapeMarkdown(s.mx.RoomName(ctx, r.RoomID)) + "**",
+				"Sender": format.EscapeMarkdown(s.mx.DisplayName(ctx, r.RoomID, r.Sender)),
+				"Link":   r.RoomID.EventURI(r.EventID).MatrixToURL(),
+			}))
 			continue
 		}
 		content := evt.Content.AsMessage()

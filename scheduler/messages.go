@@ -29,6 +29,11 @@ var (
 		One:         "📊 **Check-in summary:** “{{.Prompt}}” — {{.Count}} of {{.Total}} rooms reported.",
 		Other:       "📊 **Check-in summary:** “{{.Prompt}}” — {{.Count}} of {{.Total}} rooms reported.",
 	}
+	msgCheckinSummaryUnread = &i18n.Message{
+		ID:          "CheckinSummaryUnread",
+		Description: "A report in a summary that the bot could not read (not decryptable yet). Room and Sender are bold names, Link a link to the message.",
+		Other:       "{{.Room}}, {{.Sender}}: reported, but I could not read the message; [open it in the room]({{.Link}}).",
+	}
 	msgCheckinSummaryReport = &i18n.Message{
 		ID:          "CheckinSummaryReport",
 		Description: "One report in a summary. Room and Sender are bold names, Text the translated report, Original the report as written.",

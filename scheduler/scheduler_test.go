@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -59,7 +60,10 @@ func (f *fakeMatrix) SendOnce(_ context.Context, room id.RoomID, c *event.Messag
 func (f *fakeMatrix) FetchEvent(_ context.Context, _ id.RoomID, e id.EventID) (*event.Event, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.events[e], nil
+	if evt, ok := f.events[e]; ok {
+		return evt, nil
+	}
+	return nil, errors.New("M_NOT_FOUND: event not found")
 }
 func (f *fakeMatrix) DisplayName(_ context.Context, _ id.RoomID, u id.UserID) string {
 	return u.Localpart()
@@ -182,12 +186,21 @@ func TestCheckinPostsRemindsAndSummarises(t *testing.T) {
 	if len(bodies(posts, "!es:test")) != 0 || len(bodies(posts, "!en:test")) != 1 {
 		t.Fatalf("halfway reminders: %v", posts)
 	}
+	// The English room answers the reminder, but its message cannot be
+	// read back (say its keys never arrived): it still counts, with a link.
+	unreadable := &event.Event{ID: "$r2", RoomID: "!en:test", Sender: "@eve:test", Type: event.EventMessage,
+		Content: event.Content{Parsed: &event.MessageEventContent{MsgType: event.MsgText, Body: "All fine",
+			RelatesTo: &event.RelatesTo{InReplyTo: &event.InReplyTo{EventID: posts[0].id}}}}}
+	if ok, err := f.s.OnMessage(ctx, unreadable); !ok || err != nil {
+		t.Fatalf("reply to the reminder not counted as report: %v %v", ok, err)
+	}
 	f.clock.Set(madrid(t, "2026-11-24 18:00"))
 	f.s.RunDue(ctx)
 	posts = f.mx.take()
 	summary := bodies(posts, "!es:test")
-	if len(summary) != 1 || !strings.Contains(summary[0], "informó 1 de 2 salas") || !strings.Contains(summary[0], "necesitamos agua") ||
-		!strings.Contains(summary[0], "**es**, ana") || !strings.Contains(summary[0], "Sin informar: **en**") {
+	if len(summary) != 1 || !strings.Contains(summary[0], "informaron 2 de 2 salas") || !strings.Contains(summary[0], "necesitamos agua") ||
+		!strings.Contains(summary[0], "**es**, ana") || !strings.Contains(summary[0], "**en**, eve: informó, pero no pude leer el mensaje") ||
+		!strings.Contains(summary[0], "https://matrix.to/#/!en:test/$r2") || strings.Contains(summary[0], "Sin informar") {
 		t.Fatalf("summary: %q", summary)
 	}
 	// The next occurrence names the next facilitator.
