@@ -52,7 +52,7 @@ func (s *Scheduler) Add(ctx context.Context, ns NewSchedule) (*database.Schedule
 		if _, err = s.db.Occurrence.Ensure(ctx, sc.ID, first, 1, false); err != nil {
 			return nil, time.Time{}, err
 		}
-		if err = s.postVigil(ctx, sc, first, "announce", msgVigilAnnouncement); err != nil {
+		if err = s.postVigil(ctx, sc, first, "announce", msgVigilAnnouncement, time.Time{}); err != nil {
 			return nil, time.Time{}, err
 		}
 		if err = s.db.Occurrence.MarkStep(ctx, sc.ID, first, database.StepPosted); err != nil {

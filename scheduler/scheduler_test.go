@@ -303,3 +303,44 @@ func TestVigilAnnouncedAndReminded(t *testing.T) {
 		t.Fatalf("a one-off vigil fired again: %v", p)
 	}
 }
+
+// Vigil notices missed while the bot was down: the start notice inside the
+// hour comes once, marked late, the overtaken reminder is dropped, and past
+// the hour nothing comes.
+func TestVigilCatchUp(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "s.db")
+	f := newFixture(t, path, madrid(t, "2026-12-01 12:00"))
+	f.coalition(t)
+	for _, when := range []string{"2026-12-10 19:00", "2026-12-11 18:00"} {
+		_, _, err := f.s.Add(ctx, NewSchedule{Kind: database.KindVigil, RoomID: "!en:test", By: "@ana:test", When: when, Text: "Vigil"})
+		must(t, err)
+	}
+	f.mx.take() // the announcements
+	f.clock.Set(madrid(t, "2026-12-10 22:00")) // the first's 1-hour, the second's 24-hour reminder
+	f.s.RunDue(ctx)
+	if sent := bodies(f.mx.take(), "!en:test"); len(sent) != 2 {
+		t.Fatalf("reminders at 22:00: %q", sent)
+	}
+
+	// Down from 22:00 until 23:30 (the first vigil began at 23:00 Madrid).
+	f2 := newFixture(t, path, madrid(t, "2026-12-10 23:30"))
+	must(t, f2.s.Load(ctx))
+	f2.s.RunDue(ctx)
+	got := bodies(f2.mx.take(), "!en:test")
+	if len(got) != 1 || !strings.Contains(got[0], "starts now") || !strings.Contains(got[0], "Posted late: it was due at 19:00") {
+		t.Fatalf("after a short downtime: %q, want one start notice marked late", got)
+	}
+	f2.s.RunDue(ctx)
+	if again := f2.mx.take(); len(again) != 0 {
+		t.Fatalf("the late notice came again: %v", again)
+	}
+
+	// Down from then until two hours after the second vigil began.
+	f3 := newFixture(t, path, madrid(t, "2026-12-12 00:00"))
+	must(t, f3.s.Load(ctx))
+	f3.s.RunDue(ctx)
+	if late := f3.mx.take(); len(late) != 0 {
+		t.Fatalf("notices more than an hour late were sent: %v", late)
+	}
+}

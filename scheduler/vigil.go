@@ -57,7 +57,11 @@ func (s *Scheduler) vigilStep(ctx context.Context, e *entry) error {
 				zerolog.Ctx(ctx).Info().Time("occurrence", n).Msg("Skipping a vigil notice missed while the bot was down")
 			}
 			if !overtaken && !tooLate {
-				if err = s.postVigil(ctx, sc, n, st.kind, st.msg); err != nil {
+				var lateFrom time.Time
+				if now.Sub(st.at) > lateGrace {
+					lateFrom = st.at
+				}
+				if err = s.postVigil(ctx, sc, n, st.kind, st.msg, lateFrom); err != nil {
 					return err
 				}
 			}
@@ -76,7 +80,9 @@ func (s *Scheduler) vigilStep(ctx context.Context, e *entry) error {
 	return nil
 }
 
-func (s *Scheduler) postVigil(ctx context.Context, sc *database.Schedule, n time.Time, step string, msg *i18n.Message) error {
+// postVigil posts a vigil notice in every room; a notice sent after the bot
+// was down (lateFrom set) says when it was due.
+func (s *Scheduler) postVigil(ctx context.Context, sc *database.Schedule, n time.Time, step string, msg *i18n.Message, lateFrom time.Time) error {
 	rooms, err := s.rooms(ctx, sc)
 	if err != nil {
 		return err
@@ -86,11 +92,14 @@ func (s *Scheduler) postVigil(ctx context.Context, sc *database.Schedule, n time
 		return err
 	}
 	for _, room := range rooms {
-		lang, _ := s.roomSettings(ctx, room)
+		lang, loc := s.roomSettings(ctx, room)
 		text := s.l10n.Text(lang, msg, map[string]any{
 			"Title": format.EscapeMarkdown(s.translateFor(ctx, sc.Text, sc.Lang, lang)),
 			"Times": times,
 		})
+		if !lateFrom.IsZero() {
+			text += "\n\n" + s.l10n.Text(lang, msgCheckinLate, map[string]any{"Time": localTime(lateFrom, loc)})
+		}
 		if _, err = s.post(ctx, sc, n, step, room, text, ""); err != nil {
 			return fmt.Errorf("failed to post vigil in %s: %w", room, err)
 		}
