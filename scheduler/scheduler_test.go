@@ -316,7 +316,7 @@ func TestVigilCatchUp(t *testing.T) {
 		_, _, err := f.s.Add(ctx, NewSchedule{Kind: database.KindVigil, RoomID: "!en:test", By: "@ana:test", When: when, Text: "Vigil"})
 		must(t, err)
 	}
-	f.mx.take() // the announcements
+	f.mx.take()                                // the announcements
 	f.clock.Set(madrid(t, "2026-12-10 22:00")) // the first's 1-hour, the second's 24-hour reminder
 	f.s.RunDue(ctx)
 	if sent := bodies(f.mx.take(), "!en:test"); len(sent) != 2 {
