@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
@@ -52,10 +53,11 @@ func (s *Scheduler) Add(ctx context.Context, ns NewSchedule) (*database.Schedule
 		if _, err = s.db.Occurrence.Ensure(ctx, sc.ID, first, 1, false); err != nil {
 			return nil, time.Time{}, err
 		}
+		// The vigil is stored: a room that cannot be told now still gets
+		// the reminders, so a failed announcement must not leave it unloaded.
 		if err = s.postVigil(ctx, sc, first, "announce", msgVigilAnnouncement, time.Time{}); err != nil {
-			return nil, time.Time{}, err
-		}
-		if err = s.db.Occurrence.MarkStep(ctx, sc.ID, first, database.StepPosted); err != nil {
+			zerolog.Ctx(ctx).Warn().Err(err).Int64("schedule_id", sc.ID).Msg("Failed to announce a vigil in every room")
+		} else if err = s.db.Occurrence.MarkStep(ctx, sc.ID, first, database.StepPosted); err != nil {
 			return nil, time.Time{}, err
 		}
 	}

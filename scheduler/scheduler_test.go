@@ -43,12 +43,17 @@ type fakeMatrix struct {
 	posts  []sent
 	txns   map[string]id.EventID
 	events map[id.EventID]*event.Event
+	// down refuses every send to these rooms.
+	down map[id.RoomID]bool
 }
 
 func (f *fakeMatrix) BotUserID() id.UserID { return "@bot:test" }
 func (f *fakeMatrix) SendOnce(_ context.Context, room id.RoomID, c *event.MessageEventContent, txn string) (id.EventID, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.down[room] {
+		return "", errors.New("M_FORBIDDEN: not in the room")
+	}
 	if prev, ok := f.txns[txn]; ok {
 		return prev, nil
 	}
@@ -342,5 +347,26 @@ func TestVigilCatchUp(t *testing.T) {
 	f3.s.RunDue(ctx)
 	if late := f3.mx.take(); len(late) != 0 {
 		t.Fatalf("notices more than an hour late were sent: %v", late)
+	}
+}
+
+// A vigil whose announcement cannot reach one room is still kept and
+// reminded everywhere once that room works again.
+func TestVigilKeptWhenAnnouncementFails(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, filepath.Join(t.TempDir(), "s.db"), madrid(t, "2026-12-01 12:00"))
+	f.coalition(t)
+	f.mx.down = map[id.RoomID]bool{"!es:test": true}
+	sc, _, err := f.s.Add(ctx, NewSchedule{Kind: database.KindVigil, RoomID: "!en:test", By: "@ana:test", When: "2026-12-10 19:00", Text: "Vigil"})
+	if err != nil || sc == nil {
+		t.Fatalf("vigil not kept: %v", err)
+	}
+	f.mx.take()
+	delete(f.mx.down, "!es:test")
+	f.clock.Set(madrid(t, "2026-12-09 23:00"))
+	f.s.RunDue(ctx)
+	posts := f.mx.take()
+	if es, en := bodies(posts, "!es:test"), bodies(posts, "!en:test"); len(es) != 1 || len(en) != 1 || !strings.Contains(es[0], "Mañana") {
+		t.Fatalf("24-hour reminders: es %q en %q", es, en)
 	}
 }
