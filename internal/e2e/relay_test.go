@@ -246,3 +246,42 @@ func copiesWith(l *linked, bot id.UserID, marker string) []string {
 	}
 	return out
 }
+
+// Every message type arrives as what it is: a notice stays a notice, an
+// emote reads "* name (room): …", and a file, a video and an audio clip
+// arrive as the same bytes with their type and name.
+func TestRelayKeepsMessageTypes(t *testing.T) {
+	c := newCoalition(t, "es", "en")
+	es := c.rooms["es"]
+	es.mod.Send(es.room, &event.MessageEventContent{MsgType: event.MsgNotice, Body: "Aviso de la plaza Zorblax1"})
+	es.mod.Send(es.room, &event.MessageEventContent{MsgType: event.MsgEmote, Body: "llega a la plaza Zorblax2"})
+	if got := c.copyIn(t, "en", "Zorblax1").Content.AsMessage(); got.MsgType != event.MsgNotice {
+		t.Fatalf("notice arrived as %s", got.MsgType)
+	}
+	emote := testenv.Body(c.copyIn(t, "en", "Zorblax2"))
+	if !strings.HasPrefix(emote, "* ") || !strings.Contains(emote, "square") {
+		t.Fatalf("emote copy: %q", emote)
+	}
+	for i, media := range []struct {
+		msgType event.MessageType
+		name    string
+		mime    string
+	}{
+		{event.MsgFile, "acta.pdf", "application/pdf"},
+		{event.MsgVideo, "marcha.mp4", "video/mp4"},
+		{event.MsgAudio, "nota.ogg", "audio/ogg"},
+	} {
+		data := []byte(fmt.Sprintf("%s bytes %d %s", media.name, i, strings.Repeat("x", 1000*(i+1))))
+		es.mod.Send(es.room, &event.MessageEventContent{MsgType: media.msgType, Body: media.name, FileName: media.name,
+			File: es.mod.UploadEncrypted(data), Info: &event.FileInfo{MimeType: media.mime, Size: len(data)}})
+		got := c.rooms["en"].mod.WaitForMessage(c.rooms["en"].room, c.setup.userID, 45*time.Second, func(e *event.Event) bool {
+			return e.Content.AsMessage().GetFileName() == media.name
+		}).Content.AsMessage()
+		if got.MsgType != media.msgType || got.File == nil {
+			t.Fatalf("%s arrived as %s with file %v", media.name, got.MsgType, got.File)
+		}
+		if bytes := c.rooms["en"].mod.DownloadFile(got); string(bytes) != string(data) {
+			t.Fatalf("%s: %d bytes arrived, want the %d sent", media.name, len(bytes), len(data))
+		}
+	}
+}
