@@ -1,11 +1,16 @@
 package forms
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
+	"starling/translate"
 	"strings"
+	"sync"
 	"testing"
+
+	"maunium.net/go/mautrix/id"
 )
 
 func TestBuiltinTemplatesLoad(t *testing.T) {
@@ -70,5 +75,55 @@ func TestTemplateDirectory(t *testing.T) {
 	}
 	if _, err = LoadTemplates(dir); err == nil || !strings.Contains(err.Error(), "zz-broken.yaml:1") {
 		t.Fatalf("broken template not reported with file and line: %v", err)
+	}
+}
+
+// countingEngine passes everything to the real engine and counts the texts
+// it was asked to translate.
+type countingEngine struct {
+	translate.Engine
+	mu    sync.Mutex
+	texts int
+}
+
+func (c *countingEngine) Translate(ctx context.Context, source, target string, docs []translate.Doc) ([]translate.Doc, error) {
+	c.mu.Lock()
+	c.texts += len(docs)
+	c.mu.Unlock()
+	return c.Engine.Translate(ctx, source, target, docs)
+}
+
+// A template written in English only is asked in Spanish through the
+// machine translation, and a second person is asked from the cache.
+func TestMissingLanguageIsTranslatedOnce(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "water.yaml"), []byte("title: Water\nquestions:\n  - id: water\n    type: text\n    text: Do you need water?\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := LoadTemplates(dir)
+	must(t, err)
+	apertium, err := translate.NewApertium()
+	must(t, err)
+	t.Cleanup(func() { _ = apertium.Close() })
+	engine := &countingEngine{Engine: apertium}
+	f := newFx(t, filepath.Join(t.TempDir(), "f.db"), translate.NewTranslator([]translate.Engine{engine}))
+	f.eng = NewEngine(f.db, f.mx, f.tr, f.eng.l10n, ts, "en")
+	form, err := f.eng.StartForm(ctx, "!coord:test", "@mod:test", "water", zeroTime)
+	must(t, err)
+	var first int
+	for i, person := range []id.UserID{ana, "@ben:test"} {
+		must(t, f.db.Person.SetLanguage(ctx, person, "es"))
+		must(t, f.eng.Fill(ctx, person, form.ID))
+		question := f.mx.last(id.RoomID("!dm-" + person.Localpart() + ":test"))
+		if !strings.Contains(question, "agua") {
+			t.Fatalf("%s was not asked in Spanish: %q", person, question)
+		}
+		if i == 0 {
+			first = engine.texts
+		}
+	}
+	if first == 0 || engine.texts != first {
+		t.Fatalf("engine translated %d texts for the first person and %d in all; want the second served from the cache", first, engine.texts)
 	}
 }
