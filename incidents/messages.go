@@ -8,6 +8,11 @@ var (
 		Description: "Told to the reporter once the report is stored. ID is a code span like `i12`.",
 		Other:       "Your report {{.ID}} is saved and is being sent to the responders. You will hear from me when someone takes it. Anything you write here now is added to it.",
 	}
+	msgStuck = &i18n.Message{
+		ID:          "IncidentStuck",
+		Description: "Told once to a reporter whose report could not be posted to the responders for several minutes. ID is a code span.",
+		Other:       "Your report {{.ID}} is saved, but I have not been able to pass it on to the responders yet. I keep trying. If you are in danger, do not wait for them: contact the people you trust directly.",
+	}
 	msgNoResponders = &i18n.Message{
 		ID:    "IncidentNoResponders",
 		Other: "Your report {{.ID}} is saved, but no responder room is set up for you yet. A moderator of your coalition can set one with `!incident room`.",

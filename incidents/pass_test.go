@@ -67,7 +67,7 @@ func TestPassDeliversWhatItCanAndKeepsTheRest(t *testing.T) {
 	now := time.Now()
 	mx := &fakeMatrix{plain: map[id.RoomID]bool{"!plain:x": true}, broken: map[id.RoomID]bool{"!gone:x": true}, posts: map[id.RoomID][]string{}}
 	s := &Service{db: db, mx: mx, l10n: l10n, settings: Settings{DefaultLanguage: "en"}, log: zerolog.Nop(),
-		now: func() time.Time { return now }, wake: make(chan struct{}, 1), retryAt: map[int64]retry{}}
+		now: func() time.Time { return now }, wake: make(chan struct{}, 1), retryAt: map[int64]retry{}, warned: map[int64]bool{}}
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -97,6 +97,9 @@ func TestPassDeliversWhatItCanAndKeepsTheRest(t *testing.T) {
 	if got, _ := db.Incident.Get(ctx, fine.ID); got.RelayedEvent == "" {
 		t.Fatal("the delivered report is not marked relayed")
 	}
+	if mx.count("!dm:x") != 0 {
+		t.Fatal("the reporter was warned of a delay before any delay")
+	}
 
 	// A responder room set later takes the report that was waiting; an
 	// unencrypted room is refused as responder room.
@@ -119,6 +122,17 @@ func TestPassDeliversWhatItCanAndKeepsTheRest(t *testing.T) {
 		t.Fatalf("waiting report assigned to %q in %q, escalation at %v", got.ResponderRoom, got.CoalitionID, got.NextEscalation)
 	}
 
+	// By now the reports for the broken and the unencrypted room are
+	// minutes late: the reporter is told once for each, in Spanish.
+	now = now.Add(10 * time.Minute)
+	must(s.Pass(ctx))
+	now = now.Add(10 * time.Minute)
+	must(s.Pass(ctx))
+	dm := mx.posts["!dm:x"]
+	if len(dm) != 2 || !strings.Contains(dm[0], "todavía no he podido") || !strings.Contains(dm[0], ShortID(gone.ID)) || !strings.Contains(dm[1], ShortID(plain.ID)) {
+		t.Fatalf("reporter told %q; want one delay notice for %s and one for %s", dm, ShortID(gone.ID), ShortID(plain.ID))
+	}
+
 	// The broken room recovers: its report goes, once.
 	delete(mx.broken, "!gone:x")
 	now = now.Add(10 * time.Minute)
@@ -134,7 +148,7 @@ func TestPassDeliversWhatItCanAndKeepsTheRest(t *testing.T) {
 	if added, err := s.FromReporter(ctx, "@rep:x", "!dm:x", "Ya las soltaron"); err != nil || !added {
 		t.Fatalf("addition: %v, %v", added, err)
 	}
-	if mx.count("!dm:x") != 1 {
+	if mx.count("!dm:x") != 3 {
 		t.Fatal("the reporter was not told the addition was taken")
 	}
 	now = now.Add(10 * time.Minute)

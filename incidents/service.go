@@ -72,6 +72,7 @@ type Service struct {
 	wake     chan struct{}
 	mu       sync.Mutex
 	retryAt  map[int64]retry // guarded by mu
+	warned   map[int64]bool  // reporters told their report is delayed; guarded by mu
 }
 
 type retry struct {
@@ -86,7 +87,7 @@ func New(db *database.Database, mx Matrix, tr *translate.Translator, l10n *trans
 		return nil, fmt.Errorf("failed to load the incident intake: %w", err)
 	}
 	s := &Service{db: db, mx: mx, tr: tr, l10n: l10n, engine: engine, settings: settings, log: log, now: time.Now, wake: make(chan struct{}, 1),
-		retryAt: make(map[int64]retry)}
+		retryAt: make(map[int64]retry), warned: make(map[int64]bool)}
 	engine.OnSubmit(Kind, s.submit, intake)
 	return s, nil
 }
@@ -223,7 +224,11 @@ func (s *Service) Pass(ctx context.Context) error {
 				continue
 			}
 		}
-		s.failed(inc.ID, s.relay(ctx, inc))
+		err = s.relay(ctx, inc)
+		s.failed(inc.ID, err)
+		if err != nil {
+			s.warnStuck(ctx, inc)
+		}
 	}
 	additions, err := s.db.Addition.Pending(ctx)
 	if err != nil {
@@ -260,6 +265,25 @@ func (s *Service) assign(ctx context.Context, inc *database.Incident) error {
 	inc.CoalitionID, inc.ResponderRoom, inc.NextEscalation = coalitionID, room, next
 	s.log.Info().Int64("incident_id", inc.ID).Msg("Incident report assigned to a responder room")
 	return nil
+}
+
+// stuckAfter is how long a report may fail to reach the responders before
+// the reporter is told, so nobody waits for help that is not coming.
+const stuckAfter = 5 * time.Minute
+
+func (s *Service) warnStuck(ctx context.Context, inc *database.Incident) {
+	if s.warned[inc.ID] || s.now().Sub(inc.CreatedAt) < stuckAfter {
+		return
+	}
+	text := s.l10n.Text(inc.ReporterLang, msgStuck, map[string]any{"ID": format.SafeMarkdownCode(ShortID(inc.ID))})
+	if _, err := s.mx.SendMarkdown(ctx, inc.ReporterRoom, text); err != nil {
+		s.log.Warn().Err(err).Int64("incident_id", inc.ID).Msg("Failed to tell the reporter their report is delayed")
+		return
+	}
+	s.warned[inc.ID] = true
+	if err := s.audit(ctx, inc, "bot", "reporter told of delay", ""); err != nil {
+		s.log.Warn().Err(err).Int64("incident_id", inc.ID).Msg("Failed to audit a delay notice")
+	}
 }
 
 // One report that cannot be posted (the bot was removed from its responder
