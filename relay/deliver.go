@@ -274,19 +274,28 @@ func (r *Relay) relayRedaction(ctx context.Context, j *job) error {
 	return r.db.RelayReaction.Delete(ctx, redacts, j.TargetRoom)
 }
 
-// warnPlaintextTarget tells the source room once why one room gets nothing.
+// warnPlaintextTarget tells the source room why one room gets nothing:
+// once per process, and across restarts as long as the sent transaction is
+// remembered (a week), so the room is reminded now and then, not flooded.
 func (r *Relay) warnPlaintextTarget(ctx context.Context, source, target id.RoomID) {
 	r.mu.Lock()
 	key := [2]id.RoomID{source, target}
 	already := r.warned[key]
 	r.warned[key] = true
 	r.mu.Unlock()
+	txn := txnID("warn-plain", id.EventID(target), source)
 	if already {
+		return
+	} else if sent, err := r.db.SentTxn.Get(ctx, txn); err != nil || sent != "" {
 		return
 	}
 	text := r.l10n.Text(r.roomLanguage(ctx, source), msgEncryptedToPlain, map[string]any{"Room": r.mx.RoomName(ctx, target)})
 	content := &event.MessageEventContent{MsgType: event.MsgNotice, Body: text, Mentions: &event.Mentions{}}
-	if _, err := r.mx.Send(ctx, source, event.EventMessage, content, txnID("warn-plain", id.EventID(target), source)); err != nil {
+	eventID, err := r.mx.Send(ctx, source, event.EventMessage, content, txn)
+	if err == nil {
+		err = r.db.SentTxn.Put(ctx, txn, source, eventID, r.now())
+	}
+	if err != nil {
 		zerolog.Ctx(ctx).Warn().Err(err).Msg("Failed to tell room why it is not relayed")
 	}
 }

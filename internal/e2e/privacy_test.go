@@ -17,7 +17,7 @@ import (
 func TestEncryptedContentNeverReachesAnUnencryptedRoom(t *testing.T) {
 	ana, ben := user(t, "ana"), user(t, "ben")
 	setup := newBot(t, ana.UserID, ben.UserID)
-	setup.start(t)
+	bot := setup.start(t)
 	plainAsk := func(c *testenv.Client, room id.RoomID, text string) string {
 		t.Helper()
 		sent := c.SendText(room, text)
@@ -59,6 +59,12 @@ func TestEncryptedContentNeverReachesAnUnencryptedRoom(t *testing.T) {
 			t.Fatalf("encrypted content reached the unencrypted room: %s", b)
 		}
 	}
+	// After a restart the room is not told again.
+	bot.Stop()
+	bot = setup.start(t)
+	ana.SendText(roomA, "Secreto tras reiniciar Zorblax5")
+	bot.WaitLog("Giving up relaying event", 45*time.Second)
+	time.Sleep(time.Second)
 	warnings := 0
 	for _, e := range ana.Messages(roomA, setup.userID) {
 		if strings.Contains(testenv.Body(e), "not relaying") {
