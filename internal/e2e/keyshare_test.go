@@ -60,4 +60,24 @@ func TestBotAnswersKeyRequests(t *testing.T) {
 	if body := decrypted.Content.AsMessage().Body; !strings.Contains(body, "commands you can use here") {
 		t.Fatalf("decrypted reply: %q", body)
 	}
+
+	// A device added afterwards never had the session: asking gets nothing.
+	later := hs.NewDevice(t, s.alice)
+	laterHelper := later.Crypto.(*cryptohelper.CryptoHelper)
+	waitCtx, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	refused, err := laterHelper.Machine().RequestRoomKey(waitCtx, s.setup.userID, botDevice, s.room, enc.SenderKey, enc.SessionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The bot saw the request and refused it; nothing arrives after that.
+	s.bot.WaitLog("Rejecting key request for unshared session", 10*time.Second)
+	time.Sleep(time.Second)
+	stop()
+	if <-refused {
+		t.Fatal("the bot shared a session with a device it never shared it with")
+	}
+	if _, err = laterHelper.Decrypt(ctx, raw); err == nil {
+		t.Fatal("a device added later decrypts the bot's earlier reply")
+	}
 }

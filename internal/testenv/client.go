@@ -56,18 +56,42 @@ func (d *Dendrite) NewClient(t testing.TB, localpart string) *Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cli, err := mautrix.NewClient(d.URL, resp.UserID, resp.AccessToken)
+	return d.startClient(t, resp.UserID, resp.AccessToken, resp.DeviceID)
+}
+
+// NewDevice logs c's user in once more: a new device with its own keys.
+func (d *Dendrite) NewDevice(t testing.TB, c *Client) *Client {
+	t.Helper()
+	cli, err := mautrix.NewClient(d.URL, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cli.DeviceID = resp.DeviceID
+	resp, err := cli.Login(context.Background(), &mautrix.ReqLogin{
+		Type:       mautrix.AuthTypePassword,
+		Identifier: mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: c.UserID.Localpart()},
+		Password:   "password-" + c.UserID.Localpart(),
+	})
+	if err != nil {
+		t.Fatalf("failed to log in a second device for %s: %v", c.UserID, err)
+	}
+	return d.startClient(t, resp.UserID, resp.AccessToken, resp.DeviceID)
+}
+
+func (d *Dendrite) startClient(t testing.TB, userID id.UserID, token string, deviceID id.DeviceID) *Client {
+	t.Helper()
+	ctx := context.Background()
+	cli, err := mautrix.NewClient(d.URL, userID, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli.DeviceID = deviceID
 	c := &Client{Client: cli, t: t, arrival: make(map[id.EventID]time.Time)}
 	helper, err := cryptohelper.NewCryptoHelper(cli, []byte("test pickle key"), filepath.Join(t.TempDir(), "client.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err = helper.Init(ctx); err != nil {
-		t.Fatalf("failed to init crypto for %s: %v", localpart, err)
+		t.Fatalf("failed to init crypto for %s: %v", userID, err)
 	}
 	cli.Crypto = helper
 	cli.Syncer.(mautrix.ExtensibleSyncer).OnEvent(func(_ context.Context, evt *event.Event) {
