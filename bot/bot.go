@@ -154,6 +154,9 @@ func (b *Bot) Stop() error {
 	if b.engine != nil {
 		_ = b.engine.Close()
 	}
+	if b.mon != nil {
+		_ = b.mon.Close() // when Init failed after it started listening
+	}
 	if b.rawDB == nil {
 		return nil
 	}

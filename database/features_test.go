@@ -156,3 +156,65 @@ func testIncidents(t *testing.T, db *Database) {
 		t.Fatal("audit survived the purge")
 	}
 }
+
+func TestRelayReactions(t *testing.T) { eachDB(t, testRelayReactions) }
+
+func testRelayReactions(t *testing.T, db *Database) {
+	ctx := context.Background()
+	for _, r := range []*ReactionCopy{
+		{SourceEvent: "$r1", TargetRoom: "!b:x", Annotated: "$copy", Key: "👍", CopyEvent: "$bot1"},
+		{SourceEvent: "$r2", TargetRoom: "!b:x", Annotated: "$copy", Key: "👍", CopyEvent: "$bot1"},
+	} {
+		must(t, db.RelayReaction.Put(ctx, r))
+	}
+	if shared, err := db.RelayReaction.Shared(ctx, "!b:x", "$copy", "👍"); err != nil || shared != "$bot1" {
+		t.Fatalf("shared = %q, %v", shared, err)
+	}
+	if shared, _ := db.RelayReaction.Shared(ctx, "!b:x", "$copy", "❤️"); shared != "" {
+		t.Fatalf("another key shares %q", shared)
+	}
+	copyID, others, err := db.RelayReaction.Get(ctx, "$r1", "!b:x")
+	if err != nil || copyID != "$bot1" || others != 1 {
+		t.Fatalf("get = %q, %d others, %v", copyID, others, err)
+	}
+	must(t, db.RelayReaction.Delete(ctx, "$r1", "!b:x"))
+	if _, others, _ = db.RelayReaction.Get(ctx, "$r2", "!b:x"); others != 0 {
+		t.Fatalf("%d others after one withdrew", others)
+	}
+}
+
+func TestIncidentAdditions(t *testing.T) { eachDB(t, testIncidentAdditions) }
+
+func testIncidentAdditions(t *testing.T, db *Database) {
+	ctx := context.Background()
+	now := time.UnixMilli(time.Now().UnixMilli())
+	inc := &Incident{ResponderRoom: "!resp:x", Reporter: "@b:x", ReporterRoom: "!dm:x", ReporterLang: "es", Severity: "low",
+		Answers: map[string]StoredAnswer{}, State: IncidentOpen, CreatedAt: now}
+	must(t, db.Incident.Insert(ctx, inc))
+	a := &Addition{IncidentID: inc.ID, At: now, Text: "más detalles"}
+	must(t, db.Addition.Insert(ctx, a))
+	if pending, _ := db.Addition.Pending(ctx); len(pending) != 0 {
+		t.Fatal("an addition is pending before its report was posted")
+	}
+	must(t, db.Incident.SetRelayed(ctx, inc.ID, "$report"))
+	pending, err := db.Addition.Pending(ctx)
+	if err != nil || len(pending) != 1 || pending[0].Text != "más detalles" || !pending[0].At.Equal(now) {
+		t.Fatalf("pending = %+v, %v", pending, err)
+	}
+	must(t, db.Addition.SetRelayed(ctx, a.ID, "$added"))
+	if pending, _ = db.Addition.Pending(ctx); len(pending) != 0 {
+		t.Fatal("a relayed addition is still pending")
+	}
+	must(t, db.Incident.Reassign(ctx, "", "!new:x"))
+	if got, _ := db.Incident.Get(ctx, inc.ID); got.ResponderRoom != "!resp:x" {
+		t.Fatal("a posted report was moved to another responder room")
+	}
+	if _, err = db.Incident.Purge(ctx, now.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	must(t, db.QueryRow(ctx, "SELECT COUNT(*) FROM incident_addition").Scan(&left))
+	if left != 0 {
+		t.Fatalf("%d additions outlived their purged report", left)
+	}
+}

@@ -33,6 +33,7 @@ const (
 	openByRoomQuery         = `SELECT ` + incidentColumns + ` FROM incident WHERE responder_room=$1 AND state<>'resolved' ORDER BY id`
 	latestOpenByReporter    = `SELECT ` + incidentColumns + ` FROM incident WHERE reporter=$1 AND reporter_room=$2 AND state<>'resolved' ORDER BY id DESC LIMIT 1`
 	setRelayedQuery         = `UPDATE incident SET relayed_event=$2 WHERE id=$1`
+	reassignIncidentsQuery  = `UPDATE incident SET responder_room=$2 WHERE coalition_id=$1 AND relayed_event='' AND state<>'resolved'`
 	assignIncidentQuery     = `UPDATE incident SET coalition_id=$2, responder_room=$3, next_escalation=$4 WHERE id=$1 AND responder_room=''`
 	setEscalationQuery      = `UPDATE incident SET escalations=$2, next_escalation=$3 WHERE id=$1 AND escalations=$4`
 	ackIncidentQuery        = `UPDATE incident SET state='acknowledged', acked_at=$2, next_escalation=0 WHERE id=$1 AND state='open'`
@@ -154,6 +155,12 @@ func (q *IncidentQuery) LatestOpenBy(ctx context.Context, reporter id.UserID, ro
 
 func (q *IncidentQuery) SetRelayed(ctx context.Context, incidentID int64, eventID id.EventID) error {
 	return q.Exec(ctx, setRelayedQuery, incidentID, eventID)
+}
+
+// Reassign moves the coalition's reports not yet posted to its new
+// responder room.
+func (q *IncidentQuery) Reassign(ctx context.Context, coalitionID string, roomID id.RoomID) error {
+	return q.Exec(ctx, reassignIncidentsQuery, coalitionID, roomID)
 }
 
 // Assign gives a report stored without responders the room it goes to.

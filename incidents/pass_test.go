@@ -111,15 +111,19 @@ func TestPassDeliversWhatItCanAndKeepsTheRest(t *testing.T) {
 	if err = s.SetResponderRoom(ctx, "!plain2:x"); !errors.Is(err, ErrNotEncrypted) {
 		t.Fatalf("unencrypted responder room: %v, want ErrNotEncrypted", err)
 	}
+	// A coalition report stuck on a room that cannot take it moves too.
+	stale := &database.Incident{CoalitionID: "c1", ResponderRoom: "!plain2:x", Reporter: "@other:x", ReporterRoom: "!dm2:x", ReporterLang: "en",
+		Severity: "low", Answers: map[string]database.StoredAnswer{}, State: database.IncidentOpen, CreatedAt: now}
+	must(db.Incident.Insert(ctx, stale))
 	must(s.SetResponderRoom(ctx, "!later:x"))
-	now = now.Add(10 * time.Minute) // past every back-off
+	now = now.Add(20 * time.Minute) // past every back-off, and past the first escalation step of "high"
 	must(s.Pass(ctx))
-	if mx.count("!later:x") != 1 {
-		t.Fatalf("the waiting report did not reach the new responder room: %v", mx.posts)
+	if mx.count("!later:x") != 2 {
+		t.Fatalf("the waiting and the stale report did not both reach the new responder room (and only they): %q", mx.posts["!later:x"])
 	}
 	got, _ := db.Incident.Get(ctx, waiting.ID)
-	if got.ResponderRoom != "!later:x" || got.CoalitionID != "c1" || got.NextEscalation.IsZero() {
-		t.Fatalf("waiting report assigned to %q in %q, escalation at %v", got.ResponderRoom, got.CoalitionID, got.NextEscalation)
+	if got.ResponderRoom != "!later:x" || got.CoalitionID != "c1" || !got.NextEscalation.After(now) {
+		t.Fatalf("waiting report assigned to %q in %q, escalation at %v (now %v)", got.ResponderRoom, got.CoalitionID, got.NextEscalation, now)
 	}
 
 	// By now the reports for the broken and the unencrypted room are
@@ -131,6 +135,14 @@ func TestPassDeliversWhatItCanAndKeepsTheRest(t *testing.T) {
 	dm := mx.posts["!dm:x"]
 	if len(dm) != 2 || !strings.Contains(dm[0], "todavía no he podido") || !strings.Contains(dm[0], ShortID(gone.ID)) || !strings.Contains(dm[1], ShortID(plain.ID)) {
 		t.Fatalf("reporter told %q; want one delay notice for %s and one for %s", dm, ShortID(gone.ID), ShortID(plain.ID))
+	}
+	// After a restart (a fresh service on the same database) they are not
+	// told again.
+	restarted := &Service{db: db, mx: mx, l10n: l10n, settings: s.settings, log: zerolog.Nop(),
+		now: s.now, wake: make(chan struct{}, 1), retryAt: map[int64]retry{}, warned: map[int64]bool{}}
+	must(restarted.Pass(ctx))
+	if n := mx.count("!dm:x"); n != 2 {
+		t.Fatalf("after a restart the reporter has %d delay notices, want still 2", n)
 	}
 
 	// The broken room recovers: its report goes, once.

@@ -170,6 +170,10 @@ func (s *Service) SetResponderRoom(ctx context.Context, roomID id.RoomID) error 
 	if err = s.db.Incident.SetResponderRoom(ctx, member.CoalitionID, roomID); err != nil {
 		return err
 	}
+	// Reports still waiting for the old room (gone, or unencrypted) go here.
+	if err = s.db.Incident.Reassign(ctx, member.CoalitionID, roomID); err != nil {
+		return err
+	}
 	s.poke() // reports waiting for responders can go now
 	return nil
 }

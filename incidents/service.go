@@ -120,7 +120,7 @@ func (s *Service) submit(ctx context.Context, conv *database.Conversation, _ *fo
 	inc := &database.Incident{CoalitionID: coalitionID, ResponderRoom: room, Reporter: conv.UserID, ReporterRoom: conv.RoomID,
 		ReporterLang: conv.Lang, Anonymous: conv.Answers["anonymous"].Value == "yes", Severity: conv.Answers["severity"].Value,
 		Answers: conv.Answers, State: database.IncidentOpen, CreatedAt: s.now()}
-	inc.NextEscalation = firstEscalation(policy, inc, room)
+	inc.NextEscalation = firstEscalation(policy, inc.Severity, room, inc.CreatedAt)
 	if err = s.db.Incident.Insert(ctx, inc); err != nil {
 		return "", err
 	}
@@ -135,9 +135,11 @@ func (s *Service) submit(ctx context.Context, conv *database.Conversation, _ *fo
 	return s.l10n.Text(conv.Lang, msgReceived, map[string]any{"ID": format.SafeMarkdownCode(ShortID(inc.ID))}), nil
 }
 
-func firstEscalation(policy Policy, inc *database.Incident, room id.RoomID) time.Time {
-	if d, ok := policy[inc.Severity].delay(0); ok && room != "" {
-		return inc.CreatedAt.Add(d)
+// firstEscalation counts from when the report reaches responders, so one
+// that waited for a responder room is not escalated as it arrives.
+func firstEscalation(policy Policy, severity string, room id.RoomID, from time.Time) time.Time {
+	if d, ok := policy[severity].delay(0); ok && room != "" {
+		return from.Add(d)
 	}
 	return time.Time{}
 }
@@ -258,7 +260,7 @@ func (s *Service) assign(ctx context.Context, inc *database.Incident) error {
 	if err != nil || room == "" {
 		return err
 	}
-	next := firstEscalation(policy, inc, room)
+	next := firstEscalation(policy, inc.Severity, room, s.now())
 	if err = s.db.Incident.Assign(ctx, inc.ID, coalitionID, room, next); err != nil {
 		return err
 	}
@@ -271,9 +273,23 @@ func (s *Service) assign(ctx context.Context, inc *database.Incident) error {
 // the reporter is told, so nobody waits for help that is not coming.
 const stuckAfter = 5 * time.Minute
 
+const actionToldOfDelay = "reporter told of delay"
+
 func (s *Service) warnStuck(ctx context.Context, inc *database.Incident) {
 	if s.warned[inc.ID] || s.now().Sub(inc.CreatedAt) < stuckAfter {
 		return
+	}
+	// Told before a restart: the audit trail remembers.
+	trail, err := s.db.Incident.AuditTrail(ctx, inc.ID)
+	if err != nil {
+		s.log.Warn().Err(err).Int64("incident_id", inc.ID).Msg("Failed to read incident audit trail")
+		return
+	}
+	for _, e := range trail {
+		if e.Action == actionToldOfDelay {
+			s.warned[inc.ID] = true
+			return
+		}
 	}
 	text := s.l10n.Text(inc.ReporterLang, msgStuck, map[string]any{"ID": format.SafeMarkdownCode(ShortID(inc.ID))})
 	if _, err := s.mx.SendMarkdown(ctx, inc.ReporterRoom, text); err != nil {
@@ -281,7 +297,7 @@ func (s *Service) warnStuck(ctx context.Context, inc *database.Incident) {
 		return
 	}
 	s.warned[inc.ID] = true
-	if err := s.audit(ctx, inc, "bot", "reporter told of delay", ""); err != nil {
+	if err := s.audit(ctx, inc, "bot", actionToldOfDelay, ""); err != nil {
 		s.log.Warn().Err(err).Int64("incident_id", inc.ID).Msg("Failed to audit a delay notice")
 	}
 }
@@ -295,6 +311,7 @@ func (s *Service) retryDue(incidentID int64) bool {
 func (s *Service) failed(incidentID int64, err error) {
 	if err == nil {
 		delete(s.retryAt, incidentID)
+		delete(s.warned, incidentID)
 		return
 	}
 	r := s.retryAt[incidentID]

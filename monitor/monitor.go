@@ -138,6 +138,13 @@ func New(addr string, healthy func(context.Context) error, gauges []Gauge, log z
 	return s, nil
 }
 
+// Close releases the port, also when Serve never ran.
+func (s *Server) Close() error {
+	err := s.srv.Close()
+	_ = s.ln.Close() // already closed if Serve ran
+	return err
+}
+
 // Addr is where the server listens.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -74,33 +75,55 @@ func TestMetricsExposeCountersAndGauges(t *testing.T) {
 		{Name: "starling_test_queue", Read: func(context.Context) (int, error) { return 7, nil }},
 		{Name: "starling_test_broken", Read: func(context.Context) (int, error) { return 0, errors.New("no") }},
 	})
+	// Counters are process-wide: compare what one scrape adds to another.
+	scrape := func() map[string]float64 {
+		code, body := get(t, base+"/metrics")
+		if code != http.StatusOK {
+			t.Fatalf("metrics answered %d", code)
+		}
+		values := map[string]float64{}
+		for _, line := range strings.Split(body, "\n") {
+			if i := strings.LastIndexByte(line, ' '); i > 0 && !strings.HasPrefix(line, "#") {
+				values[line[:i]], _ = strconv.ParseFloat(line[i+1:], 64)
+			}
+		}
+		return values
+	}
+	before := scrape()
 	Command("lang room")
 	Command("lang room")
 	Translated("apertium", 30*time.Millisecond, nil)
 	Translated("apertium", 0, errors.New("down"))
 	Relayed(RelayDropped)
 	Synced(time.Unix(1700000000, 0))
-	code, body := get(t, base+"/metrics")
-	if code != http.StatusOK {
-		t.Fatalf("metrics answered %d", code)
-	}
-	for _, want := range []string{
-		`starling_commands_total{command="lang room"} 2`,
-		`starling_translations_total{engine="apertium"} 1`,
-		`starling_translation_failures_total 1`,
-		`starling_translation_seconds_bucket{le="0.05"} 1`,
-		`starling_relay_deliveries_total{result="dropped"} 1`,
-		`starling_last_sync_timestamp_seconds 1700000000`,
-		`starling_test_queue 7`,
-		`starling_test_broken -1`,
-		`go_goroutines `,
+	after := scrape()
+	for _, tc := range []struct {
+		name  string
+		delta float64
+	}{
+		{`starling_commands_total{command="lang room"}`, 2},
+		{`starling_translations_total{engine="apertium"}`, 1},
+		{`starling_translation_failures_total`, 1},
+		{`starling_translation_seconds_bucket{le="0.05"}`, 1},
+		{`starling_translation_seconds_bucket{le="0.025"}`, 0},
+		{`starling_relay_deliveries_total{result="dropped"}`, 1},
+		{`starling_relay_deliveries_total{result="delivered"}`, 0},
 	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("metrics lack %q", want)
+		if got := after[tc.name] - before[tc.name]; got != tc.delta {
+			t.Errorf("%s went up by %v, want %v", tc.name, got, tc.delta)
 		}
 	}
-	if t.Failed() {
-		t.Log(body)
+	for name, want := range map[string]float64{
+		"starling_last_sync_timestamp_seconds": 1700000000,
+		"starling_test_queue":                  7,
+		"starling_test_broken":                 -1,
+	} {
+		if got, ok := after[name]; !ok || got != want {
+			t.Errorf("%s = %v (present %v), want %v", name, got, ok, want)
+		}
+	}
+	if _, ok := after["go_goroutines"]; !ok {
+		t.Error("Go process metrics are missing")
 	}
 }
 
@@ -109,4 +132,20 @@ func TestListenErrorNamesAddress(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:99999") {
 		t.Fatalf("bad port accepted or not named: %v", err)
 	}
+}
+
+func TestCloseReleasesThePort(t *testing.T) {
+	s, err := New("127.0.0.1:0", nil, nil, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := s.Addr().String()
+	if err = s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := New(addr, nil, nil, zerolog.Nop())
+	if err != nil {
+		t.Fatalf("port still taken after Close: %v", err)
+	}
+	_ = again.Close()
 }

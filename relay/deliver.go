@@ -135,7 +135,7 @@ func (r *Relay) send(ctx context.Context, j *job, kind string, evtType event.Typ
 	j.Attempted = true
 	eventID, err := r.mx.Send(ctx, j.TargetRoom, evtType, content, txn)
 	if err != nil {
-		return "", r.sendError(j.Delivery, err)
+		return "", r.sendError(ctx, j.Delivery, err)
 	}
 	if err = r.db.SentTxn.Put(ctx, txn, j.TargetRoom, eventID, r.now()); err != nil {
 		return "", err
@@ -268,7 +268,7 @@ func (r *Relay) relayRedaction(ctx context.Context, j *job) error {
 	// A shared reaction stays while someone else's reaction stands behind it.
 	if others == 0 {
 		if err = r.mx.Redact(ctx, j.TargetRoom, copyID, txnID("redact", j.EventID, j.TargetRoom)); err != nil {
-			return r.sendError(j.Delivery, err)
+			return r.sendError(ctx, j.Delivery, err)
 		}
 	}
 	return r.db.RelayReaction.Delete(ctx, redacts, j.TargetRoom)
@@ -278,26 +278,29 @@ func (r *Relay) relayRedaction(ctx context.Context, j *job) error {
 // once per process, and across restarts as long as the sent transaction is
 // remembered (a week), so the room is reminded now and then, not flooded.
 func (r *Relay) warnPlaintextTarget(ctx context.Context, source, target id.RoomID) {
-	r.mu.Lock()
 	key := [2]id.RoomID{source, target}
+	r.mu.Lock()
 	already := r.warned[key]
-	r.warned[key] = true
 	r.mu.Unlock()
-	txn := txnID("warn-plain", id.EventID(target), source)
 	if already {
 		return
-	} else if sent, err := r.db.SentTxn.Get(ctx, txn); err != nil || sent != "" {
-		return
 	}
-	text := r.l10n.Text(r.roomLanguage(ctx, source), msgEncryptedToPlain, map[string]any{"Room": r.mx.RoomName(ctx, target)})
-	content := &event.MessageEventContent{MsgType: event.MsgNotice, Body: text, Mentions: &event.Mentions{}}
-	eventID, err := r.mx.Send(ctx, source, event.EventMessage, content, txn)
-	if err == nil {
-		err = r.db.SentTxn.Put(ctx, txn, source, eventID, r.now())
+	txn := txnID("warn-plain", id.EventID(target), source)
+	sent, err := r.db.SentTxn.Get(ctx, txn)
+	if err == nil && sent == "" {
+		text := r.l10n.Text(r.roomLanguage(ctx, source), msgEncryptedToPlain, map[string]any{"Room": r.mx.RoomName(ctx, target)})
+		content := &event.MessageEventContent{MsgType: event.MsgNotice, Body: text, Mentions: &event.Mentions{}}
+		if sent, err = r.mx.Send(ctx, source, event.EventMessage, content, txn); err == nil {
+			err = r.db.SentTxn.Put(ctx, txn, source, sent, r.now())
+		}
 	}
 	if err != nil {
 		zerolog.Ctx(ctx).Warn().Err(err).Msg("Failed to tell room why it is not relayed")
+		return
 	}
+	r.mu.Lock()
+	r.warned[key] = true
+	r.mu.Unlock()
 }
 
 func (r *Relay) roomLanguage(ctx context.Context, roomID id.RoomID) string {

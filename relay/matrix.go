@@ -13,6 +13,8 @@ import (
 // Matrix is what the relay needs from the bot's Matrix side.
 type Matrix interface {
 	BotUserID() id.UserID
+	// IsJoined tells whether the user is in the room now.
+	IsJoined(ctx context.Context, roomID id.RoomID, userID id.UserID) bool
 	IsEncrypted(ctx context.Context, roomID id.RoomID) (bool, error)
 	// JoinedMembers lists who is in the room now.
 	JoinedMembers(ctx context.Context, roomID id.RoomID) ([]id.UserID, error)

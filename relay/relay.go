@@ -224,16 +224,18 @@ func (e *permanentError) Unwrap() error { return e.err }
 func permanent(err error) error { return &permanentError{err} }
 
 // sendError tells a refusal (too large, bad event) from a passing failure
-// (network, rate limit, server error). "Forbidden" is retried for a while:
-// a moderator may give the bot back its right to post, and the room's
-// messages should then still arrive, in order.
-func (r *Relay) sendError(d *database.Delivery, err error) error {
+// (network, rate limit, server error). "Forbidden" while the bot is still in
+// the room is retried for a while: a moderator may give the bot back its
+// right to post, and the room's messages should then still arrive, in order.
+// A bot that was kicked or banned gives up at once, so the room's queue
+// does not stall.
+func (r *Relay) sendError(ctx context.Context, d *database.Delivery, err error) error {
 	var httpErr mautrix.HTTPError
 	if !errors.As(err, &httpErr) || httpErr.Response == nil {
 		return err
 	}
 	switch code := httpErr.Response.StatusCode; {
-	case code == http.StatusForbidden && d.Attempts+1 < r.maxAttempts:
+	case code == http.StatusForbidden && d.Attempts+1 < r.maxAttempts && r.mx.IsJoined(ctx, d.TargetRoom, r.mx.BotUserID()):
 		return err
 	case code >= 400 && code < 500 && code != http.StatusTooManyRequests && code != http.StatusRequestTimeout:
 		return permanent(err)

@@ -29,15 +29,22 @@ type fakeMatrix struct {
 	failures map[id.RoomID]int
 	// forbidden answers 403 to this many sends (-1: always).
 	forbidden map[id.RoomID]int
-	attempts  map[id.RoomID]int
-	txns      map[string]bool
+	// kicked rooms no longer have the bot as a member.
+	kicked   map[id.RoomID]bool
+	attempts map[id.RoomID]int
+	txns     map[string]bool
 }
 
 func newFakeMatrix() *fakeMatrix {
 	return &fakeMatrix{sent: map[id.RoomID][]string{}, failures: map[id.RoomID]int{}, forbidden: map[id.RoomID]int{}, attempts: map[id.RoomID]int{}, txns: map[string]bool{}}
 }
 
-func (f *fakeMatrix) BotUserID() id.UserID                                          { return "@bot:test" }
+func (f *fakeMatrix) BotUserID() id.UserID { return "@bot:test" }
+func (f *fakeMatrix) IsJoined(_ context.Context, room id.RoomID, _ id.UserID) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return !f.kicked[room]
+}
 func (f *fakeMatrix) IsEncrypted(context.Context, id.RoomID) (bool, error)          { return false, nil }
 func (f *fakeMatrix) JoinedMembers(context.Context, id.RoomID) ([]id.UserID, error) { return nil, nil }
 func (f *fakeMatrix) DisplayName(_ context.Context, _ id.RoomID, u id.UserID) string {

@@ -15,18 +15,22 @@ import (
 // it post stops holding its queue after maxAttempts.
 func TestForbiddenRoomIsRetriedThenGivenUp(t *testing.T) {
 	for _, tc := range []struct {
-		name      string
-		forbidden int
-		want      []string
+		name         string
+		forbidden    int
+		kicked       bool
+		wantAttempts int
+		want         []string
 	}{
-		{name: "allowed again", forbidden: 3, want: []string{"ana (!a:test): first", "ana (!a:test): second"}},
-		{name: "never allowed", forbidden: -1, want: nil},
+		{name: "allowed again", forbidden: 3, wantAttempts: 5, want: []string{"ana (!a:test): first", "ana (!a:test): second"}},
+		{name: "never allowed", forbidden: -1, wantAttempts: 10},
+		{name: "kicked: no waiting", forbidden: -1, kicked: true, wantAttempts: 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			mx := newFakeMatrix()
 			mx.forbidden["!b:test"] = tc.forbidden
+			mx.kicked = map[id.RoomID]bool{"!b:test": tc.kicked}
 			r := newTestRelay(t, mx)
 			r.maxAttempts = 5
 			_, code, err := r.Coalitions().Create(ctx, "!a:test", "Red", "@mod:test")
@@ -54,8 +58,8 @@ func TestForbiddenRoomIsRetriedThenGivenUp(t *testing.T) {
 			if got := mx.bodies("!b:test"); !slices.Equal(got, tc.want) {
 				t.Fatalf("room got %q, want %q", got, tc.want)
 			}
-			if tc.forbidden < 0 && mx.attempts["!b:test"] != 2*r.maxAttempts {
-				t.Fatalf("%d sends to a room that forbids them, want %d per message", mx.attempts["!b:test"], r.maxAttempts)
+			if mx.attempts["!b:test"] != tc.wantAttempts {
+				t.Fatalf("%d sends to the room, want %d", mx.attempts["!b:test"], tc.wantAttempts)
 			}
 		})
 	}
