@@ -114,7 +114,9 @@ func (r *Relay) Enqueue(ctx context.Context, evt *event.Event) error {
 	}
 	var targets []id.RoomID
 	for _, room := range rooms {
-		if room.RoomID != evt.RoomID {
+		// A room the bot was removed from gets nothing queued, rather than a
+		// queue it can never send; it gets new messages again once re-invited.
+		if room.RoomID != evt.RoomID && r.mx.IsJoined(ctx, room.RoomID, r.mx.BotUserID()) {
 			targets = append(targets, room.RoomID)
 		}
 	}

@@ -30,7 +30,6 @@ func TestForbiddenRoomIsRetriedThenGivenUp(t *testing.T) {
 			defer cancel()
 			mx := newFakeMatrix()
 			mx.forbidden["!b:test"] = tc.forbidden
-			mx.kicked = map[id.RoomID]bool{"!b:test": tc.kicked}
 			r := newTestRelay(t, mx)
 			r.maxAttempts = 5
 			_, code, err := r.Coalitions().Create(ctx, "!a:test", "Red", "@mod:test")
@@ -40,9 +39,6 @@ func TestForbiddenRoomIsRetriedThenGivenUp(t *testing.T) {
 			if _, err = r.Coalitions().Join(ctx, "!b:test", code.Code, "@mod:test"); err != nil {
 				t.Fatal(err)
 			}
-			if err = r.Start(ctx); err != nil {
-				t.Fatal(err)
-			}
 			for i, body := range []string{"first", "second"} {
 				evt := &event.Event{ID: id.EventID(fmt.Sprintf("$m%d", i)), RoomID: "!a:test", Sender: "@ana:test", Type: event.EventMessage,
 					Content: event.Content{Parsed: &event.MessageEventContent{MsgType: event.MsgText, Body: body}}}
@@ -50,6 +46,13 @@ func TestForbiddenRoomIsRetriedThenGivenUp(t *testing.T) {
 				if err = r.Enqueue(ctx, evt); err != nil {
 					t.Fatal(err)
 				}
+			}
+			// Queued while the bot was in the room; removed before sending.
+			mx.mu.Lock()
+			mx.kicked = map[id.RoomID]bool{"!b:test": tc.kicked}
+			mx.mu.Unlock()
+			if err = r.Start(ctx); err != nil {
+				t.Fatal(err)
 			}
 			waitFor(t, func() bool {
 				n, _ := r.db.RelayJob.Pending(ctx)
@@ -62,5 +65,43 @@ func TestForbiddenRoomIsRetriedThenGivenUp(t *testing.T) {
 				t.Fatalf("%d sends to the room, want %d", mx.attempts["!b:test"], tc.wantAttempts)
 			}
 		})
+	}
+}
+
+// Nothing is queued for a room the bot is no longer in; the other rooms of
+// the coalition still get everything.
+func TestNothingQueuedForARoomTheBotLeft(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	mx := newFakeMatrix()
+	mx.kicked = map[id.RoomID]bool{"!c:test": true}
+	r := newTestRelay(t, mx)
+	_, code, err := r.Coalitions().Create(ctx, "!a:test", "Red", "@mod:test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, room := range []id.RoomID{"!b:test", "!c:test"} {
+		if code, err = r.Coalitions().NewCode(ctx, "!a:test", "@mod:test"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err = r.Coalitions().Join(ctx, room, code.Code, "@mod:test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err = r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	evt := &event.Event{ID: "$m1", RoomID: "!a:test", Sender: "@ana:test", Type: event.EventMessage,
+		Content: event.Content{Parsed: &event.MessageEventContent{MsgType: event.MsgText, Body: "hola"}}}
+	evt.Content.VeryRaw = mustJSON(t, evt.Content.Parsed)
+	if err = r.Enqueue(ctx, evt); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return len(mx.bodies("!b:test")) == 1 })
+	if n, _ := r.db.RelayJob.Pending(ctx); n != 0 {
+		t.Fatalf("%d deliveries pending, want none for the room the bot left", n)
+	}
+	if mx.attempts["!c:test"] != 0 {
+		t.Fatalf("%d sends to a room the bot left", mx.attempts["!c:test"])
 	}
 }
