@@ -55,5 +55,5 @@ func (b *Bot) SendMarkdown(ctx context.Context, roomID id.RoomID, markdown strin
 	content := format.RenderMarkdown(markdown, true, false)
 	content.MsgType = event.MsgNotice
 	content.Mentions = &event.Mentions{}
-	return b.send(ctx, roomID, &content, b.client.TxnID())
+	return b.Send(ctx, roomID, event.EventMessage, &content, b.client.TxnID())
 }

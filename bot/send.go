@@ -5,15 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 
-	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/crypto/attachment"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/format"
 	"maunium.net/go/mautrix/id"
-
-	"starling/monitor"
 )
 
 // ErrWouldLeakPlaintext is returned instead of sending unencrypted content
@@ -28,24 +24,8 @@ func (b *Bot) Reply(ctx context.Context, to *event.Event, markdown string) error
 	content.MsgType = event.MsgNotice
 	content.SetReply(to)
 	content.Mentions = &event.Mentions{}
-	_, err := b.send(ctx, to.RoomID, &content, txnID("reply", to.ID))
+	_, err := b.Send(ctx, to.RoomID, event.EventMessage, &content, txnID("reply", to.ID))
 	return err
-}
-
-func (b *Bot) send(ctx context.Context, roomID id.RoomID, content *event.MessageEventContent, txn string) (id.EventID, error) {
-	encrypted, err := b.client.StateStore.IsEncrypted(ctx, roomID)
-	if err != nil {
-		return "", fmt.Errorf("failed to check room encryption: %w", err)
-	}
-	if encrypted && b.client.Crypto == nil {
-		return "", ErrWouldLeakPlaintext
-	}
-	resp, err := b.client.SendMessageEvent(ctx, roomID, event.EventMessage, content, mautrix.ReqSendEvent{TransactionID: txn})
-	monitor.Sent(err)
-	if err != nil {
-		return "", fmt.Errorf("failed to send message: %w", err)
-	}
-	return resp.EventID, nil
 }
 
 func txnID(kind string, parts ...id.EventID) string {
@@ -83,6 +63,6 @@ func (b *Bot) SendFile(ctx context.Context, to *event.Event, data []byte, fileNa
 		}
 		content.URL = uri
 	}
-	_, err = b.send(ctx, to.RoomID, content, txnID("file", to.ID))
+	_, err = b.Send(ctx, to.RoomID, event.EventMessage, content, txnID("file", to.ID))
 	return err
 }
