@@ -29,6 +29,10 @@ func TestEncryptedContentNeverReachesAnUnencryptedRoom(t *testing.T) {
 	ben.WaitForMembership(roomB, setup.userID, event.MembershipJoin, 30*time.Second)
 	code := joinCodeRE.FindStringSubmatch(plainAsk(ana, roomA, "!link new Abierta"))
 	plainAsk(ben, roomB, "!link join "+code[1])
+	// Incident reports may not go to an unencrypted responder room.
+	if got := plainAsk(ben, roomB, "!incident room"); !strings.Contains(got, "not end-to-end encrypted") {
+		t.Fatalf("!incident room in an unencrypted room answered %q", got)
+	}
 
 	ana.SendText(roomA, "Antes del cifrado Zorblax1")
 	ben.WaitForMessage(roomB, setup.userID, 45*time.Second, func(e *event.Event) bool {
