@@ -21,6 +21,7 @@ import (
 	"starling/incidents"
 	"starling/monitor"
 	"starling/relay"
+	"starling/rooms"
 	"starling/scheduler"
 	"starling/translate"
 	"starling/translations"
@@ -35,6 +36,7 @@ type Bot struct {
 	client *mautrix.Client
 	crypto *cryptohelper.CryptoHelper
 	router *commands.Router
+	rooms  *rooms.Authority
 	l10n   *translations.Localizer
 	relay  *relay.Relay
 	sched  *scheduler.Scheduler
@@ -93,6 +95,7 @@ func (b *Bot) Init(ctx context.Context) error {
 	if err = b.crossSign(ctx); err != nil {
 		return err
 	}
+	b.rooms = rooms.New(b.db, b, rooms.Settings{DefaultLanguage: b.cfg.Defaults.Language, DefaultTimezone: b.cfg.Defaults.Timezone})
 	if err = b.initRelay(); err != nil {
 		return err
 	}
@@ -102,9 +105,10 @@ func (b *Bot) Init(ctx context.Context) error {
 	b.router = commands.New(commands.Settings{
 		Prefix:          b.cfg.Commands.Prefix,
 		ModeratorLevel:  b.cfg.Permissions.ModeratorLevel,
+		MinTrust:        b.cfg.Permissions.MinTrust(),
 		DefaultLanguage: b.cfg.Defaults.Language,
 		DefaultTimezone: b.cfg.Defaults.Timezone,
-	}, commands.Deps{DB: b.db, L10n: b.l10n, Rooms: b, Replier: b, Relay: b.relay, Scheduler: b.sched, Forms: b.forms, Incidents: b.incs, Files: b})
+	}, commands.Deps{DB: b.db, L10n: b.l10n, Authority: b.rooms, Rooms: b, Replier: b, Relay: b.relay, Scheduler: b.sched, Forms: b.forms, Incidents: b.incs, Files: b})
 	// Registered after the crypto helper's own handlers, so that room keys in
 	// a sync are stored before the events they unlock reach these handlers.
 	syncer := b.client.Syncer.(mautrix.ExtensibleSyncer)
@@ -184,7 +188,7 @@ func (b *Bot) initRelay() error {
 		engines = append(engines, engine)
 	}
 	tr := translate.NewTranslator(engines, translate.WithTranslatorLogger(b.log.With().Str("component", "translate").Logger()))
-	b.relay = relay.New(b.db, b, tr, b.l10n, relay.Settings{Prefix: b.cfg.Commands.Prefix, DefaultLanguage: b.cfg.Defaults.Language},
+	b.relay = relay.New(b.db, b, b.rooms, tr, b.l10n, relay.Settings{Prefix: b.cfg.Commands.Prefix, DefaultLanguage: b.cfg.Defaults.Language},
 		b.log.With().Str("component", "relay").Logger())
 	clock := scheduler.RealClock()
 	if cfg := b.cfg.Scheduler; cfg.ClockSpeed != 1 || cfg.ClockStart != "" {
@@ -201,6 +205,7 @@ func (b *Bot) initRelay() error {
 		DefaultLanguage: b.cfg.Defaults.Language,
 		FallbackRoom:    b.cfg.Incidents.FallbackRoom,
 		Retention:       time.Duration(b.cfg.Incidents.RetentionDays) * 24 * time.Hour,
+		ModeratorLevel:  b.cfg.Permissions.ModeratorLevel,
 	}, b.log.With().Str("component", "incidents").Logger())
 	if err != nil {
 		return err

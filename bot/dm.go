@@ -4,22 +4,37 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/format"
 	"maunium.net/go/mautrix/id"
+
+	"starling/rooms"
 )
 
-// OpenDM returns the direct chat with the user, creating an encrypted one
-// (and inviting them) when there is none.
+var msgNoLongerPrivate = &i18n.Message{
+	ID:          "DirectChatNoLongerPrivate",
+	Description: "Posted in a room that was a private chat between the bot and one person, when someone else was invited or joined.",
+	Other:       "Someone else is in this chat now, so it is no longer private: I will not use it for forms, reports or answers any more. I will write to you in a new private chat.",
+}
+
+// OpenDM returns a direct chat with the user: a room that still is one (the
+// room authority checks its members, whatever anyone claimed), or a new
+// encrypted room made for them.
 func (b *Bot) OpenDM(ctx context.Context, userID id.UserID) (id.RoomID, error) {
-	rooms, err := b.db.Room.DirectRooms(ctx)
+	candidates, err := b.db.Room.DirectRooms(ctx)
 	if err != nil {
 		return "", err
 	}
-	for _, room := range rooms {
-		if b.client.StateStore.IsMembership(ctx, room, userID, event.MembershipJoin, event.MembershipInvite) &&
-			b.client.StateStore.IsMembership(ctx, room, b.client.UserID, event.MembershipJoin) {
+	for _, room := range candidates {
+		if !b.client.StateStore.IsMembership(ctx, room, userID, event.MembershipJoin, event.MembershipInvite) {
+			continue
+		}
+		if ok, err := b.rooms.IsDirectChatWith(ctx, room, userID); err != nil {
+			return "", err
+		} else if ok {
 			return room, nil
 		}
 	}
@@ -31,7 +46,8 @@ func (b *Bot) OpenDM(ctx context.Context, userID id.UserID) (id.RoomID, error) {
 	if err != nil {
 		return "", fmt.Errorf("failed to open a direct chat: %w", err)
 	}
-	// Known before the sync brings it back, so nothing is ever sent in the clear.
+	// Known before the sync brings it back, so nothing is ever sent in the
+	// clear and the room counts as a direct chat from the first message.
 	if err = b.client.StateStore.SetEncryptionEvent(ctx, resp.RoomID, encryption); err != nil {
 		return "", err
 	}
@@ -41,19 +57,73 @@ func (b *Bot) OpenDM(ctx context.Context, userID id.UserID) (id.RoomID, error) {
 	if err = b.client.StateStore.SetMembership(ctx, resp.RoomID, userID, event.MembershipInvite); err != nil {
 		return "", err
 	}
-	if err = b.db.Room.SetDirect(ctx, resp.RoomID, true); err != nil {
+	if err = b.db.Room.SetDirectFor(ctx, resp.RoomID, userID); err != nil {
 		return "", err
 	}
 	if err = b.db.Room.SetJoinedAt(ctx, resp.RoomID, b.now()); err != nil {
 		return "", err
 	}
+	zerolog.Ctx(ctx).Info().Stringer("dm_room_id", resp.RoomID).Msg("Opened a direct chat")
 	return resp.RoomID, nil
 }
 
+// SendToPerson sends a notice to the user in their direct chat. roomID is
+// the chat used so far: if it is no longer a direct chat with them, the
+// bot says so there (once) and opens another. It returns the room used.
+func (b *Bot) SendToPerson(ctx context.Context, userID id.UserID, roomID id.RoomID, markdown string) (id.RoomID, error) {
+	if roomID != "" {
+		ok, err := b.rooms.IsDirectChatWith(ctx, roomID, userID)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			b.directChatLost(ctx, roomID, userID)
+			roomID = ""
+		}
+	}
+	if roomID == "" {
+		var err error
+		if roomID, err = b.OpenDM(ctx, userID); err != nil {
+			return "", err
+		}
+	}
+	_, err := b.SendMarkdown(ctx, roomID, markdown, rooms.Private)
+	return roomID, err
+}
+
+// directChatLost stops using a room that was a direct chat: it is no longer
+// offered as one, and the person is told there, once.
+func (b *Bot) directChatLost(ctx context.Context, roomID id.RoomID, userID id.UserID) {
+	log := zerolog.Ctx(ctx).With().Stringer("room_id", roomID).Logger()
+	row, err := b.db.Room.Get(ctx, roomID)
+	if err != nil || !row.Direct {
+		return
+	}
+	if err = b.db.Room.SetDirect(ctx, roomID, false); err != nil {
+		log.Err(err).Msg("Failed to stop using a room as a direct chat")
+		return
+	}
+	log.Info().Msg("Room is no longer a direct chat")
+	if !b.client.StateStore.IsMembership(ctx, roomID, b.client.UserID, event.MembershipJoin) {
+		return
+	}
+	text := b.l10n.Text(b.personLanguage(ctx, userID), msgNoLongerPrivate, nil)
+	if _, err = b.SendMarkdown(ctx, roomID, text, rooms.Bot); err != nil {
+		log.Warn().Err(err).Msg("Failed to say a direct chat is no longer private")
+	}
+}
+
+func (b *Bot) personLanguage(ctx context.Context, userID id.UserID) string {
+	if p, err := b.db.Person.Get(ctx, userID); err == nil && p.Language != "" {
+		return p.Language
+	}
+	return b.cfg.Defaults.Language
+}
+
 // SendMarkdown sends a notice that mentions nobody.
-func (b *Bot) SendMarkdown(ctx context.Context, roomID id.RoomID, markdown string) (id.EventID, error) {
+func (b *Bot) SendMarkdown(ctx context.Context, roomID id.RoomID, markdown string, from rooms.Origin) (id.EventID, error) {
 	content := format.RenderMarkdown(markdown, true, false)
 	content.MsgType = event.MsgNotice
 	content.Mentions = &event.Mentions{}
-	return b.Send(ctx, roomID, event.EventMessage, &content, b.client.TxnID())
+	return b.Send(ctx, roomID, event.EventMessage, &content, b.client.TxnID(), from)
 }

@@ -5,15 +5,19 @@ import (
 	"strings"
 
 	"starling/commands"
+	"starling/rooms"
 
 	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
 )
 
-// onMember accepts or rejects invites and remembers when the bot joined.
+// onMember accepts or rejects invites, remembers when the bot joined, and
+// notices when a direct chat gets a third member.
 func (b *Bot) onMember(ctx context.Context, evt *event.Event) {
 	if evt.GetStateKey() != b.client.UserID.String() {
+		b.onOtherMember(ctx, evt)
 		return
 	}
 	member := evt.Content.AsMember()
@@ -34,6 +38,79 @@ func (b *Bot) onMember(ctx context.Context, evt *event.Event) {
 			}
 		}
 	}
+}
+
+// onOtherMember: someone invited to or joining a direct chat makes it a
+// shared room. The bot stops using it, says so there, and carries on with
+// the person (an open form or report) in a new direct chat.
+func (b *Bot) onOtherMember(ctx context.Context, evt *event.Event) {
+	switch evt.Content.AsMember().Membership {
+	case event.MembershipJoin, event.MembershipInvite:
+	default:
+		return
+	}
+	ctx, ok := b.fresh(ctx, evt)
+	if !ok {
+		return
+	}
+	log := zerolog.Ctx(ctx)
+	row, err := b.db.Room.Get(ctx, evt.RoomID)
+	if err != nil || !row.Direct {
+		return
+	}
+	if person, err := b.rooms.DirectChat(ctx, evt.RoomID); err != nil || person != "" {
+		return
+	}
+	people, err := b.directChatUsers(ctx, evt.RoomID, row.DirectFor)
+	if err != nil {
+		log.Err(err).Msg("Failed to find who used a direct chat")
+		return
+	}
+	lang := b.cfg.Defaults.Language
+	if len(people) > 0 {
+		lang = b.personLanguage(ctx, people[0])
+	}
+	if err = b.db.Room.SetDirect(ctx, evt.RoomID, false); err != nil {
+		log.Err(err).Msg("Failed to stop using a room as a direct chat")
+		return
+	}
+	log.Info().Msg("A direct chat got another member; it is no longer used as one")
+	if _, err = b.SendMarkdown(ctx, evt.RoomID, b.l10n.Text(lang, msgNoLongerPrivate, nil), rooms.Bot); err != nil {
+		log.Warn().Err(err).Msg("Failed to say a direct chat is no longer private")
+	}
+	for _, person := range people {
+		if err = b.forms.Continue(ctx, person); err != nil {
+			log.Err(err).Msg("Failed to move a conversation to a new direct chat")
+		}
+		if err = b.incs.Continue(ctx, person); err != nil {
+			log.Err(err).Msg("Failed to move a reporter to a new direct chat")
+		}
+	}
+}
+
+// directChatUsers are the people who had something open with the bot in the
+// room: a conversation, or an incident they reported from there.
+func (b *Bot) directChatUsers(ctx context.Context, roomID id.RoomID, madeFor id.UserID) ([]id.UserID, error) {
+	users, err := b.db.Conversation.UsersIn(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	reporters, err := b.db.Incident.ReportersIn(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	if madeFor != "" {
+		users = append(users, madeFor)
+	}
+	out := users[:0]
+	seen := map[id.UserID]bool{}
+	for _, u := range append(users, reporters...) {
+		if !seen[u] {
+			seen[u] = true
+			out = append(out, u)
+		}
+	}
+	return out, nil
 }
 
 func (b *Bot) handleInvite(ctx context.Context, evt *event.Event, member *event.MemberEventContent) {
@@ -121,7 +198,7 @@ func (b *Bot) onMessage(ctx context.Context, evt *event.Event) {
 	}
 	content := evt.Content.AsMessage()
 	isCommand := strings.HasPrefix(strings.TrimSpace(content.Body), b.cfg.Commands.Prefix)
-	if direct, err := b.IsDirect(ctx, evt.RoomID); err == nil && direct && !isCommand {
+	if person, err := b.rooms.DirectChat(ctx, evt.RoomID); err == nil && person == evt.Sender && !isCommand {
 		if handled, err := b.forms.Handle(ctx, evt.Sender, evt.RoomID, content.Body); err != nil {
 			log.Err(err).Msg("Conversation step failed")
 			return
@@ -160,8 +237,11 @@ func (b *Bot) onReaction(ctx context.Context, evt *event.Event) {
 	if _, err := b.forms.OnReaction(ctx, evt); err != nil {
 		zerolog.Ctx(ctx).Err(err).Msg("Failed to start a form from a reaction")
 	}
-	if _, err := b.incs.OnReaction(ctx, evt); err != nil {
-		zerolog.Ctx(ctx).Err(err).Msg("Failed to acknowledge an incident")
+	// Taking an incident acts on it: only from a device its owner verified.
+	if evt.Mautrix.TrustState >= b.cfg.Permissions.MinTrust() {
+		if _, err := b.incs.OnReaction(ctx, evt); err != nil {
+			zerolog.Ctx(ctx).Err(err).Msg("Failed to acknowledge an incident")
+		}
 	}
 }
 

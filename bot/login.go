@@ -75,6 +75,10 @@ func (b *Bot) login(ctx context.Context) error {
 	if err = helper.Init(ctx); err != nil {
 		return fmt.Errorf("failed to set up encryption: %w", err)
 	}
+	// Only devices their owner has verified get the keys to what the bot
+	// says (by default); a stolen session added to an account reads nothing.
+	helper.Machine().SendKeysMinTrust = b.cfg.Encryption.ShareKeysMinTrust()
+	helper.Machine().ShareKeysMinTrust = b.cfg.Encryption.ShareKeysMinTrust()
 	client.Crypto = helper
 	b.crypto = helper
 	store := &deferredStore{SyncStore: client.Store}

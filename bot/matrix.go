@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/monitor"
+	"starling/rooms"
 )
 
 // The methods in this file are what the domain packages (relay, …) need
@@ -33,6 +35,32 @@ func (b *Bot) JoinedMembers(ctx context.Context, roomID id.RoomID) ([]id.UserID,
 		return nil, fmt.Errorf("failed to get room members: %w", err)
 	}
 	return members, nil
+}
+
+// Members splits the room's members into joined and invited.
+func (b *Bot) Members(ctx context.Context, roomID id.RoomID) (joined, invited []id.UserID, err error) {
+	members, err := b.client.StateStore.GetAllMembers(ctx, roomID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("failed to get room members: %w", err)
+	}
+	for userID, m := range members {
+		switch m.Membership {
+		case event.MembershipJoin:
+			joined = append(joined, userID)
+		case event.MembershipInvite:
+			invited = append(invited, userID)
+		}
+	}
+	return joined, invited, nil
+}
+
+// JoinRule is the room's join rule as synced ("" when unknown).
+func (b *Bot) JoinRule(ctx context.Context, roomID id.RoomID) event.JoinRule {
+	rules, err := b.client.StateStore.GetJoinRules(ctx, roomID)
+	if err != nil || rules == nil {
+		return ""
+	}
+	return rules.JoinRule
 }
 
 func (b *Bot) DisplayName(ctx context.Context, roomID id.RoomID, userID id.UserID) string {
@@ -117,7 +145,13 @@ func (b *Bot) FetchEvent(ctx context.Context, roomID id.RoomID, eventID id.Event
 	return evt, nil
 }
 
-func (b *Bot) Send(ctx context.Context, roomID id.RoomID, evtType event.Type, content any, txnID string) (id.EventID, error) {
+// Send is the one send path. from says where the content came from; the
+// guard refuses encrypted content into an unencrypted room, and nothing is
+// sent in the clear into a room the bot believes encrypted.
+func (b *Bot) Send(ctx context.Context, roomID id.RoomID, evtType event.Type, content any, txnID string, from rooms.Origin) (id.EventID, error) {
+	if err := b.CheckOrigin(ctx, roomID, from); err != nil {
+		return "", err
+	}
 	encrypted, err := b.IsEncrypted(ctx, roomID)
 	if err != nil {
 		return "", err
@@ -140,16 +174,33 @@ func (b *Bot) Redact(ctx context.Context, roomID id.RoomID, target id.EventID, t
 	return nil
 }
 
-func (b *Bot) Download(ctx context.Context, uri id.ContentURIString) ([]byte, error) {
+// Download reads an attachment, at most limit+1 bytes of it: enough to
+// tell that it is too large without holding all of it.
+func (b *Bot) Download(ctx context.Context, uri id.ContentURIString, limit int64) ([]byte, error) {
 	parsed, err := uri.Parse()
 	if err != nil {
 		return nil, fmt.Errorf("failed to parse media URI: %w", err)
 	}
-	data, err := b.client.DownloadBytes(ctx, parsed)
+	resp, err := b.client.Download(ctx, parsed)
+	if err != nil {
+		return nil, fmt.Errorf("failed to download media: %w", err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("failed to download media: %w", err)
 	}
 	return data, nil
+}
+
+// EventSender is who sent an event, as the homeserver has it; the event is
+// not decrypted (a redacted one no longer can be).
+func (b *Bot) EventSender(ctx context.Context, roomID id.RoomID, eventID id.EventID) (id.UserID, error) {
+	evt, err := b.client.GetEvent(ctx, roomID, eventID)
+	if err != nil {
+		return "", fmt.Errorf("failed to fetch event: %w", err)
+	}
+	return evt.Sender, nil
 }
 
 func (b *Bot) Upload(ctx context.Context, data []byte, mimeType string) (id.ContentURIString, error) {

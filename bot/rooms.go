@@ -11,27 +11,35 @@ import (
 
 func timeFromMillis(ms int64) time.Time { return time.UnixMilli(ms) }
 
-// PowerLevel is the user's power level in the room, from the state store or,
-// when it has none yet, from the homeserver.
-func (b *Bot) PowerLevel(ctx context.Context, roomID id.RoomID, userID id.UserID) (int, error) {
-	pl, err := b.client.StateStore.GetPowerLevels(ctx, roomID)
-	if err != nil {
-		return 0, fmt.Errorf("failed to get power levels: %w", err)
+// powerLevels are the room's power levels as the homeserver has them now:
+// a right just taken away is gone, whatever the last sync said.
+func (b *Bot) powerLevels(ctx context.Context, roomID id.RoomID) (*event.PowerLevelsEventContent, error) {
+	pl := &event.PowerLevelsEventContent{}
+	if err := b.client.StateEvent(ctx, roomID, event.StatePowerLevels, "", pl); err != nil {
+		return nil, fmt.Errorf("failed to fetch power levels: %w", err)
 	}
-	if pl == nil {
-		pl = &event.PowerLevelsEventContent{}
-		if err = b.client.StateEvent(ctx, roomID, event.StatePowerLevels, "", pl); err != nil {
-			return 0, fmt.Errorf("failed to fetch power levels: %w", err)
-		}
+	return pl, nil
+}
+
+// PowerLevel is the user's power level in the room's current state.
+func (b *Bot) PowerLevel(ctx context.Context, roomID id.RoomID, userID id.UserID) (int, error) {
+	pl, err := b.powerLevels(ctx, roomID)
+	if err != nil {
+		return 0, err
 	}
 	return pl.GetUserLevel(userID), nil
 }
 
-// IsDirect tells whether the bot was invited to the room as a direct chat.
-func (b *Bot) IsDirect(ctx context.Context, roomID id.RoomID) (bool, error) {
-	room, err := b.db.Room.Get(ctx, roomID)
+// MayRedactOthers tells whether the user may redact others' events in the room now.
+func (b *Bot) MayRedactOthers(ctx context.Context, roomID id.RoomID, userID id.UserID) (bool, error) {
+	pl, err := b.powerLevels(ctx, roomID)
 	if err != nil {
 		return false, err
 	}
-	return room.Direct, nil
+	return pl.GetUserLevel(userID) >= pl.Redact(), nil
+}
+
+// DirectChat is the person the room is a direct chat with, or "".
+func (b *Bot) DirectChat(ctx context.Context, roomID id.RoomID) (id.UserID, error) {
+	return b.rooms.DirectChat(ctx, roomID)
 }

@@ -10,6 +10,8 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/format"
 	"maunium.net/go/mautrix/id"
+
+	"starling/rooms"
 )
 
 // ErrWouldLeakPlaintext is returned instead of sending unencrypted content
@@ -18,13 +20,14 @@ var ErrWouldLeakPlaintext = errors.New("refusing to send plaintext into an encry
 
 // Reply answers a message with a notice that mentions nobody. The
 // transaction id derives from the answered event, so a retry after a crash
-// is deduplicated by the homeserver.
-func (b *Bot) Reply(ctx context.Context, to *event.Event, markdown string) error {
+// is deduplicated by the homeserver. from is where what the answer quotes
+// came from (rooms.Bot when it quotes nothing).
+func (b *Bot) Reply(ctx context.Context, to *event.Event, markdown string, from rooms.Origin) error {
 	content := format.RenderMarkdown(markdown, true, false)
 	content.MsgType = event.MsgNotice
 	content.SetReply(to)
 	content.Mentions = &event.Mentions{}
-	_, err := b.Send(ctx, to.RoomID, event.EventMessage, &content, txnID("reply", to.ID))
+	_, err := b.Send(ctx, to.RoomID, event.EventMessage, &content, txnID("reply", to.ID), from)
 	return err
 }
 
@@ -38,16 +41,23 @@ func txnID(kind string, parts ...id.EventID) string {
 	return "starling-" + kind + "-" + hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// SendFile uploads data and sends it as a file in reply to a message; in an
-// encrypted room the file itself is encrypted before upload.
-func (b *Bot) SendFile(ctx context.Context, to *event.Event, data []byte, fileName, mimeType string) error {
-	encrypted, err := b.IsEncrypted(ctx, to.RoomID)
+// SendFile uploads data and sends it as a file into a room, in reply to a
+// message there if replyTo is set; in an encrypted room the file itself is
+// encrypted before upload, and encrypted content is not even uploaded for
+// an unencrypted one.
+func (b *Bot) SendFile(ctx context.Context, roomID id.RoomID, replyTo id.EventID, data []byte, fileName, mimeType string, from rooms.Origin) error {
+	if err := b.CheckOrigin(ctx, roomID, from); err != nil {
+		return err
+	}
+	encrypted, err := b.IsEncrypted(ctx, roomID)
 	if err != nil {
 		return err
 	}
 	content := &event.MessageEventContent{MsgType: event.MsgFile, Body: fileName, FileName: fileName,
 		Info: &event.FileInfo{MimeType: mimeType, Size: len(data)}, Mentions: &event.Mentions{}}
-	content.RelatesTo = &event.RelatesTo{InReplyTo: &event.InReplyTo{EventID: to.ID}}
+	if replyTo != "" {
+		content.RelatesTo = &event.RelatesTo{InReplyTo: &event.InReplyTo{EventID: replyTo}}
+	}
 	if encrypted {
 		file := attachment.NewEncryptedFile()
 		cipher := file.Encrypt(data)
@@ -63,6 +73,6 @@ func (b *Bot) SendFile(ctx context.Context, to *event.Event, data []byte, fileNa
 		}
 		content.URL = uri
 	}
-	_, err = b.Send(ctx, to.RoomID, event.EventMessage, content, txnID("file", to.ID))
+	_, err = b.Send(ctx, roomID, event.EventMessage, content, txnID("file", replyTo, id.EventID(roomID), id.EventID(fileName)), from)
 	return err
 }

@@ -11,6 +11,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/monitor"
+	"starling/rooms"
 )
 
 // mautrix saves the sync token before it processes a response, so a crash
@@ -96,14 +97,14 @@ func (b *Bot) onOwnEvent(ctx context.Context, evt *event.Event) {
 // SendOnce sends a message that must never be sent twice, also across a
 // crash: once the first sync has shown the bot its own recent events, a
 // transaction id already seen is not sent again.
-func (b *Bot) SendOnce(ctx context.Context, roomID id.RoomID, content *event.MessageEventContent, txnID string) (id.EventID, error) {
+func (b *Bot) SendOnce(ctx context.Context, roomID id.RoomID, content *event.MessageEventContent, txnID string, from rooms.Origin) (id.EventID, error) {
 	if err := b.WaitForSync(ctx); err != nil {
 		return "", err
 	}
 	if sent, err := b.db.SentTxn.Get(ctx, txnID); err != nil || sent != "" {
 		return sent, err
 	}
-	eventID, err := b.Send(ctx, roomID, event.EventMessage, content, txnID)
+	eventID, err := b.Send(ctx, roomID, event.EventMessage, content, txnID, from)
 	if err != nil {
 		return "", err
 	}

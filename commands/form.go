@@ -12,6 +12,7 @@ import (
 
 	"starling/database"
 	"starling/forms"
+	"starling/rooms"
 	"starling/scheduler"
 )
 
@@ -33,6 +34,8 @@ var (
 	msgFormNotFound       = &i18n.Message{ID: "FormNotFound", Description: "ID and Command are code spans.", Other: "There is no form {{.ID}} here. See {{.Command}}."}
 	msgFormAlreadyClosed  = &i18n.Message{ID: "FormAlreadyClosed", Description: "ID is a code span.", Other: "Form {{.ID}} was already closed."}
 	msgFillOpened         = &i18n.Message{ID: "FillOpened", Other: "I have written to you in a private chat."}
+	msgFormNotOwner       = &i18n.Message{ID: "FormNotOwner", Description: "ID is a code span.", Other: "Form {{.ID}} was started in another room of the coalition: only that room's moderators can close or export it. Nothing was changed."}
+	msgFormExportSent     = &i18n.Message{ID: "FormExportSent", Description: "ID is a code span.", Other: "I have sent you the answers to {{.ID}} in our private chat: they name who answered, so they are not posted here."}
 	msgFillNone           = &i18n.Message{ID: "FillNone", Description: "Reply to a bare fill when the person may fill no open form.", Other: "There is no open form for you right now."}
 	msgFillChoose         = &i18n.Message{ID: "FillChoose", Description: "Reply to a bare fill when several forms are open. List is a Markdown list of commands and titles.", Other: "Several forms are open for you. Send one of these:\n\n{{.List}}"}
 )
@@ -150,6 +153,19 @@ func visibleForm(cx *Ctx) (*database.Form, error) {
 	return f, err
 }
 
+// ownedForm finds the form named by the first argument among those this
+// room started: another room's form is closed and exported only there.
+func ownedForm(cx *Ctx) (*database.Form, error) {
+	f, err := visibleForm(cx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err = cx.router.Forms.Owned(cx.Ctx, cx.RoomID, f.ID); errors.Is(err, forms.ErrNotOwner) {
+		return nil, &UserError{Msg: msgFormNotOwner, Data: map[string]any{"ID": format.SafeMarkdownCode(forms.ShortID(f))}}
+	}
+	return f, err
+}
+
 func runFormResults(cx *Ctx) error {
 	f, err := visibleForm(cx)
 	if err != nil {
@@ -159,12 +175,15 @@ func runFormResults(cx *Ctx) error {
 	if err != nil {
 		return err
 	}
-	cx.ReplyMarkdown(text)
+	// Built from answers given in encrypted direct chats.
+	cx.ReplyFrom(rooms.Private, text)
 	return nil
 }
 
+// runFormExport sends the CSV, which names every respondent, to the
+// requesting moderator's direct chat, never into the shared room.
 func runFormExport(cx *Ctx) error {
-	f, err := visibleForm(cx)
+	f, err := ownedForm(cx)
 	if err != nil {
 		return err
 	}
@@ -172,11 +191,21 @@ func runFormExport(cx *Ctx) error {
 	if err != nil {
 		return err
 	}
-	return cx.router.Files.SendFile(cx.Ctx, cx.Event.Event, data, forms.ShortID(f)+"-"+f.Template+".csv", "text/csv")
+	dm, err := cx.router.Rooms.OpenDM(cx.Ctx, cx.Sender)
+	if err != nil {
+		return err
+	}
+	if err = cx.router.Files.SendFile(cx.Ctx, dm, "", data, forms.ShortID(f)+"-"+f.Template+".csv", "text/csv", rooms.Private); err != nil {
+		return err
+	}
+	if !cx.Direct {
+		cx.Reply(msgFormExportSent, map[string]any{"ID": format.SafeMarkdownCode(forms.ShortID(f))})
+	}
+	return nil
 }
 
 func runFormClose(cx *Ctx) error {
-	f, err := visibleForm(cx)
+	f, err := ownedForm(cx)
 	if err != nil {
 		return err
 	}

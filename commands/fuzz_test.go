@@ -26,7 +26,7 @@ func FuzzCommandParser(f *testing.F) {
 		}
 		target, sender := room, mod
 		if direct {
-			target = dm
+			target, sender = dm, user
 		}
 		replies := h.say(target, sender, body)
 		fields := strings.Fields(body)

@@ -7,6 +7,7 @@ import (
 	"maunium.net/go/mautrix/format"
 
 	"starling/database"
+	"starling/rooms"
 )
 
 var (
@@ -70,7 +71,12 @@ func runGlossaryAdd(cx *Ctx) error {
 	if !ok {
 		return &UserError{Msg: msgGlossaryBadForms, Data: map[string]any{"Example": format.SafeMarkdownCode(cx.Prefix() + "glossary add huelga = en:strike fr:grève")}}
 	}
-	if err := cx.router.Relay.Coalitions().AddTerm(cx.Ctx, cx.RoomID, term); err != nil {
+	// Every room is told, in symbols any language reads: + term → forms.
+	shown := "+ " + Echo(term.Term)
+	if len(term.Forms) > 0 {
+		shown += " → " + formsList(term.Forms)
+	}
+	if err := cx.router.Relay.Coalitions().AddTerm(cx.Ctx, cx.RoomID, term, cx.Sender, cx.Origin, shown); err != nil {
 		return relayError(cx, err)
 	}
 	if len(term.Forms) == 0 {
@@ -107,20 +113,22 @@ func runGlossaryList(cx *Ctx) error {
 	}
 	var b strings.Builder
 	b.WriteString(cx.router.L10n.Plural(cx.Lang, msgGlossaryHeader, len(terms), nil) + "\n\n")
+	from := rooms.Bot
 	for _, t := range terms {
+		from.Encrypted = from.Encrypted || t.Encrypted
 		line := "- " + Echo(t.Term)
 		if len(t.Forms) > 0 {
 			line += " → " + formsList(t.Forms)
 		}
 		b.WriteString(line + "\n")
 	}
-	cx.ReplyMarkdown(b.String())
+	cx.ReplyFrom(from, b.String())
 	return nil
 }
 
 func runGlossaryRemove(cx *Ctx) error {
 	term := strings.Join(cx.Args, " ")
-	removed, err := cx.router.Relay.Coalitions().RemoveTerm(cx.Ctx, cx.RoomID, term)
+	removed, err := cx.router.Relay.Coalitions().RemoveTerm(cx.Ctx, cx.RoomID, term, cx.Sender, cx.Origin, "− "+Echo(term))
 	if err != nil {
 		return relayError(cx, err)
 	}

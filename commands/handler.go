@@ -24,6 +24,7 @@ import (
 	"starling/internal/fuzzy"
 	"starling/monitor"
 	"starling/relay"
+	"starling/rooms"
 	"starling/scheduler"
 	"starling/translations"
 )
@@ -33,6 +34,9 @@ type Permission int
 
 const (
 	Anyone Permission = iota
+	// Moderator commands change a room's or its coalition's settings: they
+	// need a moderator of the room, by its current power levels, on a
+	// device their owner has cross-signed.
 	Moderator
 )
 
@@ -41,6 +45,12 @@ type Command struct {
 	Name    string
 	Aliases []string
 	Need    Permission
+	// Shared commands act on a room as part of a coalition (link, schedule,
+	// form, glossary, responders); a direct chat is never part of one.
+	Shared bool
+	// Trusted commands act on incidents: they need a device its owner has
+	// cross-signed, as Moderator commands do.
+	Trusted bool
 	// Usage is the arguments' syntax after the name, e.g. "<code>".
 	Usage string
 	// Example is a worked example of the arguments, e.g. "es".
@@ -54,24 +64,30 @@ type Command struct {
 
 // Rooms answers what commands need to know about a room from Matrix.
 type Rooms interface {
+	// PowerLevel is the user's level in the room's current state.
 	PowerLevel(ctx context.Context, roomID id.RoomID, userID id.UserID) (int, error)
-	IsDirect(ctx context.Context, roomID id.RoomID) (bool, error)
+	// SendToPerson sends to the user in a direct chat (opened if needed).
+	SendToPerson(ctx context.Context, userID id.UserID, roomID id.RoomID, markdown string) (id.RoomID, error)
+	OpenDM(ctx context.Context, userID id.UserID) (id.RoomID, error)
 }
 
-// Replier delivers the bot's answer to a command.
+// Replier delivers the bot's answer to a command; from is where what the
+// answer quotes came from.
 type Replier interface {
-	Reply(ctx context.Context, to *event.Event, markdown string) error
+	Reply(ctx context.Context, to *event.Event, markdown string, from rooms.Origin) error
 }
 
-// Files sends a file in answer to a command.
+// Files sends a file into a room, in reply to an event there if replyTo is set.
 type Files interface {
-	SendFile(ctx context.Context, to *event.Event, data []byte, fileName, mimeType string) error
+	SendFile(ctx context.Context, roomID id.RoomID, replyTo id.EventID, data []byte, fileName, mimeType string, from rooms.Origin) error
 }
 
 // Settings are the configured values commands rely on.
 type Settings struct {
-	Prefix          string
-	ModeratorLevel  int
+	Prefix         string
+	ModeratorLevel int
+	// MinTrust is the device trust Moderator and Trusted commands need.
+	MinTrust        id.TrustState
 	DefaultLanguage string
 	DefaultTimezone string
 }
@@ -80,6 +96,7 @@ type Settings struct {
 type Deps struct {
 	DB        *database.Database
 	L10n      *translations.Localizer
+	Authority *rooms.Authority
 	Rooms     Rooms
 	Replier   Replier
 	Relay     *relay.Relay
@@ -128,12 +145,12 @@ func (r *Router) acceptsCommand(ce *mcmd.Event[*Router]) bool {
 		ce.Command = ce.Command[len(r.settings.Prefix):]
 		return true
 	}
-	direct, err := r.Rooms.IsDirect(ce.Ctx, ce.RoomID)
+	person, err := r.Authority.DirectChat(ce.Ctx, ce.RoomID)
 	if err != nil {
 		zerolog.Ctx(ce.Ctx).Err(err).Msg("Failed to tell whether room is a direct chat")
 		return false
 	}
-	return direct
+	return person == ce.Sender
 }
 
 func (r *Router) handler(c *Command, parent *Command) *mcmd.Handler[*Router] {
@@ -169,20 +186,40 @@ func (r *Router) run(c *Command, parent *Command, ce *mcmd.Event[*Router]) {
 		})
 		return
 	}
-	if c.Need == Moderator {
-		ok, err := cx.IsModerator()
-		if err != nil {
-			cx.fail(err)
-			return
-		} else if !ok {
-			cx.Reply(msgNeedModerator, map[string]any{"Level": r.settings.ModeratorLevel})
-			return
-		}
+	if !r.gate(cx, c) {
+		return
 	}
 	monitor.Command(c.fullName(parent))
 	if err = c.Run(cx); err != nil {
 		cx.fail(err)
 	}
+}
+
+// gate is the command gate: the room's role, the sender's power level in
+// the room's current state, and the trust of the device that sent the
+// command. It answers every refusal; it returns whether the command may run.
+func (r *Router) gate(cx *Ctx, c *Command) bool {
+	if c.Shared && cx.Direct {
+		cx.Reply(msgNotInDirectChat, nil)
+		return false
+	}
+	if c.Need == Moderator {
+		ok, err := cx.IsModerator()
+		if err != nil {
+			cx.fail(err)
+			return false
+		} else if !ok {
+			cx.Reply(msgNeedModerator, map[string]any{"Level": r.settings.ModeratorLevel})
+			return false
+		}
+	}
+	if (c.Need == Moderator || c.Trusted) && cx.Event.Mautrix.TrustState < r.settings.MinTrust {
+		zerolog.Ctx(cx.Ctx).Warn().Stringer("trust", cx.Event.Mautrix.TrustState).Str("command", c.Name).
+			Msg("Refused a command from a device its owner has not verified")
+		cx.Reply(msgUntrustedDevice, nil)
+		return false
+	}
+	return true
 }
 
 func (r *Router) unknownCommand(ce *mcmd.Event[*Router]) {
@@ -225,10 +262,14 @@ func (r *Router) closest(typed string) *Command {
 // Ctx is one command being run.
 type Ctx struct {
 	*mcmd.Event[*Router]
-	Lang   string
+	Lang string
+	// Direct is set in a direct chat between the bot and the sender.
 	Direct bool
+	// Room is what the room is, from the room authority.
+	Room *rooms.Room
+	// Origin is the command event's: what it carries goes only where it may.
+	Origin rooms.Origin
 	router *Router
-	room   *database.Room
 	person *database.Person
 	modErr error
 	mod    *bool
@@ -243,11 +284,11 @@ type UserError struct {
 func (e *UserError) Error() string { return e.Msg.ID }
 
 func (r *Router) newCtx(ce *mcmd.Event[*Router]) (*Ctx, error) {
-	direct, err := r.Rooms.IsDirect(ce.Ctx, ce.RoomID)
+	directWith, err := r.Authority.DirectChat(ce.Ctx, ce.RoomID)
 	if err != nil {
 		return nil, fmt.Errorf("failed to check direct chat: %w", err)
 	}
-	room, err := r.DB.Room.Get(ce.Ctx, ce.RoomID)
+	room, err := r.Authority.Get(ce.Ctx, ce.RoomID)
 	if err != nil {
 		return nil, err
 	}
@@ -255,9 +296,19 @@ func (r *Router) newCtx(ce *mcmd.Event[*Router]) (*Ctx, error) {
 	if err != nil {
 		return nil, err
 	}
-	cx := &Ctx{Event: ce, Direct: direct, router: r, room: room, person: person}
+	cx := &Ctx{Event: ce, Direct: directWith != "" && directWith == ce.Sender, Room: room, Origin: rooms.FromEvent(ce.Event),
+		router: r, person: person}
 	cx.Lang = cx.replyLanguage()
 	return cx, nil
+}
+
+// personLanguage is the sender's own language, for what goes to their
+// direct chat.
+func (cx *Ctx) personLanguage() string {
+	if cx.person.Language != "" {
+		return cx.person.Language
+	}
+	return cx.router.settings.DefaultLanguage
 }
 
 // replyLanguage: the room's language in rooms, the person's own in a DM.
@@ -269,20 +320,10 @@ func (cx *Ctx) replyLanguage() string {
 }
 
 // RoomLanguage is the room's language or the configured default.
-func (cx *Ctx) RoomLanguage() string {
-	if cx.room.Language != "" {
-		return cx.room.Language
-	}
-	return cx.router.settings.DefaultLanguage
-}
+func (cx *Ctx) RoomLanguage() string { return cx.Room.Language }
 
 // RoomTimezone is the room's zone or the configured default.
-func (cx *Ctx) RoomTimezone() string {
-	if cx.room.Timezone != "" {
-		return cx.room.Timezone
-	}
-	return cx.router.settings.DefaultTimezone
-}
+func (cx *Ctx) RoomTimezone() string { return cx.Room.Timezone }
 
 // Prefix is the command prefix as the reader should type it.
 func (cx *Ctx) Prefix() string { return cx.router.settings.Prefix }
@@ -309,11 +350,27 @@ func (cx *Ctx) Reply(msg *i18n.Message, data map[string]any) {
 	cx.ReplyMarkdown(cx.router.L10n.Text(cx.Lang, msg, data))
 }
 
-// ReplyMarkdown answers with text already localized.
-func (cx *Ctx) ReplyMarkdown(markdown string) {
-	if err := cx.router.Replier.Reply(cx.Ctx, cx.Event.Event, markdown); err != nil {
+// ReplyMarkdown answers with text already localized, quoting nothing from
+// elsewhere.
+func (cx *Ctx) ReplyMarkdown(markdown string) { cx.ReplyFrom(rooms.Bot, markdown) }
+
+// ReplyFrom answers with text built from content of the given origin. Here
+// a room that may not receive it is told why, each time it asks; the send
+// guard checks again.
+func (cx *Ctx) ReplyFrom(from rooms.Origin, markdown string) {
+	if from.Encrypted && !cx.Room.Encrypted {
+		markdown = cx.T(msgEncryptedNotHere, nil)
+		from = rooms.Bot
+	}
+	if err := cx.router.Replier.Reply(cx.Ctx, cx.Event.Event, markdown, from); err != nil {
 		zerolog.Ctx(cx.Ctx).Err(err).Msg("Failed to send command reply")
 	}
+}
+
+// ToSender sends to the sender in their direct chat, opened if needed.
+func (cx *Ctx) ToSender(markdown string) error {
+	_, err := cx.router.Rooms.SendToPerson(cx.Ctx, cx.Sender, "", markdown)
+	return err
 }
 
 // T renders a message in the reader's language.

@@ -19,6 +19,7 @@ import (
 	"starling/incidents"
 	"starling/internal/dbtest"
 	"starling/relay"
+	"starling/rooms"
 	"starling/scheduler"
 	"starling/translate"
 	"starling/translations"
@@ -31,13 +32,24 @@ const (
 	user = id.UserID("@user:test")
 )
 
-type fakeRooms struct{ levels map[id.UserID]int }
+type fakeRooms struct {
+	levels map[id.UserID]int
+	sent   *captured
+}
 
 func (f fakeRooms) PowerLevel(_ context.Context, _ id.RoomID, u id.UserID) (int, error) {
 	return f.levels[u], nil
 }
 
-func (f fakeRooms) IsDirect(_ context.Context, r id.RoomID) (bool, error) { return r == dm, nil }
+func (f fakeRooms) OpenDM(context.Context, id.UserID) (id.RoomID, error) { return dm, nil }
+
+// SendToPerson records what goes to a person's direct chat.
+func (f fakeRooms) SendToPerson(_ context.Context, u id.UserID, _ id.RoomID, markdown string) (id.RoomID, error) {
+	f.sent.mu.Lock()
+	defer f.sent.mu.Unlock()
+	f.sent.dms = append(f.sent.dms, markdown)
+	return dm, nil
+}
 
 // fakeMatrix answers the relay's questions about rooms; every room here is
 // encrypted and named after its id.
@@ -50,9 +62,22 @@ func (fakeMatrix) IsEncrypted(_ context.Context, r id.RoomID) (bool, error) {
 func (fakeMatrix) RoomName(_ context.Context, r id.RoomID) string {
 	return strings.Trim(string(r), "!:test")
 }
-func (fakeMatrix) SendOnce(context.Context, id.RoomID, *event.MessageEventContent, string) (id.EventID, error) {
+func (fakeMatrix) SendOnce(context.Context, id.RoomID, *event.MessageEventContent, string, rooms.Origin) (id.EventID, error) {
 	return "$posted", nil
 }
+func (fakeMatrix) Send(context.Context, id.RoomID, event.Type, any, string, rooms.Origin) (id.EventID, error) {
+	return "$sent", nil
+}
+
+// Members: the direct chat holds the bot and user; every other room holds
+// the bot, mod and user.
+func (fakeMatrix) Members(_ context.Context, r id.RoomID) (joined, invited []id.UserID, err error) {
+	if r == dm {
+		return []id.UserID{"@bot:test", user}, nil, nil
+	}
+	return []id.UserID{"@bot:test", mod, user}, nil, nil
+}
+func (fakeMatrix) JoinRule(context.Context, id.RoomID) event.JoinRule { return "" }
 func (fakeMatrix) DisplayName(_ context.Context, _ id.RoomID, u id.UserID) string {
 	return u.Localpart()
 }
@@ -63,20 +88,35 @@ func (fakeMatrix) JoinedMembers(context.Context, id.RoomID) ([]id.UserID, error)
 type captured struct {
 	mu      sync.Mutex
 	replies []string
+	dms     []string
 }
 
-func (c *captured) Reply(_ context.Context, _ *event.Event, markdown string) error {
+func (c *captured) Reply(_ context.Context, _ *event.Event, markdown string, _ rooms.Origin) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.replies = append(c.replies, markdown)
 	return nil
 }
 
-func (c *captured) SendFile(_ context.Context, _ *event.Event, data []byte, name, _ string) error {
+func (c *captured) SendFile(_ context.Context, roomID id.RoomID, _ id.EventID, data []byte, name, _ string, _ rooms.Origin) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.replies = append(c.replies, fmt.Sprintf("[file %s, %d bytes]", name, len(data)))
+	line := fmt.Sprintf("[file %s, %d bytes]", name, len(data))
+	if roomID == dm {
+		c.dms = append(c.dms, line)
+	} else {
+		c.replies = append(c.replies, line)
+	}
 	return nil
+}
+
+// takeDMs returns what went to direct chats since the last call.
+func (c *captured) takeDMs() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.dms
+	c.dms = nil
+	return out
 }
 
 func (c *captured) take() []string {
@@ -101,21 +141,30 @@ func newHarness(t testing.TB) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{db: db, replies: &captured{}}
-	rl := relay.New(db, fakeMatrix{}, translate.NewTranslator(nil), l10n, relay.Settings{Prefix: "!", DefaultLanguage: "en"}, zerolog.Nop())
+	authority := rooms.New(db, fakeMatrix{}, rooms.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"})
+	rl := relay.New(db, fakeMatrix{}, authority, translate.NewTranslator(nil), l10n, relay.Settings{Prefix: "!", DefaultLanguage: "en"}, zerolog.Nop())
 	fe := formsEngine(t, db, l10n)
-	h.router = New(Settings{Prefix: "!", ModeratorLevel: 50, DefaultLanguage: "en", DefaultTimezone: "UTC"},
-		Deps{DB: db, L10n: l10n, Rooms: fakeRooms{levels: map[id.UserID]int{mod: 100}}, Replier: h.replies, Relay: rl, Files: h.replies,
+	h.router = New(Settings{Prefix: "!", ModeratorLevel: 50, MinTrust: id.TrustStateCrossSignedTOFU, DefaultLanguage: "en", DefaultTimezone: "UTC"},
+		Deps{DB: db, L10n: l10n, Authority: authority, Rooms: fakeRooms{levels: map[id.UserID]int{mod: 100}, sent: h.replies},
+			Replier: h.replies, Relay: rl, Files: h.replies,
 			Forms: fe, Incidents: incidentsService(t, db, l10n, fe),
 			Scheduler: scheduler.New(db, fakeMatrix{}, nil, l10n, scheduler.RealClock(), scheduler.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"}, zerolog.Nop())})
 	return h
 }
 
-// say sends body as sender into roomID and returns the replies.
+// say sends body as sender into roomID, from a cross-signed device (and
+// encrypted, but in the plain room), and returns the replies.
 func (h *harness) say(roomID id.RoomID, sender id.UserID, body string) []string {
+	return h.sayFrom(roomID, sender, id.TrustStateCrossSignedTOFU, body)
+}
+
+// sayFrom is say from a device of the given trust.
+func (h *harness) sayFrom(roomID id.RoomID, sender id.UserID, trust id.TrustState, body string) []string {
 	evt := &event.Event{
 		Type: event.EventMessage, RoomID: roomID, Sender: sender, ID: "$evt",
 		Content: event.Content{Parsed: &event.MessageEventContent{MsgType: event.MsgText, Body: body}},
 	}
+	evt.Mautrix.WasEncrypted, evt.Mautrix.TrustState = roomID != "!plain:test", trust
 	h.router.Handle(zerolog.Nop().WithContext(context.Background()), evt)
 	return h.replies.take()
 }
@@ -304,9 +353,25 @@ func formsEngine(t testing.TB, db *database.Database, l10n *translations.Localiz
 }
 
 func (fakeMatrix) OpenDM(_ context.Context, u id.UserID) (id.RoomID, error) { return dm, nil }
-func (fakeMatrix) SendMarkdown(context.Context, id.RoomID, string) (id.EventID, error) {
+func (fakeMatrix) SendMarkdown(context.Context, id.RoomID, string, rooms.Origin) (id.EventID, error) {
 	return "$md", nil
 }
+func (fakeMatrix) SendToPerson(context.Context, id.UserID, id.RoomID, string) (id.RoomID, error) {
+	return dm, nil
+}
+func (fakeMatrix) PowerLevel(_ context.Context, _ id.RoomID, u id.UserID) (int, error) {
+	if u == mod {
+		return 100, nil
+	}
+	return 0, nil
+}
+func (fakeMatrix) DirectChat(_ context.Context, r id.RoomID) (id.UserID, error) {
+	if r == dm {
+		return user, nil
+	}
+	return "", nil
+}
+func (fakeMatrix) CheckOrigin(context.Context, id.RoomID, rooms.Origin) error { return nil }
 
 func incidentsService(t testing.TB, db *database.Database, l10n *translations.Localizer, fe *forms.Engine) *incidents.Service {
 	svc, err := incidents.New(db, fakeMatrix{}, nil, l10n, fe, incidents.Settings{DefaultLanguage: "en", Retention: time.Hour}, zerolog.Nop())
@@ -317,3 +382,36 @@ func incidentsService(t testing.TB, db *database.Database, l10n *translations.Lo
 }
 
 func (fakeMatrix) IsJoined(context.Context, id.RoomID, id.UserID) bool { return true }
+
+func TestCommandGate(t *testing.T) {
+	h := newHarness(t)
+	tests := []struct {
+		name   string
+		room   id.RoomID
+		sender id.UserID
+		trust  id.TrustState
+		body   string
+		want   string
+	}{
+		{"moderator on a device they did not verify", room, mod, id.TrustStateUnset, "!lang room fr", "verified device"},
+		{"moderator on an unknown device", room, mod, id.TrustStateUnknownDevice, "!link new Red", "verified device"},
+		{"cross-signed but not by a key seen before", room, mod, id.TrustStateCrossSignedUntrusted, "!tz room Europe/Paris", "verified device"},
+		{"responder on an unverified device", room, user, id.TrustStateUnset, "!ack i1", "verified device"},
+		{"member without the power level", room, user, id.TrustStateCrossSignedTOFU, "!lang room fr", "only moderators"},
+		{"coalition command in the direct chat", dm, user, id.TrustStateCrossSignedTOFU, "link new Red", "shared room"},
+		{"responder room from the direct chat", dm, user, id.TrustStateCrossSignedTOFU, "incident room", "shared room"},
+		{"personal setting needs no verified device", room, user, id.TrustStateUnset, "!lang me de", "Deine Sprache"},
+		{"verified moderator", room, mod, id.TrustStateCrossSignedTOFU, "!lang room es", "El idioma de esta sala"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := h.sayFrom(tt.room, tt.sender, tt.trust, tt.body)
+			if len(got) != 1 || !strings.Contains(got[0], tt.want) {
+				t.Fatalf("%q got %q, want %q", tt.body, got, tt.want)
+			}
+		})
+	}
+	if r, _ := h.db.Room.Get(context.Background(), room); r.Language != "es" {
+		t.Fatalf("room language %q: a refused command changed it", r.Language)
+	}
+}

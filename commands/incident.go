@@ -10,6 +10,7 @@ import (
 	"maunium.net/go/mautrix/format"
 
 	"starling/incidents"
+	"starling/rooms"
 )
 
 var (
@@ -24,6 +25,12 @@ var (
 	msgIncidentRoomSet      = &i18n.Message{ID: "IncidentRoomSet", Other: "This room is now the coalition's responder room: incident reports arrive here."}
 	msgIncidentNotEncrypted = &i18n.Message{ID: "IncidentRoomNotEncrypted", Description: "Refusal of !incident room in a room without end-to-end encryption.",
 		Other: "This room is not end-to-end encrypted, so incident reports may not be posted here. Turn on encryption in the room settings, then try again."}
+	msgIncidentMoveNeedsMod = &i18n.Message{ID: "IncidentMoveNeedsModerator", Description: "Level is a number.",
+		Other: "Another room of the coalition is its responder room. Only a moderator of that room (power level {{.Level}} or more there) can move the role here. Nothing was changed."}
+	msgIncidentNotResponder = &i18n.Message{ID: "IncidentNotResponderRoom", Description: "Command is a code span.",
+		Other: "The escalation policy is kept and changed in the coalition's responder room only. A moderator can make a room the responder room with {{.Command}}."}
+	msgIncidentBadRoom = &i18n.Message{ID: "IncidentBadEscalationRoom",
+		Other: "Escalations can also go to a room only if it is end-to-end encrypted, is not a private chat, and both you and I are in it. Nothing was changed."}
 	msgIncidentNoCoalition = &i18n.Message{ID: "IncidentNoCoalition", Description: "Command is a code span.", Other: "This room is not in a coalition. Link it first with {{.Command}}."}
 	msgIncidentPolicy      = &i18n.Message{ID: "IncidentPolicy", Other: "Escalation of unacknowledged incidents:"}
 	msgIncidentBadPolicy   = &i18n.Message{ID: "IncidentBadPolicy", Description: "Examples are code spans.", Other: "Write a severity (low, medium, high, critical) and a step, like {{.Examples}}. Nothing was changed."}
@@ -56,6 +63,15 @@ func incidentError(cx *Ctx, err error) error {
 	if errors.Is(err, incidents.ErrNotEncrypted) {
 		return &UserError{Msg: msgIncidentNotEncrypted}
 	}
+	if errors.Is(err, incidents.ErrNeedResponderModerator) {
+		return &UserError{Msg: msgIncidentMoveNeedsMod, Data: map[string]any{"Level": cx.router.settings.ModeratorLevel}}
+	}
+	if errors.Is(err, incidents.ErrNotResponderRoom) {
+		return &UserError{Msg: msgIncidentNotResponder, Data: map[string]any{"Command": format.SafeMarkdownCode(cx.Prefix() + "incident room")}}
+	}
+	if errors.Is(err, incidents.ErrBadEscalationRoom) {
+		return &UserError{Msg: msgIncidentBadRoom}
+	}
 	if errors.Is(err, incidents.ErrNoCoalition) {
 		return &UserError{Msg: msgIncidentNoCoalition, Data: map[string]any{"Command": format.SafeMarkdownCode(cx.Prefix() + "link new <name>")}}
 	}
@@ -73,7 +89,7 @@ func runReport(cx *Ctx) error {
 }
 
 func runIncidentRoom(cx *Ctx) error {
-	if err := cx.router.Incidents.SetResponderRoom(cx.Ctx, cx.RoomID); err != nil {
+	if err := cx.router.Incidents.SetResponderRoom(cx.Ctx, cx.RoomID, cx.Sender); err != nil {
 		return incidentError(cx, err)
 	}
 	cx.Reply(msgIncidentRoomSet, nil)
@@ -97,7 +113,7 @@ func runIncidentPolicy(cx *Ctx) error {
 			return &UserError{Msg: msgIncidentBadPolicy, Data: map[string]any{
 				"Examples": "`critical 5m every 15m x3`, `high 15m oncall @ana:example.org`, `low never`"}}
 		}
-		policy, err = svc.SetPolicy(cx.Ctx, cx.RoomID, severity, step)
+		policy, err = svc.SetPolicy(cx.Ctx, cx.RoomID, cx.Sender, severity, step)
 	}
 	if err != nil {
 		return incidentError(cx, err)
@@ -128,7 +144,7 @@ func runIncidentList(cx *Ctx) error {
 			"State": format.SafeMarkdownCode(inc.State), "Age": age(time.Since(inc.CreatedAt)),
 		}) + "\n")
 	}
-	cx.ReplyMarkdown(b.String())
+	cx.ReplyFrom(rooms.Private, b.String())
 	return nil
 }
 
@@ -160,7 +176,7 @@ func runIncidentShow(cx *Ctx) error {
 		}
 		b.WriteString("- " + line + "\n")
 	}
-	cx.ReplyMarkdown(b.String())
+	cx.ReplyFrom(rooms.Private, b.String())
 	return nil
 }
 

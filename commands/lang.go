@@ -97,7 +97,7 @@ func runLangRoom(cx *Ctx) error {
 	if err := cx.router.DB.Room.SetLanguage(cx.Ctx, cx.RoomID, code); err != nil {
 		return err
 	}
-	cx.room.Language = code
+	cx.Room.Language = code
 	if !cx.Direct || cx.person.Language == "" {
 		cx.Lang = code
 	}

@@ -21,17 +21,26 @@ var (
 	msgLinkLeaveSummary  = &i18n.Message{ID: "LinkLeaveSummary", Other: "Take this room out of its coalition (moderators)."}
 	msgLinkPauseSummary  = &i18n.Message{ID: "LinkPauseSummary", Other: "Stop relaying messages from this room (moderators)."}
 	msgLinkResumeSummary = &i18n.Message{ID: "LinkResumeSummary", Other: "Relay messages from this room again (moderators)."}
+	msgLinkRemoveSummary = &i18n.Message{ID: "LinkRemoveSummary", Other: "Take another room out of the coalition, by its number in the list or its name (moderators)."}
 	msgLinkCreated       = &i18n.Message{
 		ID:          "LinkCreated",
-		Description: "A coalition was started. Name is bold, Code and Command are code spans, Hours a number.",
-		Other:       "Coalition {{.Name}} started with this room. To add another room, a moderator there sends {{.Command}}. The code works once, for {{.Hours}} hours.",
+		Description: "A coalition was started. Name is bold.",
+		Other:       "Coalition {{.Name}} started with this room. I have sent you a join code for the next room in our private chat: give it only to a moderator of that room.",
+	}
+	msgLinkCodeSent = &i18n.Message{
+		ID:          "LinkCodeSent",
+		Description: "Reply in the room to !link code.",
+		Other:       "I have sent you a new join code in our private chat: give it only to a moderator of the room that should join.",
 	}
 	msgLinkCode = &i18n.Message{
 		ID:          "LinkCode",
-		Description: "A new join code. Command is a code span, Hours a number.",
-		Other:       "New join code: a moderator of the other room sends {{.Command}} there. It works once, for {{.Hours}} hours.",
+		Description: "A join code, sent in the private chat of the moderator who asked. Name is bold, Command a code span, Hours a number.",
+		Other:       "Join code for the coalition {{.Name}}: a moderator of the room that should join sends {{.Command}} there. It works once, for {{.Hours}} hours. Whoever has it can add a room, and every room of the coalition will be told.",
 	}
-	msgLinkJoined = &i18n.Message{
+	msgLinkRemoved  = &i18n.Message{ID: "LinkRemoved", Description: "Room is bold.", Other: "{{.Room}} is no longer in the coalition. Every room has been told."}
+	msgLinkNoRoom   = &i18n.Message{ID: "LinkNoSuchRoom", Description: "Room and Command are code spans.", Other: "There is no room {{.Room}} in this coalition. See the numbers with {{.Command}}."}
+	msgLinkInDirect = &i18n.Message{ID: "LinkInDirectChat", Other: "A private chat with me never joins a coalition. Send that in the room that should join. Nothing was changed."}
+	msgLinkJoined   = &i18n.Message{
 		ID:          "LinkJoined",
 		Description: "This room joined a coalition. Name is bold; Count is the number of rooms.",
 		One:         "This room joined {{.Name}}. Messages here are now relayed, translated, to the {{.Count}} other room.",
@@ -82,6 +91,10 @@ func relayError(cx *Ctx, err error) error {
 		return &UserError{Msg: msgLinkFull, Data: map[string]any{"Max": relay.MaxRooms}}
 	case errors.Is(err, relay.ErrEncryptionMismatch):
 		return &UserError{Msg: msgLinkMixed}
+	case errors.Is(err, relay.ErrDirectChat):
+		return &UserError{Msg: msgLinkInDirect}
+	case errors.Is(err, relay.ErrNoSuchRoom):
+		return &UserError{Msg: msgLinkNoRoom, Data: map[string]any{"Room": Echo(cx.RawArgs), "Command": format.SafeMarkdownCode(cx.Prefix() + "link list")}}
 	case errors.Is(err, relay.ErrBadName):
 		return &UserError{Msg: msgLinkBadName, Data: map[string]any{"Max": 80, "Example": format.SafeMarkdownCode(cx.Prefix() + "link new Red de Solidaridad")}}
 	}
@@ -97,24 +110,39 @@ func runLinkNew(cx *Ctx) error {
 	if err != nil {
 		return relayError(cx, err)
 	}
-	cx.Reply(msgLinkCreated, map[string]any{
-		"Name":    bold(coalition.Name),
-		"Command": format.SafeMarkdownCode(cx.Prefix() + "link join " + code.Code),
-		"Hours":   int(relay.CodeLifetime.Hours()),
-	})
+	if err = sendCode(cx, coalition, code); err != nil {
+		return err
+	}
+	cx.Reply(msgLinkCreated, map[string]any{"Name": bold(coalition.Name)})
 	return nil
 }
 
 func runLinkCode(cx *Ctx) error {
-	code, err := cx.router.Relay.Coalitions().NewCode(cx.Ctx, cx.RoomID, cx.Sender)
+	coalitions := cx.router.Relay.Coalitions()
+	code, err := coalitions.NewCode(cx.Ctx, cx.RoomID, cx.Sender)
 	if err != nil {
 		return relayError(cx, err)
 	}
-	cx.Reply(msgLinkCode, map[string]any{
+	coalition, _, err := coalitions.List(cx.Ctx, cx.RoomID, cx.defaults())
+	if err != nil {
+		return relayError(cx, err)
+	}
+	if err = sendCode(cx, coalition, code); err != nil {
+		return err
+	}
+	cx.Reply(msgLinkCodeSent, nil)
+	return nil
+}
+
+// sendCode gives a join code to the moderator who asked, in their direct
+// chat: posted in the room, every member could read it and link a room of
+// their own.
+func sendCode(cx *Ctx, coalition *database.Coalition, code *relay.JoinCode) error {
+	return cx.ToSender(cx.router.L10n.Text(cx.personLanguage(), msgLinkCode, map[string]any{
+		"Name":    bold(coalition.Name),
 		"Command": format.SafeMarkdownCode(cx.Prefix() + "link join " + code.Code),
 		"Hours":   int(relay.CodeLifetime.Hours()),
-	})
-	return nil
+	}))
 }
 
 func runLinkJoin(cx *Ctx) error {
@@ -139,7 +167,7 @@ func runLinkList(cx *Ctx) error {
 	var b strings.Builder
 	b.WriteString(cx.router.L10n.Plural(cx.Lang, msgLinkListHeader, len(rooms), map[string]any{"Name": bold(coalition.Name)}))
 	b.WriteString("\n\n")
-	for _, r := range rooms {
+	for i, r := range rooms {
 		line := cx.T(msgLinkListRoom, map[string]any{
 			"Room":     bold(r.Name),
 			"Language": languageName(r.Language),
@@ -158,17 +186,34 @@ func runLinkList(cx *Ctx) error {
 		if len(tags) > 0 {
 			line += fmt.Sprintf(" (%s)", strings.Join(tags, ", "))
 		}
-		b.WriteString("- " + line + "\n")
+		fmt.Fprintf(&b, "%d. %s\n", i+1, line)
 	}
 	cx.ReplyMarkdown(b.String())
 	return nil
 }
 
 func runLinkLeave(cx *Ctx) error {
-	if err := cx.router.Relay.Coalitions().Leave(cx.Ctx, cx.RoomID); err != nil {
+	if err := cx.router.Relay.Coalitions().Leave(cx.Ctx, cx.RoomID, cx.Sender); err != nil {
 		return relayError(cx, err)
 	}
 	cx.Reply(msgLinkLeft, nil)
+	return nil
+}
+
+func runLinkRemove(cx *Ctx) error {
+	coalitions := cx.router.Relay.Coalitions()
+	target, err := coalitions.FindRoom(cx.Ctx, cx.RoomID, cx.RawArgs)
+	if err != nil {
+		return relayError(cx, err)
+	}
+	if target == cx.RoomID {
+		return runLinkLeave(cx)
+	}
+	name := cx.router.Relay.RoomName(cx.Ctx, target)
+	if _, err = coalitions.Remove(cx.Ctx, cx.RoomID, target, cx.Sender); err != nil {
+		return relayError(cx, err)
+	}
+	cx.Reply(msgLinkRemoved, map[string]any{"Room": bold(name)})
 	return nil
 }
 

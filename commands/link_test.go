@@ -12,11 +12,14 @@ func TestLinkCommands(t *testing.T) {
 	h := newHarness(t)
 	const es, en, ca = "!es:test", "!en:test", "!ca:test"
 	created := h.say(es, mod, "!link new Red de Solidaridad")
-	m := codeRE.FindStringSubmatch(created[0])
-	if m == nil {
-		t.Fatalf("no join code in %q", created)
+	if len(created) != 1 || codeRE.MatchString(created[0]) || !strings.Contains(created[0], "private chat") {
+		t.Fatalf("!link new answered %q in the room; the code must go to the private chat only", created)
 	}
-	code := m[1]
+	dms := h.replies.takeDMs()
+	if len(dms) != 1 || codeRE.FindStringSubmatch(dms[0]) == nil {
+		t.Fatalf("no join code in the moderator's private chat: %q", dms)
+	}
+	code := codeRE.FindStringSubmatch(dms[0])[1]
 	steps := []struct {
 		name   string
 		room   string
@@ -57,8 +60,8 @@ func TestLinkCommands(t *testing.T) {
 
 func TestLinkRefusesMixedEncryption(t *testing.T) {
 	h := newHarness(t)
-	created := h.say("!es:test", mod, "!link new Mixta")
-	code := codeRE.FindStringSubmatch(created[0])[1]
+	h.say("!es:test", mod, "!link new Mixta")
+	code := codeRE.FindStringSubmatch(h.replies.takeDMs()[0])[1]
 	if got := h.say("!plain:test", mod, "!link join "+code); !strings.Contains(got[0], "differ in end-to-end encryption") {
 		t.Fatalf("unencrypted room joined an encrypted coalition: %q", got)
 	}

@@ -31,18 +31,18 @@ func runOriginal(cx *Ctx) error {
 	if replyTo == "" {
 		return &UserError{Msg: msgOriginalNoReply, Data: map[string]any{"Command": Echo(cx.Prefix() + "original")}}
 	}
-	orig, err := cx.router.Relay.OriginalOf(cx.Ctx, replyTo)
+	orig, err := cx.router.Relay.OriginalOf(cx.Ctx, cx.RoomID, replyTo)
 	if errors.Is(err, relay.ErrNotACopy) {
 		return &UserError{Msg: msgOriginalNotCopy}
 	} else if err != nil {
 		return err
 	}
-	cx.Reply(msgOriginalShow, map[string]any{
+	cx.ReplyFrom(orig.Origin, cx.T(msgOriginalShow, map[string]any{
 		"Sender":   bold(orig.Sender),
 		"Room":     bold(orig.Room),
 		"Language": languageName(orig.Language),
 		"Text":     quote(orig.Body),
-	})
+	}))
 	return nil
 }
 

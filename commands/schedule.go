@@ -11,6 +11,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/rooms"
 	"starling/scheduler"
 )
 
@@ -36,6 +37,7 @@ var (
 	msgScheduleNoNext     = &i18n.Message{ID: "ScheduleNoNext", Other: "none"}
 	msgScheduleRSVPs      = &i18n.Message{ID: "ScheduleRSVPs", One: "{{.Count}} coming", Other: "{{.Count}} coming"}
 	msgScheduleNotFound   = &i18n.Message{ID: "ScheduleNotFound", Description: "ID is a code span, Command a code span.", Other: "There is no check-in or vigil {{.ID}} here. See {{.Command}}."}
+	msgScheduleNotOwner   = &i18n.Message{ID: "ScheduleNotOwner", Description: "ID is a code span.", Other: "{{.ID}} was made in another room of the coalition: only that room's moderators can pause, resume or cancel it. Nothing was changed."}
 	msgScheduleCancelled  = &i18n.Message{ID: "ScheduleCancelled", Other: "{{.ID}} is cancelled."}
 	msgSchedulePaused     = &i18n.Message{ID: "SchedulePaused", Other: "{{.ID}} is paused; its times pass without a message until it is resumed."}
 	msgScheduleResumed    = &i18n.Message{ID: "ScheduleResumed", Other: "{{.ID}} is running again."}
@@ -146,7 +148,7 @@ func addSchedule(cx *Ctx, kind string) error {
 		return &UserError{Msg: msgScheduleBadFormat, Data: map[string]any{"Example": format.SafeMarkdownCode(example)}}
 	}
 	sc, next, err := cx.router.Scheduler.Add(cx.Ctx, scheduler.NewSchedule{Kind: kind, RoomID: cx.RoomID, By: cx.Sender,
-		When: when, Text: text, Window: window, Rotation: rotation})
+		When: when, Text: text, Window: window, Rotation: rotation, From: cx.Origin})
 	if err != nil {
 		return whenError(cx, err)
 	}
@@ -188,8 +190,10 @@ func runScheduleList(cx *Ctx) error {
 	}
 	var b strings.Builder
 	b.WriteString(cx.router.L10n.Plural(cx.Lang, msgScheduleListHeader, len(infos), nil) + "\n\n")
+	from := rooms.Bot
 	for _, info := range infos {
 		sc := info.Schedule
+		from = from.With(rooms.Origin{Room: sc.RoomID, Encrypted: sc.Encrypted})
 		kind, next := cx.T(msgKindCheckin, nil), cx.T(msgScheduleNoNext, nil)
 		if sc.Kind == database.KindVigil {
 			kind = cx.T(msgKindVigil, nil)
@@ -207,7 +211,7 @@ func runScheduleList(cx *Ctx) error {
 		}
 		b.WriteString("- " + line + "\n")
 	}
-	cx.ReplyMarkdown(b.String())
+	cx.ReplyFrom(from, b.String())
 	return nil
 }
 
@@ -218,9 +222,12 @@ func scheduleAction(cx *Ctx, act func(id int64) (*database.Schedule, error), don
 	if ok {
 		sc, err = act(n)
 	}
-	if !ok || errors.Is(err, scheduler.ErrNotFound) {
+	switch {
+	case !ok || errors.Is(err, scheduler.ErrNotFound):
 		return &UserError{Msg: msgScheduleNotFound, Data: map[string]any{"ID": Echo(cx.Args[0]), "Command": format.SafeMarkdownCode(cx.Prefix() + "schedule list")}}
-	} else if err != nil {
+	case errors.Is(err, scheduler.ErrNotOwner):
+		return &UserError{Msg: msgScheduleNotOwner, Data: map[string]any{"ID": format.SafeMarkdownCode(scheduler.ShortID(sc))}}
+	case err != nil:
 		return err
 	}
 	cx.Reply(done, map[string]any{"ID": format.SafeMarkdownCode(scheduler.ShortID(sc))})
@@ -244,7 +251,7 @@ func runScheduleResume(cx *Ctx) error {
 }
 
 func runCalendar(cx *Ctx) error {
-	data, n, err := cx.router.Scheduler.Calendar(cx.Ctx, cx.RoomID)
+	data, n, from, err := cx.router.Scheduler.Calendar(cx.Ctx, cx.RoomID)
 	if err != nil {
 		return err
 	}
@@ -252,5 +259,9 @@ func runCalendar(cx *Ctx) error {
 		cx.Reply(msgCalendarEmpty, nil)
 		return nil
 	}
-	return cx.router.Files.SendFile(cx.Ctx, cx.Event.Event, data, "starling.ics", "text/calendar")
+	if from.Encrypted && !cx.Room.Encrypted {
+		cx.Reply(msgEncryptedNotHere, nil)
+		return nil
+	}
+	return cx.router.Files.SendFile(cx.Ctx, cx.RoomID, cx.Event.ID, data, "starling.ics", "text/calendar", from)
 }

@@ -93,6 +93,22 @@ type Database struct {
 type Encryption struct {
 	PickleKey   string `yaml:"pickle_key"`
 	RecoveryKey string `yaml:"recovery_key"`
+	// ShareKeysWith is which devices receive the keys to the bot's messages.
+	ShareKeysWith string `yaml:"share_keys_with"`
+}
+
+// Device trust levels a setting can name.
+const (
+	TrustCrossSigned = "cross-signed"
+	TrustAny         = "any"
+)
+
+// ShareKeysMinTrust is the least trust a device needs to read the bot's messages.
+func (e Encryption) ShareKeysMinTrust() id.TrustState {
+	if e.ShareKeysWith == TrustAny {
+		return id.TrustStateUnset
+	}
+	return id.TrustStateCrossSignedTOFU
 }
 
 type Commands struct {
@@ -101,6 +117,19 @@ type Commands struct {
 
 type Permissions struct {
 	ModeratorLevel int `yaml:"moderator_level"`
+	// DeviceTrust is what a device needs for commands that change settings
+	// or act on incidents.
+	DeviceTrust string `yaml:"device_trust"`
+}
+
+// MinTrust is the least trust a device needs for commands that change
+// settings or act on incidents. With "any", unencrypted rooms (whose events
+// name no device) may change settings too.
+func (p Permissions) MinTrust() id.TrustState {
+	if p.DeviceTrust == TrustAny {
+		return id.TrustStateUnset
+	}
+	return id.TrustStateCrossSignedTOFU
 }
 
 type Invites struct {
@@ -234,6 +263,12 @@ func (c *Config) Validate() error {
 	}
 	if l := c.Permissions.ModeratorLevel; l < 0 || l > 100 {
 		bad("permissions.moderator_level", "must be between 0 and 100")
+	}
+	if t := c.Permissions.DeviceTrust; t != TrustCrossSigned && t != TrustAny {
+		bad("permissions.device_trust", `must be "cross-signed" or "any"`)
+	}
+	if t := c.Encryption.ShareKeysWith; t != TrustCrossSigned && t != TrustAny {
+		bad("encryption.share_keys_with", `must be "cross-signed" or "any"`)
 	}
 	for _, u := range c.Invites.AllowUsers {
 		if _, _, err := u.Parse(); err != nil {

@@ -18,6 +18,8 @@ const (
 		ON CONFLICT (user_id) DO UPDATE SET kind=excluded.kind, ref=excluded.ref, template=excluded.template,
 			room_id=excluded.room_id, lang=excluded.lang, step=excluded.step, answers=excluded.answers, updated_at=excluded.updated_at`
 	deleteConversationQuery = `DELETE FROM conversation WHERE user_id=$1`
+	setConversationRoomSQL  = `UPDATE conversation SET room_id=$2 WHERE user_id=$1`
+	conversationUsersInSQL  = `SELECT user_id FROM conversation WHERE room_id=$1`
 )
 
 // Conversation is a dialogue a person has open with the bot.
@@ -78,4 +80,22 @@ func (q *ConversationQuery) Delete(ctx context.Context, userID id.UserID) error 
 		return fmt.Errorf("failed to end conversation: %w", err)
 	}
 	return nil
+}
+
+// SetRoom moves the person's conversation (if one is open) to another direct chat.
+func (q *ConversationQuery) SetRoom(ctx context.Context, userID id.UserID, roomID id.RoomID) error {
+	if err := q.Exec(ctx, setConversationRoomSQL, userID, roomID); err != nil {
+		return fmt.Errorf("failed to move conversation: %w", err)
+	}
+	return nil
+}
+
+// UsersIn lists who has a conversation open in the room.
+func (q *ConversationQuery) UsersIn(ctx context.Context, roomID id.RoomID) ([]id.UserID, error) {
+	rows, err := q.GetDB().Query(ctx, conversationUsersInSQL, roomID)
+	out, err := dbutil.NewRowIterWithError(rows, dbutil.ScanSingleColumn[id.UserID], err).AsList()
+	if err != nil {
+		return nil, fmt.Errorf("failed to list conversations in room: %w", err)
+	}
+	return out, nil
 }

@@ -11,9 +11,9 @@ import (
 
 const (
 	upsertGlossaryTermQuery = `
-		INSERT INTO glossary_term (coalition_id, term_key, term, forms) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (coalition_id, term_key) DO UPDATE SET term=excluded.term, forms=excluded.forms`
-	listGlossaryTermsQuery  = `SELECT term, forms FROM glossary_term WHERE coalition_id=$1 ORDER BY term_key`
+		INSERT INTO glossary_term (coalition_id, term_key, term, forms, encrypted) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (coalition_id, term_key) DO UPDATE SET term=excluded.term, forms=excluded.forms, encrypted=excluded.encrypted`
+	listGlossaryTermsQuery  = `SELECT term, forms, encrypted FROM glossary_term WHERE coalition_id=$1 ORDER BY term_key`
 	deleteGlossaryTermQuery = `DELETE FROM glossary_term WHERE coalition_id=$1 AND term_key=$2`
 )
 
@@ -22,13 +22,15 @@ const (
 type GlossaryTerm struct {
 	Term  string
 	Forms map[string]string
+	// Encrypted: the term was written in an end-to-end encrypted event.
+	Encrypted bool
 }
 
 func newGlossaryTerm(_ *dbutil.QueryHelper[*GlossaryTerm]) *GlossaryTerm { return &GlossaryTerm{} }
 
 func (g *GlossaryTerm) Scan(row dbutil.Scannable) (*GlossaryTerm, error) {
 	var forms string
-	if err := row.Scan(&g.Term, &forms); err != nil {
+	if err := row.Scan(&g.Term, &forms, &g.Encrypted); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(forms), &g.Forms); err != nil {
@@ -48,7 +50,7 @@ func (q *GlossaryTermQuery) Put(ctx context.Context, coalitionID string, g *Glos
 	if err != nil {
 		return fmt.Errorf("failed to encode glossary forms: %w", err)
 	}
-	if err = q.Exec(ctx, upsertGlossaryTermQuery, coalitionID, termKey(g.Term), g.Term, string(forms)); err != nil {
+	if err = q.Exec(ctx, upsertGlossaryTermQuery, coalitionID, termKey(g.Term), g.Term, string(forms), g.Encrypted); err != nil {
 		return fmt.Errorf("failed to store glossary term: %w", err)
 	}
 	return nil

@@ -48,6 +48,10 @@ const (
 		INSERT INTO responder_room (coalition_id, room_id) VALUES ($1, $2)
 		ON CONFLICT (coalition_id) DO UPDATE SET room_id=excluded.room_id`
 	setPolicyQuery = `UPDATE responder_room SET policy=$2 WHERE coalition_id=$1`
+	// The reporter's direct chat moved: every open report follows.
+	setReporterRoomQuery = `UPDATE incident SET reporter_room=$2 WHERE reporter=$1 AND state<>'resolved'`
+	reportersInQuery     = `SELECT DISTINCT reporter FROM incident WHERE reporter_room=$1 AND state<>'resolved'`
+	latestOpenOfQuery    = `SELECT ` + incidentColumns + ` FROM incident WHERE reporter=$1 AND state<>'resolved' ORDER BY id DESC LIMIT 1`
 )
 
 // Incident is one report and what happened to it.
@@ -271,4 +275,31 @@ func (q *IncidentQuery) SetResponderRoom(ctx context.Context, coalitionID string
 
 func (q *IncidentQuery) SetPolicy(ctx context.Context, coalitionID, policy string) error {
 	return q.Exec(ctx, setPolicyQuery, coalitionID, policy)
+}
+
+// SetReporterRoom moves the reporter's open incidents to another direct chat.
+func (q *IncidentQuery) SetReporterRoom(ctx context.Context, reporter id.UserID, roomID id.RoomID) error {
+	if err := q.Exec(ctx, setReporterRoomQuery, reporter, roomID); err != nil {
+		return fmt.Errorf("failed to move reporter's direct chat: %w", err)
+	}
+	return nil
+}
+
+// ReportersIn lists who reported open incidents from the room.
+func (q *IncidentQuery) ReportersIn(ctx context.Context, roomID id.RoomID) ([]id.UserID, error) {
+	rows, err := q.GetDB().Query(ctx, reportersInQuery, roomID)
+	out, err := dbutil.NewRowIterWithError(rows, dbutil.ScanSingleColumn[id.UserID], err).AsList()
+	if err != nil {
+		return nil, fmt.Errorf("failed to list reporters in room: %w", err)
+	}
+	return out, nil
+}
+
+// LatestOpenOf is the reporter's most recent unresolved incident, or nil.
+func (q *IncidentQuery) LatestOpenOf(ctx context.Context, reporter id.UserID) (*Incident, error) {
+	inc, err := q.QueryOne(ctx, latestOpenOfQuery, reporter)
+	if err != nil {
+		return nil, fmt.Errorf("failed to get open incident: %w", err)
+	}
+	return inc, nil
 }

@@ -12,11 +12,12 @@ import (
 
 const (
 	insertRelayCopyQuery = `
-		INSERT INTO relay_copy (source_event, source_room, target_room, copy_event) VALUES ($1, $2, $3, $4)
+		INSERT INTO relay_copy (source_event, source_room, target_room, copy_event, source_sender) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (source_event, target_room) DO NOTHING`
+	relayCopyColumns      = `source_event, source_room, target_room, copy_event, source_sender`
 	getRelayCopyQuery     = `SELECT copy_event FROM relay_copy WHERE source_event=$1 AND target_room=$2`
-	relayCopiesQuery      = `SELECT source_event, source_room, target_room, copy_event FROM relay_copy WHERE source_event=$1`
-	relayCopyOriginQuery  = `SELECT source_event, source_room, target_room, copy_event FROM relay_copy WHERE copy_event=$1`
+	relayCopiesQuery      = `SELECT ` + relayCopyColumns + ` FROM relay_copy WHERE source_event=$1`
+	relayCopyOriginQuery  = `SELECT ` + relayCopyColumns + ` FROM relay_copy WHERE copy_event=$1`
 	deleteRelayCopiesByID = `DELETE FROM relay_copy WHERE source_event=$1`
 )
 
@@ -26,12 +27,14 @@ type Copy struct {
 	SourceRoom  id.RoomID
 	TargetRoom  id.RoomID
 	CopyEvent   id.EventID
+	// SourceSender sent the source event ("" for copies made before it was kept).
+	SourceSender id.UserID
 }
 
 func newCopy(_ *dbutil.QueryHelper[*Copy]) *Copy { return &Copy{} }
 
 func (c *Copy) Scan(row dbutil.Scannable) (*Copy, error) {
-	return c, row.Scan(&c.SourceEvent, &c.SourceRoom, &c.TargetRoom, &c.CopyEvent)
+	return c, row.Scan(&c.SourceEvent, &c.SourceRoom, &c.TargetRoom, &c.CopyEvent, &c.SourceSender)
 }
 
 type RelayCopyQuery struct {
@@ -39,7 +42,7 @@ type RelayCopyQuery struct {
 }
 
 func (q *RelayCopyQuery) Put(ctx context.Context, c *Copy) error {
-	if err := q.Exec(ctx, insertRelayCopyQuery, c.SourceEvent, c.SourceRoom, c.TargetRoom, c.CopyEvent); err != nil {
+	if err := q.Exec(ctx, insertRelayCopyQuery, c.SourceEvent, c.SourceRoom, c.TargetRoom, c.CopyEvent, c.SourceSender); err != nil {
 		return fmt.Errorf("failed to store relayed copy: %w", err)
 	}
 	return nil

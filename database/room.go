@@ -11,7 +11,7 @@ import (
 )
 
 const (
-	getRoomQuery         = `SELECT room_id, language, timezone, joined_at, direct FROM room WHERE room_id=$1`
+	getRoomQuery         = `SELECT room_id, language, timezone, joined_at, direct, direct_for FROM room WHERE room_id=$1`
 	setRoomLanguageQuery = `
 		INSERT INTO room (room_id, language) VALUES ($1, $2)
 		ON CONFLICT (room_id) DO UPDATE SET language=excluded.language`
@@ -24,6 +24,9 @@ const (
 	setRoomDirectQuery = `
 		INSERT INTO room (room_id, direct) VALUES ($1, $2)
 		ON CONFLICT (room_id) DO UPDATE SET direct=excluded.direct`
+	setRoomDirectForQuery = `
+		INSERT INTO room (room_id, direct, direct_for) VALUES ($1, true, $2)
+		ON CONFLICT (room_id) DO UPDATE SET direct=true, direct_for=excluded.direct_for`
 )
 
 // Room is one row of the room table; empty strings mean "use the default".
@@ -32,7 +35,11 @@ type Room struct {
 	Language string
 	Timezone string
 	JoinedAt time.Time
-	Direct   bool
+	// Direct means someone claimed the room is a direct chat, or the bot
+	// made it one; only the room authority says whether it is one now.
+	Direct bool
+	// DirectFor is the person the bot created the room for.
+	DirectFor id.UserID
 }
 
 func newRoom(_ *dbutil.QueryHelper[*Room]) *Room { return &Room{} }
@@ -40,7 +47,7 @@ func newRoom(_ *dbutil.QueryHelper[*Room]) *Room { return &Room{} }
 func (r *Room) Scan(row dbutil.Scannable) (*Room, error) {
 	var lang, tz sql.NullString
 	var joined sql.NullInt64
-	if err := row.Scan(&r.RoomID, &lang, &tz, &joined, &r.Direct); err != nil {
+	if err := row.Scan(&r.RoomID, &lang, &tz, &joined, &r.Direct, &r.DirectFor); err != nil {
 		return nil, err
 	}
 	r.Language, r.Timezone = lang.String, tz.String
@@ -95,9 +102,17 @@ func (q *RoomQuery) SetDirect(ctx context.Context, roomID id.RoomID, direct bool
 	return nil
 }
 
-const directRoomsQuery = `SELECT room_id FROM room WHERE direct`
+// SetDirectFor records a direct chat the bot created for the user.
+func (q *RoomQuery) SetDirectFor(ctx context.Context, roomID id.RoomID, userID id.UserID) error {
+	if err := q.Exec(ctx, setRoomDirectForQuery, roomID, userID); err != nil {
+		return fmt.Errorf("failed to record direct chat: %w", err)
+	}
+	return nil
+}
 
-// DirectRooms lists the rooms the bot holds as direct chats.
+const directRoomsQuery = `SELECT room_id FROM room WHERE direct ORDER BY direct_for<>'' DESC, room_id`
+
+// DirectRooms lists the rooms claimed or made as direct chats, the bot's own first.
 func (q *RoomQuery) DirectRooms(ctx context.Context) ([]id.RoomID, error) {
 	rows, err := q.GetDB().Query(ctx, directRoomsQuery)
 	out, err := dbutil.NewRowIterWithError(rows, dbutil.ScanSingleColumn[id.RoomID], err).AsList()

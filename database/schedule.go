@@ -18,10 +18,10 @@ const (
 
 const (
 	scheduleColumns = `id, kind, room_id, coalition_id, created_by, created_at, when_text, zone, text, lang,
-		window_ms, rotation, paused, cancelled, last_occurrence, occurrences`
+		window_ms, rotation, paused, cancelled, last_occurrence, occurrences, encrypted`
 	insertScheduleQuery = `
-		INSERT INTO schedule (kind, room_id, coalition_id, created_by, created_at, when_text, zone, text, lang, window_ms, rotation)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`
+		INSERT INTO schedule (kind, room_id, coalition_id, created_by, created_at, when_text, zone, text, lang, window_ms, rotation, encrypted)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`
 	getScheduleQuery     = `SELECT ` + scheduleColumns + ` FROM schedule WHERE id=$1`
 	activeSchedulesQuery = `SELECT ` + scheduleColumns + ` FROM schedule WHERE NOT cancelled`
 	listSchedulesQuery   = `SELECT ` + scheduleColumns + ` FROM schedule WHERE NOT cancelled AND (room_id=$1 OR (coalition_id<>'' AND coalition_id=$2)) ORDER BY id`
@@ -49,6 +49,8 @@ type Schedule struct {
 	Cancelled      bool
 	LastOccurrence time.Time
 	Occurrences    int
+	// Encrypted: the text was written in an end-to-end encrypted event.
+	Encrypted bool
 }
 
 func newSchedule(_ *dbutil.QueryHelper[*Schedule]) *Schedule { return &Schedule{} }
@@ -57,7 +59,7 @@ func (s *Schedule) Scan(row dbutil.Scannable) (*Schedule, error) {
 	var created, window, last int64
 	var rotation string
 	if err := row.Scan(&s.ID, &s.Kind, &s.RoomID, &s.CoalitionID, &s.CreatedBy, &created, &s.When, &s.Zone, &s.Text,
-		&s.Lang, &window, &rotation, &s.Paused, &s.Cancelled, &last, &s.Occurrences); err != nil {
+		&s.Lang, &window, &rotation, &s.Paused, &s.Cancelled, &last, &s.Occurrences, &s.Encrypted); err != nil {
 		return nil, err
 	}
 	s.CreatedAt, s.Window = time.UnixMilli(created), time.Duration(window)*time.Millisecond
@@ -84,7 +86,7 @@ func (q *ScheduleQuery) Insert(ctx context.Context, s *Schedule) error {
 		rotation = []byte("[]")
 	}
 	err = q.GetDB().QueryRow(ctx, insertScheduleQuery, s.Kind, s.RoomID, s.CoalitionID, s.CreatedBy, s.CreatedAt.UnixMilli(),
-		s.When, s.Zone, s.Text, s.Lang, s.Window.Milliseconds(), string(rotation)).Scan(&s.ID)
+		s.When, s.Zone, s.Text, s.Lang, s.Window.Milliseconds(), string(rotation), s.Encrypted).Scan(&s.ID)
 	if err != nil {
 		return fmt.Errorf("failed to store schedule: %w", err)
 	}

@@ -14,16 +14,21 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/rooms"
 	"starling/translate"
 	"starling/translations"
 )
 
 // Matrix is what the engine needs from the bot.
 type Matrix interface {
-	// OpenDM returns the direct chat with the user, creating it if needed.
+	// OpenDM returns a direct chat with the user, creating one if needed.
 	OpenDM(ctx context.Context, userID id.UserID) (id.RoomID, error)
-	// SendMarkdown sends a notice into a room.
-	SendMarkdown(ctx context.Context, roomID id.RoomID, markdown string) (id.EventID, error)
+	// SendToPerson sends to the user in the direct chat used so far, or in
+	// a new one if that room stopped being a direct chat; it returns the
+	// room used.
+	SendToPerson(ctx context.Context, userID id.UserID, roomID id.RoomID, markdown string) (id.RoomID, error)
+	// SendMarkdown sends a notice into a room; from is where its content came from.
+	SendMarkdown(ctx context.Context, roomID id.RoomID, markdown string, from rooms.Origin) (id.EventID, error)
 	// IsJoined tells whether the user is in the room now.
 	IsJoined(ctx context.Context, roomID id.RoomID, userID id.UserID) bool
 }
@@ -92,10 +97,6 @@ func (e *Engine) Start(ctx context.Context, userID id.UserID, kind string, ref i
 	if !ok {
 		return fmt.Errorf("no template %q", templateID)
 	}
-	room, err := e.mx.OpenDM(ctx, userID)
-	if err != nil {
-		return err
-	}
 	lang := e.personLang(ctx, userID)
 	if conv, err := e.db.Conversation.Get(ctx, userID); err != nil {
 		return err
@@ -104,7 +105,11 @@ func (e *Engine) Start(ctx context.Context, userID id.UserID, kind string, ref i
 			return e.ask(ctx, conv, "")
 		}
 		other := e.templates[conv.Template]
-		return e.say(ctx, room, lang, msgBusy, map[string]any{"Title": e.title(ctx, other, lang), "Cancel": code(lang, KeyCancel)})
+		return e.say(ctx, conv, lang, msgBusy, map[string]any{"Title": e.title(ctx, other, lang), "Cancel": code(lang, KeyCancel)})
+	}
+	room, err := e.mx.OpenDM(ctx, userID)
+	if err != nil {
+		return err
 	}
 	conv := &database.Conversation{UserID: userID, Kind: kind, Ref: ref, Template: templateID, RoomID: room, Lang: lang, UpdatedAt: e.now()}
 	if err = e.db.Conversation.Put(ctx, conv); err != nil {
@@ -142,7 +147,7 @@ func (e *Engine) Handle(ctx context.Context, userID id.UserID, roomID id.RoomID,
 		if err = e.db.Conversation.Delete(ctx, userID); err != nil {
 			return true, err
 		}
-		return true, e.say(ctx, roomID, lang, msgCancelled, nil)
+		return true, e.say(ctx, conv, lang, msgCancelled, nil)
 	case KeyBack:
 		conv.Step = max(conv.Step-1, 0)
 		return true, save("")
@@ -224,8 +229,7 @@ func (e *Engine) ask(ctx context.Context, conv *database.Conversation, prefix st
 	}
 	b.WriteString("\n\n" + e.l10n.Text(lang, msgControls, map[string]any{
 		"Back": code(lang, KeyBack), "Review": code(lang, KeyReview), "Cancel": code(lang, KeyCancel)}))
-	_, err := e.mx.SendMarkdown(ctx, conv.RoomID, b.String())
-	return err
+	return e.tell(ctx, conv, b.String())
 }
 
 func (e *Engine) review(ctx context.Context, conv *database.Conversation, tmpl *Template, prefix string) error {
@@ -244,8 +248,7 @@ func (e *Engine) review(ctx context.Context, conv *database.Conversation, tmpl *
 	}
 	b.WriteString("\n" + e.l10n.Text(lang, msgReviewHint, map[string]any{
 		"Submit": code(lang, KeySubmit), "Back": code(lang, KeyBack), "Cancel": code(lang, KeyCancel)}))
-	_, err := e.mx.SendMarkdown(ctx, conv.RoomID, b.String())
-	return err
+	return e.tell(ctx, conv, b.String())
 }
 
 // finish submits the answers if every required question has one.
@@ -269,7 +272,7 @@ func (e *Engine) finish(ctx context.Context, conv *database.Conversation, tmpl *
 			if err = e.db.Conversation.Delete(ctx, conv.UserID); err != nil {
 				return err
 			}
-			return e.say(ctx, conv.RoomID, conv.Lang, msgFormClosed, nil)
+			return e.say(ctx, conv, conv.Lang, msgFormClosed, nil)
 		}
 		if err = e.db.Form.PutResponse(ctx, conv.Ref, &database.Response{UserID: conv.UserID, Lang: conv.Lang,
 			SubmittedAt: e.now(), Answers: conv.Answers}); err != nil {
@@ -285,8 +288,7 @@ func (e *Engine) finish(ctx context.Context, conv *database.Conversation, tmpl *
 	if err := e.db.Conversation.Delete(ctx, conv.UserID); err != nil {
 		return err
 	}
-	_, err := e.mx.SendMarkdown(ctx, conv.RoomID, confirmation)
-	return err
+	return e.tell(ctx, conv, confirmation)
 }
 
 func (e *Engine) answerError(lang string, ae *AnswerError) string {
@@ -297,9 +299,33 @@ func (e *Engine) answerError(lang string, ae *AnswerError) string {
 	return "⚠️ " + e.l10n.Text(lang, msgs[ae.Kind], map[string]any{"Min": num(ae.Min), "Max": num(ae.Max)})
 }
 
-func (e *Engine) say(ctx context.Context, room id.RoomID, lang string, msg *i18n.Message, data map[string]any) error {
-	_, err := e.mx.SendMarkdown(ctx, room, e.l10n.Text(lang, msg, data))
-	return err
+func (e *Engine) say(ctx context.Context, conv *database.Conversation, lang string, msg *i18n.Message, data map[string]any) error {
+	return e.tell(ctx, conv, e.l10n.Text(lang, msg, data))
+}
+
+// tell sends to the person in their direct chat. If the room stopped being
+// one (someone else came in), the bot moves to a new one and the
+// conversation, if it is still open, follows.
+func (e *Engine) tell(ctx context.Context, conv *database.Conversation, markdown string) error {
+	room, err := e.mx.SendToPerson(ctx, conv.UserID, conv.RoomID, markdown)
+	if err != nil {
+		return err
+	}
+	if room != conv.RoomID {
+		conv.RoomID = room
+		return e.db.Conversation.SetRoom(ctx, conv.UserID, room)
+	}
+	return nil
+}
+
+// Continue asks a person's open question again: after their direct chat
+// stopped being private, it goes to the new one.
+func (e *Engine) Continue(ctx context.Context, userID id.UserID) error {
+	conv, err := e.db.Conversation.Get(ctx, userID)
+	if err != nil || conv == nil {
+		return err
+	}
+	return e.ask(ctx, conv, "")
 }
 
 // title is the template's title in lang, bold-safe.

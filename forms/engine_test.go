@@ -17,6 +17,7 @@ import (
 
 	"starling/database"
 	"starling/internal/dbtest"
+	"starling/rooms"
 	"starling/translate"
 	"starling/translations"
 )
@@ -36,7 +37,15 @@ func (f *fakeMatrix) OpenDM(_ context.Context, u id.UserID) (id.RoomID, error) {
 	return id.RoomID("!dm-" + u.Localpart() + ":test"), nil
 }
 
-func (f *fakeMatrix) SendMarkdown(_ context.Context, room id.RoomID, md string) (id.EventID, error) {
+func (f *fakeMatrix) SendToPerson(ctx context.Context, u id.UserID, room id.RoomID, md string) (id.RoomID, error) {
+	if room == "" {
+		room, _ = f.OpenDM(ctx, u)
+	}
+	_, err := f.SendMarkdown(ctx, room, md, rooms.Private)
+	return room, err
+}
+
+func (f *fakeMatrix) SendMarkdown(_ context.Context, room id.RoomID, md string, _ rooms.Origin) (id.EventID, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.sent[room] = append(f.sent[room], md)

@@ -18,6 +18,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/rooms"
 	"starling/translate"
 )
 
@@ -58,26 +59,26 @@ func (e *Engine) StartForm(ctx context.Context, roomID id.RoomID, by id.UserID, 
 	if err != nil {
 		return nil, err
 	}
-	rooms := []id.RoomID{roomID}
+	targets := []id.RoomID{roomID}
 	if member != nil {
 		f.CoalitionID = member.CoalitionID
 		if all, err := e.db.CoalitionRoom.List(ctx, member.CoalitionID); err == nil && len(all) > 0 {
-			rooms = rooms[:0]
+			targets = targets[:0]
 			for _, r := range all {
-				rooms = append(rooms, r.RoomID)
+				targets = append(targets, r.RoomID)
 			}
 		}
 	}
 	if err = e.db.Form.Insert(ctx, f); err != nil {
 		return nil, err
 	}
-	for _, room := range rooms {
+	for _, room := range targets {
 		lang := e.roomLang(ctx, room)
 		text := e.l10n.Text(lang, msgInvitation, map[string]any{"Title": e.title(ctx, tmpl, lang), "Fill": format.SafeMarkdownCode("fill " + ShortID(f))})
 		if !deadline.IsZero() {
 			text += " " + e.l10n.Text(lang, msgDeadline, map[string]any{"Until": deadline.UTC().Format("2006-01-02 15:04 UTC")})
 		}
-		eventID, err := e.mx.SendMarkdown(ctx, room, text)
+		eventID, err := e.mx.SendMarkdown(ctx, room, text, rooms.Bot)
 		if err != nil {
 			return nil, fmt.Errorf("failed to post invitation in %s: %w", room, err)
 		}
@@ -181,6 +182,23 @@ func (e *Engine) Visible(ctx context.Context, roomID id.RoomID, formID int64) (*
 	}
 	if member == nil || f.CoalitionID == "" || member.CoalitionID != f.CoalitionID {
 		return nil, ErrNoForm
+	}
+	return f, nil
+}
+
+// ErrNotOwner is a form another room of the coalition started: only that
+// room's moderators close or export it.
+var ErrNotOwner = errors.New("form belongs to another room")
+
+// Owned returns a form the room started; one that another room of its
+// coalition started is ErrNotOwner, anything else ErrNoForm.
+func (e *Engine) Owned(ctx context.Context, roomID id.RoomID, formID int64) (*database.Form, error) {
+	f, err := e.Visible(ctx, roomID, formID)
+	if err != nil {
+		return nil, err
+	}
+	if f.RoomID != roomID {
+		return f, ErrNotOwner
 	}
 	return f, nil
 }
@@ -313,7 +331,12 @@ func (e *Engine) Close(ctx context.Context, f *database.Form) (bool, error) {
 	if err != nil {
 		return true, err
 	}
-	_, err = e.mx.SendMarkdown(ctx, f.RoomID, results+"\n\n"+e.l10n.Text(lang, msgClosedNote, nil))
+	// Results are built from answers given in encrypted direct chats: the
+	// send guard keeps them out of an unencrypted room (and says so there).
+	_, err = e.mx.SendMarkdown(ctx, f.RoomID, results+"\n\n"+e.l10n.Text(lang, msgClosedNote, nil), rooms.Private)
+	if errors.Is(err, rooms.ErrEncryptedToPlain) {
+		err = nil
+	}
 	return true, err
 }
 

@@ -12,6 +12,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/rooms"
 )
 
 // relay posts the report to the responder room, once.
@@ -50,7 +51,7 @@ func (s *Service) relay(ctx context.Context, inc *database.Incident) error {
 		"When": answer("when"), "Where": answer("where"), "What": answer("what"), "Safe": yesNo("safe"), "Contact": yesNo("contact"),
 		"Reporter": reporter, "Ack": format.SafeMarkdownCode("!ack " + ShortID(inc.ID)),
 	})
-	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, notice(text, nil), fmt.Sprintf("starling-incident-%d-report", inc.ID))
+	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, notice(text, nil), fmt.Sprintf("starling-incident-%d-report", inc.ID), rooms.Private)
 	if err != nil {
 		return fmt.Errorf("failed to relay incident %d: %w", inc.ID, err)
 	}
@@ -92,7 +93,7 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 	})
 	n := inc.Escalations
 	txn := fmt.Sprintf("starling-incident-%d-escalation-%d", inc.ID, n)
-	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, notice(text, &event.Mentions{UserIDs: people}), txn)
+	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, notice(text, &event.Mentions{UserIDs: people}), txn, rooms.Private)
 	if err != nil {
 		return fmt.Errorf("failed to escalate incident %d: %w", inc.ID, err)
 	}
@@ -100,7 +101,7 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 		return err
 	}
 	if step.Room != "" {
-		if _, err = s.mx.SendOnce(ctx, step.Room, notice(text, &event.Mentions{UserIDs: step.OnCall}), txn+"-room"); err != nil {
+		if _, err = s.mx.SendOnce(ctx, step.Room, notice(text, &event.Mentions{UserIDs: step.OnCall}), txn+"-room", rooms.Private); err != nil {
 			s.log.Warn().Err(err).Int64("incident_id", inc.ID).Msg("Failed to post escalation to the second room")
 		}
 	}

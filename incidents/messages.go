@@ -3,6 +3,16 @@ package incidents
 import "github.com/nicksnyder/go-i18n/v2/i18n"
 
 var (
+	msgResponderMoved = &i18n.Message{
+		ID:          "IncidentResponderMoved",
+		Description: "Told in the old responder room when the role moves. Room is bold, Who a user id as a code span.",
+		Other:       "{{.Who}} made {{.Room}} the coalition's responder room: new incident reports go there from now on, not here.",
+	}
+	msgMovedHere = &i18n.Message{
+		ID:          "IncidentMovedHere",
+		Description: "First message in a new private chat, after the old one got another member. ID is a code span.",
+		Other:       "We continue here: our old chat is no longer private. Your report {{.ID}} is still open; anything you write here is added to it, and the responders' answers come here.",
+	}
 	msgReceived = &i18n.Message{
 		ID:          "IncidentReceived",
 		Description: "Told to the reporter once the report is stored. ID is a code span like `i12`.",

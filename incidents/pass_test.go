@@ -15,6 +15,7 @@ import (
 
 	"starling/database"
 	"starling/internal/dbtest"
+	"starling/rooms"
 	"starling/translations"
 )
 
@@ -28,7 +29,7 @@ type fakeMatrix struct {
 }
 
 func (f *fakeMatrix) BotUserID() id.UserID { return "@bot:x" }
-func (f *fakeMatrix) SendOnce(_ context.Context, room id.RoomID, content *event.MessageEventContent, txn string) (id.EventID, error) {
+func (f *fakeMatrix) SendOnce(_ context.Context, room id.RoomID, content *event.MessageEventContent, txn string, _ rooms.Origin) (id.EventID, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.broken[room] {
@@ -37,8 +38,15 @@ func (f *fakeMatrix) SendOnce(_ context.Context, room id.RoomID, content *event.
 	f.posts[room] = append(f.posts[room], content.Body)
 	return id.EventID(fmt.Sprintf("$%s-%d", txn, len(f.posts[room]))), nil
 }
-func (f *fakeMatrix) SendMarkdown(ctx context.Context, room id.RoomID, markdown string) (id.EventID, error) {
-	return f.SendOnce(ctx, room, &event.MessageEventContent{Body: markdown}, "md")
+func (f *fakeMatrix) SendToPerson(ctx context.Context, _ id.UserID, room id.RoomID, markdown string) (id.RoomID, error) {
+	_, err := f.SendMarkdown(ctx, room, markdown, rooms.Private)
+	return room, err
+}
+func (f *fakeMatrix) RoomName(_ context.Context, room id.RoomID) string             { return string(room) }
+func (f *fakeMatrix) PowerLevel(context.Context, id.RoomID, id.UserID) (int, error) { return 100, nil }
+func (f *fakeMatrix) DirectChat(context.Context, id.RoomID) (id.UserID, error)      { return "", nil }
+func (f *fakeMatrix) SendMarkdown(ctx context.Context, room id.RoomID, markdown string, _ rooms.Origin) (id.EventID, error) {
+	return f.SendOnce(ctx, room, &event.MessageEventContent{Body: markdown}, "md", rooms.Private)
 }
 func (f *fakeMatrix) JoinedMembers(context.Context, id.RoomID) ([]id.UserID, error) { return nil, nil }
 func (f *fakeMatrix) DisplayName(_ context.Context, _ id.RoomID, u id.UserID) string {
@@ -108,14 +116,14 @@ func TestPassDeliversWhatItCanAndKeepsTheRest(t *testing.T) {
 		must(db.CoalitionRoom.Insert(ctx, &database.CoalitionRoom{RoomID: room, CoalitionID: "c1", AddedBy: "@mod:x", AddedAt: now}))
 	}
 	mx.plain["!plain2:x"] = true
-	if err = s.SetResponderRoom(ctx, "!plain2:x"); !errors.Is(err, ErrNotEncrypted) {
+	if err = s.SetResponderRoom(ctx, "!plain2:x", "@mod:x"); !errors.Is(err, ErrNotEncrypted) {
 		t.Fatalf("unencrypted responder room: %v, want ErrNotEncrypted", err)
 	}
 	// A coalition report stuck on a room that cannot take it moves too.
 	stale := &database.Incident{CoalitionID: "c1", ResponderRoom: "!plain2:x", Reporter: "@other:x", ReporterRoom: "!dm2:x", ReporterLang: "en",
 		Severity: "low", Answers: map[string]database.StoredAnswer{}, State: database.IncidentOpen, CreatedAt: now}
 	must(db.Incident.Insert(ctx, stale))
-	must(s.SetResponderRoom(ctx, "!later:x"))
+	must(s.SetResponderRoom(ctx, "!later:x", "@mod:x"))
 	now = now.Add(20 * time.Minute) // past every back-off, and past the first escalation step of "high"
 	must(s.Pass(ctx))
 	if mx.count("!later:x") != 2 {

@@ -9,7 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"maunium.net/go/mautrix/format"
 	"maunium.net/go/mautrix/id"
+
+	"starling/rooms"
 )
 
 // Step is how one severity escalates while nobody acknowledges.
@@ -155,8 +158,14 @@ func (s Step) String() string {
 	return out
 }
 
-// SetResponderRoom makes the room its coalition's responder room.
-func (s *Service) SetResponderRoom(ctx context.Context, roomID id.RoomID) error {
+// ErrNeedResponderModerator: the responder role moves only on the word of
+// a moderator of the room that has it (unless the bot is no longer there).
+var ErrNeedResponderModerator = errors.New("only a moderator of the current responder room can move the responder role")
+
+// SetResponderRoom makes the room its coalition's responder room. Taking
+// the role from another room needs a moderator of that room, by its current
+// power levels; both rooms are told.
+func (s *Service) SetResponderRoom(ctx context.Context, roomID id.RoomID, by id.UserID) error {
 	member, err := s.db.CoalitionRoom.Get(ctx, roomID)
 	if err != nil {
 		return err
@@ -167,8 +176,32 @@ func (s *Service) SetResponderRoom(ctx context.Context, roomID id.RoomID) error 
 	if err = s.checkEncrypted(ctx, roomID); err != nil {
 		return err
 	}
+	current, _, err := s.db.Incident.ResponderRoom(ctx, member.CoalitionID)
+	if err != nil {
+		return err
+	}
+	if current == roomID {
+		return nil
+	}
+	if current != "" && s.mx.IsJoined(ctx, current, s.mx.BotUserID()) {
+		level, err := s.mx.PowerLevel(ctx, current, by)
+		if err != nil {
+			return err
+		}
+		if level < s.settings.ModeratorLevel {
+			return ErrNeedResponderModerator
+		}
+	}
 	if err = s.db.Incident.SetResponderRoom(ctx, member.CoalitionID, roomID); err != nil {
 		return err
+	}
+	s.log.Info().Stringer("room_id", roomID).Stringer("by", by).Msg("Responder room set")
+	if current != "" && s.mx.IsJoined(ctx, current, s.mx.BotUserID()) {
+		text := s.l10n.Text(s.roomLang(ctx, current), msgResponderMoved, map[string]any{
+			"Room": "**" + format.EscapeMarkdown(s.mx.RoomName(ctx, roomID)) + "**", "Who": format.SafeMarkdownCode(by.String())})
+		if _, err := s.mx.SendMarkdown(ctx, current, text, rooms.Bot); err != nil {
+			s.log.Warn().Err(err).Msg("Failed to tell the old responder room that the role moved")
+		}
 	}
 	// Reports still waiting for the old room (gone, or unencrypted) go here.
 	if err = s.db.Incident.Reassign(ctx, member.CoalitionID, roomID); err != nil {
@@ -196,21 +229,42 @@ func (s *Service) checkEncrypted(ctx context.Context, roomID id.RoomID) error {
 // ErrNoCoalition means the room is in no coalition.
 var ErrNoCoalition = errors.New("room is in no coalition")
 
-// SetPolicy sets one severity's escalation for the room's coalition.
-func (s *Service) SetPolicy(ctx context.Context, roomID id.RoomID, severity string, step Step) (Policy, error) {
+// ErrNotResponderRoom: the escalation policy belongs to the responder room.
+var ErrNotResponderRoom = errors.New("not the coalition's responder room")
+
+// ErrBadEscalationRoom: escalations may also go to a room only when it is
+// encrypted, is no direct chat, and both the bot and the person setting it
+// are in it.
+var ErrBadEscalationRoom = errors.New("escalations cannot go to that room")
+
+// responderCoalition returns the coalition whose responder room this is.
+func (s *Service) responderCoalition(ctx context.Context, roomID id.RoomID) (string, string, error) {
 	member, err := s.db.CoalitionRoom.Get(ctx, roomID)
 	if err != nil {
-		return nil, err
+		return "", "", err
 	}
 	if member == nil {
-		return nil, ErrNoCoalition
+		return "", "", ErrNoCoalition
 	}
 	room, raw, err := s.db.Incident.ResponderRoom(ctx, member.CoalitionID)
 	if err != nil {
+		return "", "", err
+	}
+	if room != roomID {
+		return "", "", ErrNotResponderRoom
+	}
+	return member.CoalitionID, raw, nil
+}
+
+// SetPolicy sets one severity's escalation, from the responder room only:
+// it names who is paged and where.
+func (s *Service) SetPolicy(ctx context.Context, roomID id.RoomID, by id.UserID, severity string, step Step) (Policy, error) {
+	coalitionID, raw, err := s.responderCoalition(ctx, roomID)
+	if err != nil {
 		return nil, err
 	}
-	if room == "" {
-		if err = s.db.Incident.SetResponderRoom(ctx, member.CoalitionID, roomID); err != nil {
+	if step.Room != "" {
+		if err = s.checkEscalationRoom(ctx, step.Room, by); err != nil {
 			return nil, err
 		}
 	}
@@ -220,15 +274,31 @@ func (s *Service) SetPolicy(ctx context.Context, roomID id.RoomID, severity stri
 	if err != nil {
 		return nil, err
 	}
-	return p, s.db.Incident.SetPolicy(ctx, member.CoalitionID, string(data))
+	return p, s.db.Incident.SetPolicy(ctx, coalitionID, string(data))
 }
 
-// PolicyOf returns the room's coalition's policy.
-func (s *Service) PolicyOf(ctx context.Context, roomID id.RoomID) (Policy, error) {
-	member, err := s.db.CoalitionRoom.Get(ctx, roomID)
-	if err != nil || member == nil {
-		return DefaultPolicy(), err
+func (s *Service) checkEscalationRoom(ctx context.Context, roomID id.RoomID, by id.UserID) error {
+	if !s.mx.IsJoined(ctx, roomID, s.mx.BotUserID()) || !s.mx.IsJoined(ctx, roomID, by) {
+		return ErrBadEscalationRoom
 	}
-	_, raw, err := s.db.Incident.ResponderRoom(ctx, member.CoalitionID)
-	return loadPolicy(raw), err
+	if encrypted, err := s.mx.IsEncrypted(ctx, roomID); err != nil {
+		return err
+	} else if !encrypted {
+		return ErrBadEscalationRoom
+	}
+	if person, err := s.mx.DirectChat(ctx, roomID); err != nil {
+		return err
+	} else if person != "" {
+		return ErrBadEscalationRoom
+	}
+	return nil
+}
+
+// PolicyOf returns the coalition's policy, to its responder room only.
+func (s *Service) PolicyOf(ctx context.Context, roomID id.RoomID) (Policy, error) {
+	_, raw, err := s.responderCoalition(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	return loadPolicy(raw), nil
 }

@@ -10,6 +10,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/rooms"
 )
 
 // inRoom returns the incident if it belongs to this responder room; any
@@ -39,7 +40,7 @@ func (s *Service) Ack(ctx context.Context, roomID id.RoomID, by id.UserID, incid
 	if err = s.audit(ctx, inc, by.String(), "acknowledged", ""); err != nil {
 		return inc, true, err
 	}
-	_, err = s.mx.SendMarkdown(ctx, inc.ReporterRoom, s.l10n.Text(inc.ReporterLang, msgAcked, map[string]any{"ID": format.SafeMarkdownCode(ShortID(inc.ID))}))
+	err = s.toReporter(ctx, inc, s.l10n.Text(inc.ReporterLang, msgAcked, map[string]any{"ID": format.SafeMarkdownCode(ShortID(inc.ID))}))
 	return inc, true, err
 }
 
@@ -59,7 +60,7 @@ func (s *Service) OnReaction(ctx context.Context, evt *event.Event) (bool, error
 	}
 	lang := s.roomLang(ctx, evt.RoomID)
 	_, err = s.mx.SendMarkdown(ctx, evt.RoomID, s.l10n.Text(lang, msgAckedRoom, map[string]any{
-		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Who": format.EscapeMarkdown(s.mx.DisplayName(ctx, evt.RoomID, evt.Sender))}))
+		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Who": format.EscapeMarkdown(s.mx.DisplayName(ctx, evt.RoomID, evt.Sender))}), rooms.Bot)
 	return true, err
 }
 
@@ -80,7 +81,7 @@ func (s *Service) Resolve(ctx context.Context, roomID id.RoomID, by id.UserID, i
 	if note != "" {
 		noteText = s.translated(ctx, note, s.roomLang(ctx, roomID), inc.ReporterLang)
 	}
-	_, err = s.mx.SendMarkdown(ctx, inc.ReporterRoom, s.l10n.Text(inc.ReporterLang, msgResolved, map[string]any{
+	err = s.toReporter(ctx, inc, s.l10n.Text(inc.ReporterLang, msgResolved, map[string]any{
 		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Note": noteText}))
 	return inc, true, err
 }
@@ -94,9 +95,8 @@ func (s *Service) Reply(ctx context.Context, roomID id.RoomID, by id.UserID, inc
 	if err = s.audit(ctx, inc, by.String(), "replied", ""); err != nil {
 		return err
 	}
-	_, err = s.mx.SendMarkdown(ctx, inc.ReporterRoom, s.l10n.Text(inc.ReporterLang, msgToReporter, map[string]any{
+	return s.toReporter(ctx, inc, s.l10n.Text(inc.ReporterLang, msgToReporter, map[string]any{
 		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Text": s.translated(ctx, text, s.roomLang(ctx, roomID), inc.ReporterLang)}))
-	return err
 }
 
 // FromReporter adds what a reporter writes in their direct chat to their
@@ -114,8 +114,7 @@ func (s *Service) FromReporter(ctx context.Context, userID id.UserID, roomID id.
 		return true, err
 	}
 	s.poke()
-	_, err = s.mx.SendMarkdown(ctx, roomID, s.l10n.Text(inc.ReporterLang, msgAdded, map[string]any{"ID": format.SafeMarkdownCode(ShortID(inc.ID))}))
-	return true, err
+	return true, s.toReporter(ctx, inc, s.l10n.Text(inc.ReporterLang, msgAdded, map[string]any{"ID": format.SafeMarkdownCode(ShortID(inc.ID))}))
 }
 
 // relayAddition posts a stored addition in the incident's responder room.
@@ -131,7 +130,7 @@ func (s *Service) relayAddition(ctx context.Context, a *database.Addition) error
 	}
 	text := s.l10n.Text(lang, msgFromReporter, map[string]any{
 		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Who": who, "Text": s.translated(ctx, a.Text, inc.ReporterLang, lang)})
-	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, notice(text, nil), fmt.Sprintf("starling-incident-%d-add-%d", inc.ID, a.ID))
+	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, notice(text, nil), fmt.Sprintf("starling-incident-%d-add-%d", inc.ID, a.ID), rooms.Private)
 	if err != nil {
 		return fmt.Errorf("failed to relay addition to incident %d: %w", inc.ID, err)
 	}
@@ -154,4 +153,28 @@ func (s *Service) Show(ctx context.Context, roomID id.RoomID, incidentID int64) 
 	}
 	trail, err := s.db.Incident.AuditTrail(ctx, inc.ID)
 	return inc, trail, err
+}
+
+// toReporter sends to the reporter in their direct chat; if it stopped
+// being one, in a new one, which the incident then keeps.
+func (s *Service) toReporter(ctx context.Context, inc *database.Incident, markdown string) error {
+	room, err := s.mx.SendToPerson(ctx, inc.Reporter, inc.ReporterRoom, markdown)
+	if err != nil {
+		return err
+	}
+	if room != inc.ReporterRoom {
+		inc.ReporterRoom = room
+		return s.db.Incident.SetReporterRoom(ctx, inc.Reporter, room)
+	}
+	return nil
+}
+
+// Continue tells a reporter whose direct chat stopped being private that
+// their open report carries on in a new one (which it opens).
+func (s *Service) Continue(ctx context.Context, userID id.UserID) error {
+	inc, err := s.db.Incident.LatestOpenOf(ctx, userID)
+	if err != nil || inc == nil {
+		return err
+	}
+	return s.toReporter(ctx, inc, s.l10n.Text(inc.ReporterLang, msgMovedHere, map[string]any{"ID": format.SafeMarkdownCode(ShortID(inc.ID))}))
 }

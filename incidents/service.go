@@ -21,6 +21,7 @@ import (
 
 	"starling/database"
 	"starling/forms"
+	"starling/rooms"
 	"starling/translate"
 	"starling/translations"
 )
@@ -42,12 +43,21 @@ func Intake() (*forms.Template, error) {
 // Matrix is what incidents need from the bot.
 type Matrix interface {
 	BotUserID() id.UserID
-	SendOnce(ctx context.Context, roomID id.RoomID, content *event.MessageEventContent, txnID string) (id.EventID, error)
-	SendMarkdown(ctx context.Context, roomID id.RoomID, markdown string) (id.EventID, error)
+	SendOnce(ctx context.Context, roomID id.RoomID, content *event.MessageEventContent, txnID string, from rooms.Origin) (id.EventID, error)
+	SendMarkdown(ctx context.Context, roomID id.RoomID, markdown string, from rooms.Origin) (id.EventID, error)
+	// SendToPerson sends to the user in the direct chat used so far, or in
+	// a new one if that room stopped being a direct chat; it returns the
+	// room used.
+	SendToPerson(ctx context.Context, userID id.UserID, roomID id.RoomID, markdown string) (id.RoomID, error)
 	JoinedMembers(ctx context.Context, roomID id.RoomID) ([]id.UserID, error)
 	DisplayName(ctx context.Context, roomID id.RoomID, userID id.UserID) string
 	IsJoined(ctx context.Context, roomID id.RoomID, userID id.UserID) bool
 	IsEncrypted(ctx context.Context, roomID id.RoomID) (bool, error)
+	RoomName(ctx context.Context, roomID id.RoomID) string
+	// PowerLevel is the user's level in the room's current state.
+	PowerLevel(ctx context.Context, roomID id.RoomID, userID id.UserID) (int, error)
+	// DirectChat is the person the room is a direct chat with, or "".
+	DirectChat(ctx context.Context, roomID id.RoomID) (id.UserID, error)
 }
 
 // Settings are the configured values.
@@ -57,6 +67,8 @@ type Settings struct {
 	FallbackRoom id.RoomID
 	// Retention is how long reports and their audit are kept.
 	Retention time.Duration
+	// ModeratorLevel is the power level of a moderator.
+	ModeratorLevel int
 }
 
 // Service runs incident reports.
@@ -292,7 +304,7 @@ func (s *Service) warnStuck(ctx context.Context, inc *database.Incident) {
 		}
 	}
 	text := s.l10n.Text(inc.ReporterLang, msgStuck, map[string]any{"ID": format.SafeMarkdownCode(ShortID(inc.ID))})
-	if _, err := s.mx.SendMarkdown(ctx, inc.ReporterRoom, text); err != nil {
+	if err := s.toReporter(ctx, inc, text); err != nil {
 		s.log.Warn().Err(err).Int64("incident_id", inc.ID).Msg("Failed to tell the reporter their report is delayed")
 		return
 	}

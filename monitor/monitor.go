@@ -22,6 +22,7 @@ var (
 	syncResponses       = metrics.NewCounter(`starling_sync_responses_total`)
 	messagesSent        = metrics.NewCounter(`starling_messages_sent_total`)
 	sendFailures        = metrics.NewCounter(`starling_send_failures_total`)
+	sendsRefused        = metrics.NewCounter(`starling_sends_refused_total`)
 	relayDelivered      = metrics.NewCounter(`starling_relay_deliveries_total{result="delivered"}`)
 	relayRetried        = metrics.NewCounter(`starling_relay_deliveries_total{result="retry"}`)
 	relayDropped        = metrics.NewCounter(`starling_relay_deliveries_total{result="dropped"}`)
@@ -59,6 +60,10 @@ func Sent(err error) {
 		messagesSent.Inc()
 	}
 }
+
+// Refused counts a message the send guard kept out of a room: content from
+// encrypted events bound for an unencrypted room.
+func Refused() { sendsRefused.Inc() }
 
 // Command counts a command run by its registered name.
 func Command(name string) {

@@ -6,12 +6,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/rooms"
+	"starling/translations"
 )
 
 // Limits of a coalition.
@@ -29,18 +32,33 @@ var (
 	ErrFull               = errors.New("coalition has the most rooms it may have")
 	ErrEncryptionMismatch = errors.New("encrypted and unencrypted rooms cannot be linked")
 	ErrBadName            = errors.New("coalition name is empty or too long")
+	ErrDirectChat         = errors.New("a direct chat never joins a coalition")
+	ErrNoSuchRoom         = errors.New("no such room in the coalition")
 )
 
-// Coalitions links rooms into coalitions.
+// Coalitions links rooms into coalitions. Every change of membership is
+// told to every room of the coalition, naming who made it.
 type Coalitions struct {
-	db  *database.Database
-	mx  Matrix
-	now func() time.Time
+	db    *database.Database
+	mx    Matrix
+	rooms *rooms.Authority
+	l10n  *translations.Localizer
+	now   func() time.Time
 }
 
 // NewCoalitions manages coalitions in db.
-func NewCoalitions(db *database.Database, mx Matrix) *Coalitions {
-	return &Coalitions{db: db, mx: mx, now: time.Now}
+func NewCoalitions(db *database.Database, mx Matrix, rm *rooms.Authority, l10n *translations.Localizer) *Coalitions {
+	return &Coalitions{db: db, mx: mx, rooms: rm, l10n: l10n, now: time.Now}
+}
+
+// notDirect refuses a direct chat: it is private to one person and the bot.
+func (c *Coalitions) notDirect(ctx context.Context, roomID id.RoomID) error {
+	if person, err := c.rooms.DirectChat(ctx, roomID); err != nil {
+		return err
+	} else if person != "" {
+		return ErrDirectChat
+	}
+	return nil
 }
 
 // JoinCode is a one-time code that lets one more room join a coalition.
@@ -54,6 +72,9 @@ func (c *Coalitions) Create(ctx context.Context, roomID id.RoomID, name string, 
 	name = strings.Join(strings.Fields(name), " ")
 	if name == "" || len([]rune(name)) > maxNameRunes {
 		return nil, nil, ErrBadName
+	}
+	if err := c.notDirect(ctx, roomID); err != nil {
+		return nil, nil, err
 	}
 	var coalition *database.Coalition
 	var code *JoinCode
@@ -99,8 +120,12 @@ func (c *Coalitions) newCode(ctx context.Context, coalitionID string, by id.User
 	return code, nil
 }
 
-// Join adds the room to the coalition of a valid, unused join code.
+// Join adds the room to the coalition of a valid, unused join code; every
+// other room of the coalition is told which room joined and who added it.
 func (c *Coalitions) Join(ctx context.Context, roomID id.RoomID, code string, by id.UserID) (*database.Coalition, error) {
+	if err := c.notDirect(ctx, roomID); err != nil {
+		return nil, err
+	}
 	encrypted, err := c.mx.IsEncrypted(ctx, roomID)
 	if err != nil {
 		return nil, err
@@ -143,20 +168,76 @@ func (c *Coalitions) Join(ctx context.Context, roomID id.RoomID, code string, by
 	if err != nil {
 		return nil, err
 	}
+	c.announce(ctx, coalition.ID, roomID, msgRoomJoined, map[string]any{"Room": bold(c.mx.RoomName(ctx, roomID)),
+		"Name": bold(coalition.Name), "Who": who(by)})
 	return coalition, nil
 }
 
-// Leave takes the room out of its coalition; the last room ends it.
-func (c *Coalitions) Leave(ctx context.Context, roomID id.RoomID) error {
-	return c.db.DoTxn(ctx, nil, func(ctx context.Context) error {
+// Leave takes the room out of its coalition; the last room ends it. The
+// rooms that stay are told.
+func (c *Coalitions) Leave(ctx context.Context, roomID id.RoomID, by id.UserID) error {
+	coalition, err := c.remove(ctx, roomID)
+	if err != nil {
+		return err
+	}
+	c.announce(ctx, coalition.ID, roomID, msgRoomLeft, map[string]any{"Room": bold(c.mx.RoomName(ctx, roomID)),
+		"Name": bold(coalition.Name), "Who": who(by)})
+	return nil
+}
+
+// Remove takes another room of the coalition out, on the word of a
+// moderator of any of its rooms: the answer to a room that joined with a
+// leaked code. Every room, the removed one too, is told who did it.
+func (c *Coalitions) Remove(ctx context.Context, from id.RoomID, target id.RoomID, by id.UserID) (*database.Coalition, error) {
+	mine, err := c.CoalitionOf(ctx, from)
+	if err != nil {
+		return nil, err
+	} else if mine == "" {
+		return nil, ErrNotLinked
+	}
+	if theirs, err := c.CoalitionOf(ctx, target); err != nil {
+		return nil, err
+	} else if theirs != mine {
+		return nil, ErrNoSuchRoom
+	}
+	coalition, err := c.remove(ctx, target)
+	if err != nil {
+		return nil, err
+	}
+	data := map[string]any{"Room": bold(c.mx.RoomName(ctx, target)), "Name": bold(coalition.Name), "Who": who(by),
+		"From": bold(c.mx.RoomName(ctx, from))}
+	c.announce(ctx, coalition.ID, "", msgRoomRemoved, data)
+	c.tell(ctx, target, msgRoomRemoved, data)
+	return coalition, nil
+}
+
+// remove deletes the room's membership; the last room ends the coalition,
+// and a responder room that goes takes the responder role with it (reports
+// then wait for a new one).
+func (c *Coalitions) remove(ctx context.Context, roomID id.RoomID) (*database.Coalition, error) {
+	var coalition *database.Coalition
+	err := c.db.DoTxn(ctx, nil, func(ctx context.Context) error {
 		member, err := c.db.CoalitionRoom.Get(ctx, roomID)
 		if err != nil {
 			return err
 		} else if member == nil {
 			return ErrNotLinked
 		}
+		if coalition, err = c.db.Coalition.Get(ctx, member.CoalitionID); err != nil {
+			return err
+		}
 		if err = c.db.CoalitionRoom.Delete(ctx, roomID); err != nil {
 			return err
+		}
+		if responder, _, err := c.db.Incident.ResponderRoom(ctx, member.CoalitionID); err != nil {
+			return err
+		} else if responder == roomID {
+			if err = c.db.Incident.SetResponderRoom(ctx, member.CoalitionID, ""); err != nil {
+				return err
+			}
+			if err = c.db.Incident.Reassign(ctx, member.CoalitionID, ""); err != nil {
+				return err
+			}
 		}
 		rest, err := c.db.CoalitionRoom.List(ctx, member.CoalitionID)
 		if err != nil {
@@ -167,6 +248,32 @@ func (c *Coalitions) Leave(ctx context.Context, roomID id.RoomID) error {
 		}
 		return nil
 	})
+	return coalition, err
+}
+
+// FindRoom names a room of the room's coalition as people write it in
+// `!link remove`: its number in `!link list`, its id, or its name.
+func (c *Coalitions) FindRoom(ctx context.Context, roomID id.RoomID, ref string) (id.RoomID, error) {
+	coalitionID, err := c.CoalitionOf(ctx, roomID)
+	if err != nil {
+		return "", err
+	} else if coalitionID == "" {
+		return "", ErrNotLinked
+	}
+	list, err := c.db.CoalitionRoom.List(ctx, coalitionID)
+	if err != nil {
+		return "", err
+	}
+	ref = strings.TrimSpace(ref)
+	if n, err := strconv.Atoi(ref); err == nil && n >= 1 && n <= len(list) {
+		return list[n-1].RoomID, nil
+	}
+	for _, r := range list {
+		if string(r.RoomID) == ref || strings.EqualFold(c.mx.RoomName(ctx, r.RoomID), ref) {
+			return r.RoomID, nil
+		}
+	}
+	return "", ErrNoSuchRoom
 }
 
 // SetPaused stops or restarts relaying from the room.
@@ -282,24 +389,39 @@ func (c *Coalitions) Glossary(ctx context.Context, coalitionID string) ([]*datab
 	return c.db.Glossary.List(ctx, coalitionID)
 }
 
-// AddTerm adds or replaces a glossary term of the room's coalition.
-func (c *Coalitions) AddTerm(ctx context.Context, roomID id.RoomID, term *database.GlossaryTerm) error {
+// AddTerm adds or replaces a glossary term of the room's coalition. The
+// change is told to every room: a glossary rewrites what everyone reads.
+// shown is the term as the announcement should show it.
+func (c *Coalitions) AddTerm(ctx context.Context, roomID id.RoomID, term *database.GlossaryTerm, by id.UserID, from rooms.Origin, shown string) error {
 	coalitionID, err := c.CoalitionOf(ctx, roomID)
 	if err != nil {
 		return err
 	} else if coalitionID == "" {
 		return ErrNotLinked
 	}
-	return c.db.Glossary.Put(ctx, coalitionID, term)
+	term.Encrypted = from.Encrypted
+	if err = c.db.Glossary.Put(ctx, coalitionID, term); err != nil {
+		return err
+	}
+	c.announceFrom(ctx, coalitionID, roomID, from, msgGlossaryChanged, map[string]any{"Who": who(by),
+		"Room": bold(c.mx.RoomName(ctx, roomID)), "Change": shown})
+	return nil
 }
 
-// RemoveTerm removes a term; it reports whether there was one.
-func (c *Coalitions) RemoveTerm(ctx context.Context, roomID id.RoomID, term string) (bool, error) {
+// RemoveTerm removes a term; it reports whether there was one. Every other
+// room is told.
+func (c *Coalitions) RemoveTerm(ctx context.Context, roomID id.RoomID, term string, by id.UserID, from rooms.Origin, shown string) (bool, error) {
 	coalitionID, err := c.CoalitionOf(ctx, roomID)
 	if err != nil {
 		return false, err
 	} else if coalitionID == "" {
 		return false, ErrNotLinked
 	}
-	return c.db.Glossary.Delete(ctx, coalitionID, term)
+	removed, err := c.db.Glossary.Delete(ctx, coalitionID, term)
+	if err != nil || !removed {
+		return removed, err
+	}
+	c.announceFrom(ctx, coalitionID, roomID, from, msgGlossaryChanged, map[string]any{"Who": who(by),
+		"Room": bold(c.mx.RoomName(ctx, roomID)), "Change": shown})
+	return true, nil
 }

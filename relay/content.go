@@ -2,8 +2,11 @@ package relay
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html"
+	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -13,14 +16,29 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
+	"starling/internal/mxtext"
 	"starling/translate"
 )
 
-var msgUntranslated = &i18n.Message{
-	ID:          "RelayUntranslated",
-	Description: "Marks a relayed message that could not be translated and is shown in its original language.",
-	Other:       "untranslated",
-}
+var (
+	msgUntranslated = &i18n.Message{
+		ID:          "RelayUntranslated",
+		Description: "Marks a relayed message that could not be translated and is shown in its original language.",
+		Other:       "untranslated",
+	}
+	msgTooLarge = &i18n.Message{
+		ID:          "RelayAttachmentTooLarge",
+		Description: "Added to a relayed message whose attachment was too large to copy. Name is the file name.",
+		Other:       "the attachment {{.Name}} is too large to copy here; open it in the original room",
+	}
+)
+
+// maxMediaBytes bounds an attachment the relay copies: it is held in memory
+// (and encrypted again) while copied.
+const maxMediaBytes = 50 << 20
+
+// errTooLarge is an attachment over maxMediaBytes.
+var errTooLarge = errors.New("attachment too large to copy")
 
 // maxCopyBytes keeps a copy under the homeserver's 64 KiB event limit, with
 // room for encryption and the sender's name.
@@ -72,7 +90,7 @@ func (r *Relay) buildCopy(ctx context.Context, j *job, content *event.MessageEve
 		out.Format, out.FormattedBody = "", ""
 		out.Body = truncate(out.Body, maxCopyBytes/2)
 	}
-	mentions, err := r.targetMentions(ctx, j.TargetRoom, content.Mentions)
+	mentions, err := r.targetMentions(ctx, j.TargetRoom, content)
 	if err != nil {
 		return nil, err
 	}
@@ -96,11 +114,11 @@ func (r *Relay) translateBody(ctx context.Context, j *job, body string, content 
 		texts = append(texts, Sanitize(content.FormattedBody))
 	}
 	results, err := r.tr.Translate(ctx, translate.Request{Source: source, Target: target, Texts: texts[:1],
-		Format: format, Glossary: glossary, Encrypted: j.sourceEncrypted})
+		Format: format, Glossary: glossary, Encrypted: j.origin.Encrypted})
 	var richResults []translate.Result
 	if err == nil && len(texts) > 1 {
 		richResults, err = r.tr.Translate(ctx, translate.Request{Source: source, Target: target, Texts: texts[1:],
-			Format: translate.HTML, Glossary: glossary, Encrypted: j.sourceEncrypted})
+			Format: translate.HTML, Glossary: glossary, Encrypted: j.origin.Encrypted})
 	}
 	if err != nil {
 		zerolog.Ctx(ctx).Warn().Err(err).Str("source_lang", source).Str("target_lang", target).
@@ -141,33 +159,34 @@ func (r *Relay) glossary(ctx context.Context, roomID id.RoomID) (translate.Gloss
 	return out, nil
 }
 
-// targetMentions keeps only mentions of people in the target room, and
-// never a mention of the whole room.
-func (r *Relay) targetMentions(ctx context.Context, target id.RoomID, src *event.Mentions) (*event.Mentions, error) {
+// targetMentions are the people a copy may ping: visibly mentioned in the
+// message (VisibleMentions) and in the target room, never the bot, never
+// the whole room.
+func (r *Relay) targetMentions(ctx context.Context, target id.RoomID, content *event.MessageEventContent) (*event.Mentions, error) {
 	out := &event.Mentions{}
-	if src == nil || len(src.UserIDs) == 0 {
+	visible := mxtext.VisibleMentions(content)
+	if len(visible) == 0 {
 		return out, nil
 	}
 	members, err := r.mx.JoinedMembers(ctx, target)
 	if err != nil {
 		return nil, err
 	}
-	in := make(map[id.UserID]bool, len(members))
-	for _, m := range members {
-		in[m] = true
-	}
-	for _, u := range src.UserIDs {
-		if in[u] && u != r.mx.BotUserID() {
+	for _, u := range visible {
+		if slices.Contains(members, u) && u != r.mx.BotUserID() {
 			out.UserIDs = append(out.UserIDs, u)
 		}
 	}
 	return out, nil
 }
 
+// roomPingRE is "@room" in any case, as clients match it.
+var roomPingRE = regexp.MustCompile(`(?i)@room`)
+
 // neutraliseRoomPing breaks "@room" with a word joiner: it reads the same
 // but no client treats it as a ping of everyone.
 func neutraliseRoomPing(s string) string {
-	return strings.ReplaceAll(s, "@room", "@\u2060room")
+	return roomPingRE.ReplaceAllStringFunc(s, func(m string) string { return m[:1] + "\u2060" + m[1:] })
 }
 
 func truncate(s string, n int) string {
@@ -191,18 +210,23 @@ func isMedia(content *event.MessageEventContent) bool {
 // copyMedia downloads the attachment (decrypting it if needed) and uploads
 // it again for the target room, encrypted when the target is encrypted.
 func (r *Relay) copyMedia(ctx context.Context, src, dst *event.MessageEventContent, targetEncrypted bool) error {
-	var data []byte
-	var err error
+	if src.Info != nil && src.Info.Size > maxMediaBytes {
+		return errTooLarge
+	}
+	uri := src.URL
 	if src.File != nil {
-		if data, err = r.mx.Download(ctx, src.File.URL); err != nil {
-			return fmt.Errorf("failed to download attachment: %w", err)
-		}
+		uri = src.File.URL
+	}
+	data, err := r.mx.Download(ctx, uri, maxMediaBytes)
+	if err != nil {
+		return fmt.Errorf("failed to download attachment: %w", err)
+	}
+	if len(data) > maxMediaBytes {
+		return errTooLarge
+	}
+	if src.File != nil {
 		if err = src.File.DecryptInPlace(data); err != nil {
 			return permanent(fmt.Errorf("failed to decrypt attachment: %w", err))
-		}
-	} else {
-		if data, err = r.mx.Download(ctx, src.URL); err != nil {
-			return fmt.Errorf("failed to download attachment: %w", err)
 		}
 	}
 	var info event.FileInfo
@@ -221,10 +245,21 @@ func (r *Relay) copyMedia(ctx context.Context, src, dst *event.MessageEventConte
 		dst.File = &event.EncryptedFileInfo{EncryptedFile: *file, URL: uri}
 		return nil
 	}
-	uri, err := r.mx.Upload(ctx, data, info.MimeType)
+	plainURI, err := r.mx.Upload(ctx, data, info.MimeType)
 	if err != nil {
 		return fmt.Errorf("failed to upload attachment: %w", err)
 	}
-	dst.URL = uri
+	dst.URL = plainURI
 	return nil
+}
+
+// markTooLarge turns a copy whose attachment could not be copied into text
+// that says so: the message still arrives, without the file.
+func (r *Relay) markTooLarge(ctx context.Context, j *job, src, dst *event.MessageEventContent) {
+	note := r.l10n.Text(r.roomLanguage(ctx, j.TargetRoom), msgTooLarge, map[string]any{"Name": src.GetFileName()})
+	dst.MsgType, dst.FileName, dst.Info, dst.URL, dst.File = event.MsgText, "", nil, "", nil
+	dst.Body += " [" + note + "]"
+	if dst.Format == event.FormatHTML {
+		dst.FormattedBody += " <em>[" + html.EscapeString(note) + "]</em>"
+	}
 }

@@ -5,24 +5,29 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
-	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/internal/mxtext"
+	"starling/rooms"
 )
 
-var msgEncryptedToPlain = &i18n.Message{
-	ID:          "RelayEncryptedToPlain",
-	Description: "Told once in an encrypted room whose messages are not relayed into an unencrypted room of its coalition. Room is a room name.",
-	Other:       "I am not relaying this room's messages to {{.Room}}: this room is end-to-end encrypted and that one is not. Turn on encryption in {{.Room}} to receive them there.",
-}
+// errUnlinked is a delivery whose rooms are no longer linked: the target
+// left or was removed from the coalition, or became its responder room.
+var errUnlinked = errors.New("rooms are no longer linked")
 
 // deliver relays one queued event into one target room.
 func (r *Relay) deliver(ctx context.Context, d *database.Delivery) error {
+	if linked, err := r.stillLinked(ctx, d); err != nil {
+		return err
+	} else if !linked {
+		return permanent(errUnlinked)
+	}
 	evt, err := r.loadEvent(ctx, d)
 	if err != nil {
 		if d.Attempts+1 >= r.maxAttempts {
@@ -30,19 +35,18 @@ func (r *Relay) deliver(ctx context.Context, d *database.Delivery) error {
 		}
 		return err
 	}
-	srcEnc, err := r.mx.IsEncrypted(ctx, d.SourceRoom)
-	if err != nil {
+	origin := rooms.FromEvent(evt)
+	if err = r.mx.CheckOrigin(ctx, d.TargetRoom, origin); err != nil {
+		if errors.Is(err, rooms.ErrEncryptedToPlain) {
+			return permanent(err)
+		}
 		return err
 	}
 	dstEnc, err := r.mx.IsEncrypted(ctx, d.TargetRoom)
 	if err != nil {
 		return err
 	}
-	if srcEnc && !dstEnc {
-		r.warnPlaintextTarget(ctx, d.SourceRoom, d.TargetRoom)
-		return permanent(errors.New("not relaying encrypted content into an unencrypted room"))
-	}
-	job := &job{Delivery: d, evt: evt, sourceEncrypted: srcEnc, targetEncrypted: dstEnc}
+	job := &job{Delivery: d, evt: evt, origin: origin, targetEncrypted: dstEnc}
 	switch evt.Type {
 	case event.EventMessage, event.EventSticker:
 		content := evt.Content.AsMessage()
@@ -61,11 +65,20 @@ func (r *Relay) deliver(ctx context.Context, d *database.Delivery) error {
 	return nil
 }
 
+// stillLinked tells whether the delivery's target is still one of the
+// source's relay targets: a room taken out of the coalition gets nothing
+// more, not even what was queued for it before.
+func (r *Relay) stillLinked(ctx context.Context, d *database.Delivery) (bool, error) {
+	targets, err := r.rooms.RelayTargets(ctx, d.SourceRoom)
+	return slices.Contains(targets, d.TargetRoom), err
+}
+
 // job is a delivery with its event decrypted.
 type job struct {
 	*database.Delivery
-	evt             *event.Event
-	sourceEncrypted bool
+	evt *event.Event
+	// origin is the source event's: where it was written, whether it arrived encrypted.
+	origin          rooms.Origin
 	targetEncrypted bool
 }
 
@@ -133,7 +146,7 @@ func (r *Relay) send(ctx context.Context, j *job, kind string, evtType event.Typ
 		return "", err
 	}
 	j.Attempted = true
-	eventID, err := r.mx.Send(ctx, j.TargetRoom, evtType, content, txn)
+	eventID, err := r.mx.Send(ctx, j.TargetRoom, evtType, content, txn, j.origin)
 	if err != nil {
 		return "", r.sendError(ctx, j.Delivery, err)
 	}
@@ -144,7 +157,8 @@ func (r *Relay) send(ctx context.Context, j *job, kind string, evtType event.Typ
 }
 
 func (r *Relay) remember(ctx context.Context, j *job, copyID id.EventID) error {
-	return r.db.RelayCopy.Put(ctx, &database.Copy{SourceEvent: j.EventID, SourceRoom: j.SourceRoom, TargetRoom: j.TargetRoom, CopyEvent: copyID})
+	return r.db.RelayCopy.Put(ctx, &database.Copy{SourceEvent: j.EventID, SourceRoom: j.SourceRoom, TargetRoom: j.TargetRoom,
+		CopyEvent: copyID, SourceSender: j.evt.Sender})
 }
 
 func (r *Relay) relayMessage(ctx context.Context, j *job, content *event.MessageEventContent) error {
@@ -152,14 +166,17 @@ func (r *Relay) relayMessage(ctx context.Context, j *job, content *event.Message
 	if err != nil {
 		return err
 	}
-	content.RemoveReplyFallback()
+	mxtext.StripReplyFallback(content)
 	copied, err := r.buildCopy(ctx, j, content)
 	if err != nil {
 		return err
 	}
 	copied.RelatesTo = rel
 	if isMedia(content) {
-		if err = r.copyMedia(ctx, content, copied, j.targetEncrypted); err != nil {
+		err = r.copyMedia(ctx, content, copied, j.targetEncrypted)
+		if errors.Is(err, errTooLarge) {
+			r.markTooLarge(ctx, j, content, copied)
+		} else if err != nil {
 			return err
 		}
 	}
@@ -203,10 +220,20 @@ func (r *Relay) mapRelation(ctx context.Context, j *job, rel *event.RelatesTo) (
 	return out, nil
 }
 
+// relayEdit relays an edit as an edit of the copy, only when it comes from
+// the original's sender: the homeserver lets anyone send an m.replace, and
+// clients in the source room ignore a foreign one, so must the copies.
 func (r *Relay) relayEdit(ctx context.Context, j *job, content *event.MessageEventContent) error {
-	target, err := r.inTarget(ctx, content.RelatesTo.GetReplaceID(), j.SourceRoom, j.TargetRoom)
+	edited := content.RelatesTo.GetReplaceID()
+	target, err := r.inTarget(ctx, edited, j.SourceRoom, j.TargetRoom)
 	if err != nil || target == "" || content.NewContent == nil {
 		return err
+	}
+	if sender, err := r.senderOf(ctx, j.SourceRoom, edited); err != nil {
+		return err
+	} else if sender != j.evt.Sender {
+		zerolog.Ctx(ctx).Warn().Stringer("edited_event", edited).Msg("Not relaying an edit of someone else's message")
+		return nil
 	}
 	copied, err := r.buildCopy(ctx, j, content.NewContent)
 	if err != nil {
@@ -251,10 +278,19 @@ func (r *Relay) relayReaction(ctx context.Context, j *job, content *event.Reacti
 	return r.remember(ctx, j, record.CopyEvent)
 }
 
+// relayRedaction deletes the copies of a deleted event, when the deletion
+// is one the homeserver applies: by the event's own sender, or by someone
+// with the power to delete others' events in the source room now.
 func (r *Relay) relayRedaction(ctx context.Context, j *job) error {
 	redacts := j.evt.Redacts
 	if redacts == "" {
 		redacts = j.evt.Content.AsRedaction().Redacts
+	}
+	if ok, err := r.mayRedact(ctx, j, redacts); err != nil || !ok {
+		if err == nil {
+			zerolog.Ctx(ctx).Warn().Stringer("redacted_event", redacts).Msg("Not relaying a redaction its sender may not make")
+		}
+		return err
 	}
 	copyID, others, err := r.db.RelayReaction.Get(ctx, redacts, j.TargetRoom)
 	if err != nil {
@@ -274,39 +310,35 @@ func (r *Relay) relayRedaction(ctx context.Context, j *job) error {
 	return r.db.RelayReaction.Delete(ctx, redacts, j.TargetRoom)
 }
 
-// warnPlaintextTarget tells the source room why one room gets nothing:
-// once per process, and across restarts as long as the sent transaction is
-// remembered (a week), so the room is reminded now and then, not flooded.
-func (r *Relay) warnPlaintextTarget(ctx context.Context, source, target id.RoomID) {
-	key := [2]id.RoomID{source, target}
-	r.mu.Lock()
-	already := r.warned[key]
-	r.mu.Unlock()
-	if already {
-		return
+// senderOf is who sent an event of the source room: kept with its copies,
+// or asked of the homeserver for copies made before senders were kept. A
+// copy the bot made is the bot's.
+func (r *Relay) senderOf(ctx context.Context, room id.RoomID, eventID id.EventID) (id.UserID, error) {
+	if origin, err := r.db.RelayCopy.Origin(ctx, eventID); err != nil {
+		return "", err
+	} else if origin != nil {
+		return r.mx.BotUserID(), nil
 	}
-	txn := txnID("warn-plain", id.EventID(target), source)
-	sent, err := r.db.SentTxn.Get(ctx, txn)
-	if err == nil && sent == "" {
-		text := r.l10n.Text(r.roomLanguage(ctx, source), msgEncryptedToPlain, map[string]any{"Room": r.mx.RoomName(ctx, target)})
-		content := &event.MessageEventContent{MsgType: event.MsgNotice, Body: text, Mentions: &event.Mentions{}}
-		if sent, err = r.mx.Send(ctx, source, event.EventMessage, content, txn); err == nil {
-			err = r.db.SentTxn.Put(ctx, txn, source, sent, r.now())
+	copies, err := r.db.RelayCopy.Of(ctx, eventID)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range copies {
+		if c.SourceSender != "" {
+			return c.SourceSender, nil
 		}
 	}
-	if err != nil {
-		zerolog.Ctx(ctx).Warn().Err(err).Msg("Failed to tell room why it is not relayed")
-		return
+	return r.mx.EventSender(ctx, room, eventID)
+}
+
+func (r *Relay) mayRedact(ctx context.Context, j *job, redacts id.EventID) (bool, error) {
+	sender, err := r.senderOf(ctx, j.SourceRoom, redacts)
+	if err != nil || sender == j.evt.Sender {
+		return err == nil, err
 	}
-	r.mu.Lock()
-	r.warned[key] = true
-	r.mu.Unlock()
+	return r.mx.MayRedactOthers(ctx, j.SourceRoom, j.evt.Sender)
 }
 
 func (r *Relay) roomLanguage(ctx context.Context, roomID id.RoomID) string {
-	room, err := r.db.Room.Get(ctx, roomID)
-	if err != nil || room.Language == "" {
-		return r.settings.DefaultLanguage
-	}
-	return room.Language
+	return r.rooms.Language(ctx, roomID)
 }

@@ -8,6 +8,8 @@ import (
 
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
+
+	"starling/rooms"
 )
 
 // Matrix is what the relay needs from the bot's Matrix side.
@@ -25,12 +27,20 @@ type Matrix interface {
 	// FetchEvent gets an event from the homeserver, decrypted.
 	FetchEvent(ctx context.Context, roomID id.RoomID, eventID id.EventID) (*event.Event, error)
 	// Send sends an event (encrypted in encrypted rooms) with a transaction
-	// id that makes a repeated send a no-op.
-	Send(ctx context.Context, roomID id.RoomID, evtType event.Type, content any, txnID string) (id.EventID, error)
+	// id that makes a repeated send a no-op; from is where its content came
+	// from, and the send guard refuses encrypted content into a plain room.
+	Send(ctx context.Context, roomID id.RoomID, evtType event.Type, content any, txnID string, from rooms.Origin) (id.EventID, error)
+	// CheckOrigin asks the send guard before anything is prepared for a room.
+	CheckOrigin(ctx context.Context, roomID id.RoomID, from rooms.Origin) error
+	// EventSender is who sent an event, as the homeserver has it.
+	EventSender(ctx context.Context, roomID id.RoomID, eventID id.EventID) (id.UserID, error)
+	// MayRedactOthers tells whether the user may redact others' events in the room now.
+	MayRedactOthers(ctx context.Context, roomID id.RoomID, userID id.UserID) (bool, error)
 	Redact(ctx context.Context, roomID id.RoomID, target id.EventID, txnID string) error
 	// WaitForSync returns once the bot has processed a sync since it
 	// started, and so has seen its own events from before a crash.
 	WaitForSync(ctx context.Context) error
-	Download(ctx context.Context, uri id.ContentURIString) ([]byte, error)
+	// Download reads an attachment, at most limit+1 bytes of it.
+	Download(ctx context.Context, uri id.ContentURIString, limit int64) ([]byte, error)
 	Upload(ctx context.Context, data []byte, mimeType string) (id.ContentURIString, error)
 }

@@ -5,6 +5,9 @@ import (
 	"errors"
 
 	"maunium.net/go/mautrix/id"
+
+	"starling/internal/mxtext"
+	"starling/rooms"
 )
 
 // ErrNotACopy means the event is not one the relay made.
@@ -16,14 +19,18 @@ type Original struct {
 	Language string
 	Sender   string
 	Room     string
+	// Origin is the original event's: the answer that quotes it goes only
+	// where the original itself could.
+	Origin rooms.Origin
 }
 
-// OriginalOf fetches the original message behind a relayed copy.
-func (r *Relay) OriginalOf(ctx context.Context, copyID id.EventID) (*Original, error) {
+// OriginalOf fetches the original message behind a relayed copy in this
+// room. A copy in any other room is not this room's to ask about.
+func (r *Relay) OriginalOf(ctx context.Context, roomID id.RoomID, copyID id.EventID) (*Original, error) {
 	origin, err := r.db.RelayCopy.Origin(ctx, copyID)
 	if err != nil {
 		return nil, err
-	} else if origin == nil {
+	} else if origin == nil || origin.TargetRoom != roomID {
 		return nil, ErrNotACopy
 	}
 	evt, err := r.mx.FetchEvent(ctx, origin.SourceRoom, origin.SourceEvent)
@@ -31,7 +38,7 @@ func (r *Relay) OriginalOf(ctx context.Context, copyID id.EventID) (*Original, e
 		return nil, err
 	}
 	content := evt.Content.AsMessage()
-	content.RemoveReplyFallback()
+	mxtext.StripReplyFallback(content)
 	body := content.Body
 	if isMedia(content) && (content.FileName == "" || content.FileName == content.Body) {
 		body = content.GetFileName()
@@ -41,5 +48,6 @@ func (r *Relay) OriginalOf(ctx context.Context, copyID id.EventID) (*Original, e
 		Language: r.roomLanguage(ctx, origin.SourceRoom),
 		Sender:   r.mx.DisplayName(ctx, origin.SourceRoom, evt.Sender),
 		Room:     r.mx.RoomName(ctx, origin.SourceRoom),
+		Origin:   rooms.FromEvent(evt),
 	}, nil
 }

@@ -31,6 +31,9 @@ func TestReactionsWithTheSameKeyShareOneCopy(t *testing.T) {
 		t.Helper()
 		evt.RoomID = "!a:test"
 		evt.Content.VeryRaw = mustJSON(t, evt.Content.Parsed)
+		mx.mu.Lock()
+		mx.senders[evt.ID] = evt.Sender
+		mx.mu.Unlock()
 		if err := r.Enqueue(ctx, evt); err != nil {
 			t.Fatal(err)
 		}

@@ -18,6 +18,7 @@ import (
 
 	"starling/database"
 	"starling/monitor"
+	"starling/rooms"
 	"starling/translate"
 	"starling/translations"
 )
@@ -37,6 +38,7 @@ type Relay struct {
 	tr         *translate.Translator
 	l10n       *translations.Localizer
 	coalitions *Coalitions
+	rooms      *rooms.Authority
 	settings   Settings
 	log        zerolog.Logger
 	now        func() time.Time
@@ -51,17 +53,21 @@ type Relay struct {
 	workers map[id.RoomID]chan struct{}
 	ctx     context.Context
 	wg      sync.WaitGroup
-	warned  map[[2]id.RoomID]bool
 	decoded *decryptCache
 }
 
 // New builds a relay; call Start to begin sending.
-func New(db *database.Database, mx Matrix, tr *translate.Translator, l10n *translations.Localizer, settings Settings, log zerolog.Logger) *Relay {
+func New(db *database.Database, mx Matrix, rm *rooms.Authority, tr *translate.Translator, l10n *translations.Localizer, settings Settings, log zerolog.Logger) *Relay {
 	return &Relay{
-		db: db, mx: mx, tr: tr, l10n: l10n, coalitions: NewCoalitions(db, mx), settings: settings, log: log,
-		now: time.Now, retryBase: time.Second, maxAttempts: 12, workers: make(map[id.RoomID]chan struct{}), warned: make(map[[2]id.RoomID]bool),
+		db: db, mx: mx, rooms: rm, tr: tr, l10n: l10n, coalitions: NewCoalitions(db, mx, rm, l10n), settings: settings, log: log,
+		now: time.Now, retryBase: time.Second, maxAttempts: 12, workers: make(map[id.RoomID]chan struct{}),
 		decoded: newDecryptCache(256),
 	}
+}
+
+// RoomName is how people know the room.
+func (r *Relay) RoomName(ctx context.Context, roomID id.RoomID) string {
+	return r.mx.RoomName(ctx, roomID)
 }
 
 // Coalitions is the relay's coalition manager.
@@ -104,24 +110,9 @@ func (r *Relay) Enqueue(ctx context.Context, evt *event.Event) error {
 	if evt.Type == event.EventMessage && evt.Mautrix.EventSource&event.SourceDecrypted != 0 {
 		return nil // its encrypted form was queued
 	}
-	member, err := r.db.CoalitionRoom.Get(ctx, evt.RoomID)
-	if err != nil || member == nil || member.Paused {
+	targets, err := r.rooms.RelayTargets(ctx, evt.RoomID)
+	if err != nil || len(targets) == 0 {
 		return err
-	}
-	rooms, err := r.db.CoalitionRoom.List(ctx, member.CoalitionID)
-	if err != nil {
-		return err
-	}
-	var targets []id.RoomID
-	for _, room := range rooms {
-		// A room the bot was removed from gets nothing queued, rather than a
-		// queue it can never send; it gets new messages again once re-invited.
-		if room.RoomID != evt.RoomID && r.mx.IsJoined(ctx, room.RoomID, r.mx.BotUserID()) {
-			targets = append(targets, room.RoomID)
-		}
-	}
-	if len(targets) == 0 {
-		return nil
 	}
 	raw, err := json.Marshal(evt)
 	if err != nil {

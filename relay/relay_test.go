@@ -17,6 +17,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/internal/dbtest"
+	"starling/rooms"
 	"starling/translate"
 	"starling/translations"
 )
@@ -33,10 +34,14 @@ type fakeMatrix struct {
 	kicked   map[id.RoomID]bool
 	attempts map[id.RoomID]int
 	txns     map[string]bool
+	notices  map[id.RoomID][]string
+	// senders are the events the homeserver knows, by sender.
+	senders map[id.EventID]id.UserID
 }
 
 func newFakeMatrix() *fakeMatrix {
-	return &fakeMatrix{sent: map[id.RoomID][]string{}, failures: map[id.RoomID]int{}, forbidden: map[id.RoomID]int{}, attempts: map[id.RoomID]int{}, txns: map[string]bool{}}
+	return &fakeMatrix{sent: map[id.RoomID][]string{}, failures: map[id.RoomID]int{}, forbidden: map[id.RoomID]int{}, attempts: map[id.RoomID]int{}, txns: map[string]bool{},
+		notices: map[id.RoomID][]string{}, senders: map[id.EventID]id.UserID{}}
 }
 
 func (f *fakeMatrix) BotUserID() id.UserID { return "@bot:test" }
@@ -64,14 +69,40 @@ func (f *fakeMatrix) Redact(_ context.Context, room id.RoomID, target id.EventID
 	f.sent[room] = append(f.sent[room], "redact "+string(target))
 	return nil
 }
-func (f *fakeMatrix) Download(context.Context, id.ContentURIString) ([]byte, error) { return nil, nil }
+func (f *fakeMatrix) Download(context.Context, id.ContentURIString, int64) ([]byte, error) { return nil, nil }
+func (f *fakeMatrix) CheckOrigin(_ context.Context, _ id.RoomID, from rooms.Origin) error {
+	if from.Encrypted {
+		return rooms.ErrEncryptedToPlain // every room here is unencrypted
+	}
+	return nil
+}
+func (f *fakeMatrix) EventSender(_ context.Context, _ id.RoomID, eventID id.EventID) (id.UserID, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if u, ok := f.senders[eventID]; ok {
+		return u, nil
+	}
+	return "", errors.New("not stored")
+}
+func (f *fakeMatrix) MayRedactOthers(context.Context, id.RoomID, id.UserID) (bool, error) { return false, nil }
+func (f *fakeMatrix) Members(context.Context, id.RoomID) ([]id.UserID, []id.UserID, error) {
+	return []id.UserID{"@bot:test", "@mod:test", "@ana:test"}, nil, nil
+}
+func (f *fakeMatrix) JoinRule(context.Context, id.RoomID) event.JoinRule { return "" }
 func (f *fakeMatrix) Upload(context.Context, []byte, string) (id.ContentURIString, error) {
 	return "", nil
 }
 
-func (f *fakeMatrix) Send(_ context.Context, room id.RoomID, _ event.Type, content any, txn string) (id.EventID, error) {
+func (f *fakeMatrix) Send(ctx context.Context, room id.RoomID, _ event.Type, content any, txn string, from rooms.Origin) (id.EventID, error) {
+	if err := f.CheckOrigin(ctx, room, from); err != nil {
+		return "", err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if c, ok := content.(*event.MessageEventContent); ok && c.MsgType == event.MsgNotice {
+		f.notices[room] = append(f.notices[room], c.Body) // the bot's own words, not copies
+		return id.EventID(fmt.Sprintf("$notice-%s-%d", room, len(f.notices[room]))), nil
+	}
 	f.attempts[room]++
 	if f.failures[room] > 0 {
 		f.failures[room]--
@@ -108,7 +139,8 @@ func newTestRelay(t *testing.T, mx Matrix) *Relay {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := New(db, mx, translate.NewTranslator(nil), l10n, Settings{Prefix: "!", DefaultLanguage: "en"}, zerolog.Nop())
+	authority := rooms.New(db, mx.(rooms.Matrix), rooms.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"})
+	r := New(db, mx, authority, translate.NewTranslator(nil), l10n, Settings{Prefix: "!", DefaultLanguage: "en"}, zerolog.Nop())
 	r.retryBase = 20 * time.Millisecond
 	return r
 }

@@ -23,7 +23,9 @@ func TestForbiddenRoomIsRetriedThenGivenUp(t *testing.T) {
 	}{
 		{name: "allowed again", forbidden: 3, wantAttempts: 5, want: []string{"ana (!a:test): first", "ana (!a:test): second"}},
 		{name: "never allowed", forbidden: -1, wantAttempts: 10},
-		{name: "kicked: no waiting", forbidden: -1, kicked: true, wantAttempts: 2},
+		// The bot's removal is known before sending: the room is no longer a
+		// relay target, so nothing is even tried.
+		{name: "kicked: no waiting", forbidden: -1, kicked: true, wantAttempts: 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())

@@ -15,6 +15,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/rooms"
 	"starling/translations"
 )
 
@@ -88,7 +89,7 @@ type timingMatrix struct {
 	first map[id.RoomID]time.Time
 }
 
-func (m *timingMatrix) SendOnce(ctx context.Context, room id.RoomID, c *event.MessageEventContent, txn string) (id.EventID, error) {
+func (m *timingMatrix) SendOnce(ctx context.Context, room id.RoomID, c *event.MessageEventContent, txn string, _ rooms.Origin) (id.EventID, error) {
 	m.mu.Lock()
 	if _, ok := m.first[room]; !ok {
 		m.first[room] = m.clock.Now()

@@ -9,6 +9,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/rooms"
 )
 
 // Calendar limits: how far ahead, and how many events at most.
@@ -22,10 +23,11 @@ const (
 // coalition's) schedules as an iCalendar file, with times in UTC so any
 // calendar app shows them in its own zone. It returns the file and the
 // number of events.
-func (s *Scheduler) Calendar(ctx context.Context, roomID id.RoomID) ([]byte, int, error) {
+func (s *Scheduler) Calendar(ctx context.Context, roomID id.RoomID) ([]byte, int, rooms.Origin, error) {
+	from := rooms.Bot
 	infos, err := s.Visible(ctx, roomID)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, from, err
 	}
 	now := s.clock.Now()
 	cal := ics.NewCalendar()
@@ -41,6 +43,7 @@ func (s *Scheduler) Calendar(ctx context.Context, roomID id.RoomID) ([]byte, int
 		if err != nil {
 			continue
 		}
+		from = from.With(origin(sc))
 		t := now
 		for i := 0; i < calendarPerEntry && count < calendarMax; i++ {
 			t = rule.Next(t)
@@ -61,5 +64,5 @@ func (s *Scheduler) Calendar(ctx context.Context, roomID id.RoomID) ([]byte, int
 			count++
 		}
 	}
-	return []byte(cal.Serialize()), count, nil
+	return []byte(cal.Serialize()), count, from, nil
 }

@@ -21,7 +21,7 @@ func TestCalendarParsesBack(t *testing.T) {
 	must(t, err)
 	_, _, err = f.s.Add(ctx, NewSchedule{Kind: database.KindVigil, RoomID: "!en:test", By: "@ana:test", When: "2026-12-10 19:00 America/Santiago", Text: "Vigilia"})
 	must(t, err)
-	data, n, err := f.s.Calendar(ctx, "!es:test")
+	data, n, _, err := f.s.Calendar(ctx, "!es:test")
 	must(t, err)
 	cal, err := ics.ParseCalendar(bytes.NewReader(data))
 	if err != nil {

@@ -14,6 +14,8 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/internal/mxtext"
+	"starling/rooms"
 )
 
 // lateGrace is how long after its time an occurrence still counts as on time.
@@ -117,7 +119,7 @@ func (s *Scheduler) postPrompts(ctx context.Context, sc *database.Schedule, occ 
 		if occ.Late {
 			text += "\n\n" + s.l10n.Text(lang, msgCheckinLate, map[string]any{"Time": localTime(occ.At, loc)})
 		}
-		if _, err = s.post(ctx, sc, occ.At, "prompt", room, text, ""); err != nil {
+		if _, err = s.post(ctx, sc, occ.At, "prompt", room, text, origin(sc)); err != nil {
 			return fmt.Errorf("failed to post check-in in %s: %w", room, err)
 		}
 	}
@@ -142,7 +144,7 @@ func (s *Scheduler) remind(ctx context.Context, sc *database.Schedule, occ *data
 			"Prompt": format.EscapeMarkdown(s.translateFor(ctx, sc.Text, sc.Lang, lang)),
 			"Until":  localTime(occ.At.Add(sc.Window), loc),
 		})
-		if _, err = s.post(ctx, sc, occ.At, "remind", room, text, ""); err != nil {
+		if _, err = s.post(ctx, sc, occ.At, "remind", room, text, origin(sc)); err != nil {
 			return fmt.Errorf("failed to remind %s: %w", room, err)
 		}
 	}
@@ -164,7 +166,7 @@ func (s *Scheduler) reportedRooms(ctx context.Context, sc *database.Schedule, oc
 // summarise tells the coordinator room who reported what (translated, with
 // the original) and who did not.
 func (s *Scheduler) summarise(ctx context.Context, sc *database.Schedule, occ *database.Occurrence) error {
-	rooms, err := s.rooms(ctx, sc)
+	targets, err := s.rooms(ctx, sc)
 	if err != nil {
 		return err
 	}
@@ -173,6 +175,7 @@ func (s *Scheduler) summarise(ctx context.Context, sc *database.Schedule, occ *d
 		return err
 	}
 	lang, _ := s.roomSettings(ctx, sc.RoomID)
+	from := origin(sc)
 	reported := map[id.RoomID]bool{}
 	var lines []string
 	for _, r := range reports {
@@ -188,8 +191,9 @@ func (s *Scheduler) summarise(ctx context.Context, sc *database.Schedule, occ *d
 			}))
 			continue
 		}
+		from = from.With(rooms.FromEvent(evt))
 		content := evt.Content.AsMessage()
-		content.RemoveReplyFallback()
+		mxtext.StripReplyFallback(content)
 		roomLang, _ := s.roomSettings(ctx, r.RoomID)
 		lines = append(lines, "- "+s.l10n.Text(lang, msgCheckinSummaryReport, map[string]any{
 			"Room":     "**" + format.EscapeMarkdown(s.mx.RoomName(ctx, r.RoomID)) + "**",
@@ -199,14 +203,14 @@ func (s *Scheduler) summarise(ctx context.Context, sc *database.Schedule, occ *d
 		}))
 	}
 	var missing []string
-	for _, room := range rooms {
+	for _, room := range targets {
 		if !reported[room] {
 			missing = append(missing, "**"+format.EscapeMarkdown(s.mx.RoomName(ctx, room))+"**")
 		}
 	}
 	text := s.l10n.Plural(lang, msgCheckinSummary, len(reported), map[string]any{
 		"Prompt": format.EscapeMarkdown(s.translateFor(ctx, sc.Text, sc.Lang, lang)),
-		"Total":  len(rooms),
+		"Total":  len(targets),
 	})
 	if len(lines) > 0 {
 		text += "\n\n" + strings.Join(lines, "\n")
@@ -214,7 +218,7 @@ func (s *Scheduler) summarise(ctx context.Context, sc *database.Schedule, occ *d
 	if len(missing) > 0 {
 		text += "\n\n" + s.l10n.Text(lang, msgCheckinSummaryMissing, map[string]any{"Rooms": strings.Join(missing, ", ")})
 	}
-	_, err = s.post(ctx, sc, occ.At, "summary", sc.RoomID, text, "")
+	_, err = s.post(ctx, sc, occ.At, "summary", sc.RoomID, text, from)
 	return err
 }
 

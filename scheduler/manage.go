@@ -2,12 +2,14 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/rooms"
 )
 
 // NewSchedule is a check-in or vigil as a moderator asked for it.
@@ -19,6 +21,8 @@ type NewSchedule struct {
 	Text     string
 	Window   time.Duration
 	Rotation []id.UserID
+	// From is the command's origin: the text goes only where it may.
+	From rooms.Origin
 }
 
 // Add stores a schedule for the room (and its coalition, if any) and
@@ -35,7 +39,7 @@ func (s *Scheduler) Add(ctx context.Context, ns NewSchedule) (*database.Schedule
 		return nil, time.Time{}, err
 	}
 	sc := &database.Schedule{Kind: ns.Kind, RoomID: ns.RoomID, CreatedBy: ns.By, CreatedAt: now, When: ns.When,
-		Zone: loc.String(), Text: ns.Text, Lang: lang, Window: ns.Window, Rotation: ns.Rotation}
+		Zone: loc.String(), Text: ns.Text, Lang: lang, Window: ns.Window, Rotation: ns.Rotation, Encrypted: ns.From.Encrypted}
 	if member != nil {
 		sc.CoalitionID = member.CoalitionID
 	}
@@ -104,16 +108,25 @@ func (s *Scheduler) Visible(ctx context.Context, roomID id.RoomID) ([]Info, erro
 	return out, nil
 }
 
-// find returns a schedule visible from the room, or ErrNotFound.
-func (s *Scheduler) find(ctx context.Context, roomID id.RoomID, scheduleID int64) (*database.Schedule, error) {
+// ErrNotOwner is a schedule another room of the coalition made: only that
+// room's moderators may pause, resume or cancel it.
+var ErrNotOwner = errors.New("schedule belongs to another room")
+
+// owned returns a schedule the room made. One its coalition can see but
+// another room made is ErrNotOwner; anything else is ErrNotFound.
+func (s *Scheduler) owned(ctx context.Context, roomID id.RoomID, scheduleID int64) (*database.Schedule, error) {
 	infos, err := s.Visible(ctx, roomID)
 	if err != nil {
 		return nil, err
 	}
 	for _, i := range infos {
-		if i.Schedule.ID == scheduleID {
-			return i.Schedule, nil
+		if i.Schedule.ID != scheduleID {
+			continue
 		}
+		if i.Schedule.RoomID != roomID {
+			return i.Schedule, ErrNotOwner
+		}
+		return i.Schedule, nil
 	}
 	return nil, ErrNotFound
 }
@@ -121,9 +134,9 @@ func (s *Scheduler) find(ctx context.Context, roomID id.RoomID, scheduleID int64
 // SetPaused pauses or resumes a schedule visible from the room. Occurrences
 // while paused pass without firing.
 func (s *Scheduler) SetPaused(ctx context.Context, roomID id.RoomID, scheduleID int64, paused bool) (*database.Schedule, error) {
-	sc, err := s.find(ctx, roomID, scheduleID)
+	sc, err := s.owned(ctx, roomID, scheduleID)
 	if err != nil {
-		return nil, err
+		return sc, err
 	}
 	if err = s.db.Schedule.SetPaused(ctx, sc.ID, paused); err != nil {
 		return nil, err
@@ -134,9 +147,9 @@ func (s *Scheduler) SetPaused(ctx context.Context, roomID id.RoomID, scheduleID 
 
 // Cancel ends a schedule visible from the room.
 func (s *Scheduler) Cancel(ctx context.Context, roomID id.RoomID, scheduleID int64) (*database.Schedule, error) {
-	sc, err := s.find(ctx, roomID, scheduleID)
+	sc, err := s.owned(ctx, roomID, scheduleID)
 	if err != nil {
-		return nil, err
+		return sc, err
 	}
 	if err = s.db.Schedule.Cancel(ctx, sc.ID); err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/rooms"
 	"starling/translate"
 	"starling/translations"
 )
@@ -24,7 +25,7 @@ type Matrix interface {
 	BotUserID() id.UserID
 	// SendOnce sends a message with a transaction id; the same id never
 	// produces a second event, also across a crash.
-	SendOnce(ctx context.Context, roomID id.RoomID, content *event.MessageEventContent, txnID string) (id.EventID, error)
+	SendOnce(ctx context.Context, roomID id.RoomID, content *event.MessageEventContent, txnID string, from rooms.Origin) (id.EventID, error)
 	FetchEvent(ctx context.Context, roomID id.RoomID, eventID id.EventID) (*event.Event, error)
 	DisplayName(ctx context.Context, roomID id.RoomID, userID id.UserID) string
 	RoomName(ctx context.Context, roomID id.RoomID) string
@@ -352,15 +353,22 @@ func (s *Scheduler) translateFor(ctx context.Context, text, from, to string) str
 	return res[0].Text
 }
 
-// post sends a notice once per (schedule, occurrence, step, room).
-func (s *Scheduler) post(ctx context.Context, sc *database.Schedule, at time.Time, step string, roomID id.RoomID, markdown string, replyTo id.EventID) (id.EventID, error) {
+// origin is where a schedule's text came from: the event that made it.
+func origin(sc *database.Schedule) rooms.Origin {
+	return rooms.Origin{Room: sc.RoomID, Encrypted: sc.Encrypted}
+}
+
+// post sends a notice once per (schedule, occurrence, step, room). A room
+// the send guard keeps the content out of is skipped (its moderators are
+// told), so it holds up neither the other rooms nor the next steps.
+func (s *Scheduler) post(ctx context.Context, sc *database.Schedule, at time.Time, step string, roomID id.RoomID, markdown string, from rooms.Origin) (id.EventID, error) {
 	content := renderNotice(markdown)
-	if replyTo != "" {
-		content.RelatesTo = &event.RelatesTo{InReplyTo: &event.InReplyTo{EventID: replyTo}}
-	}
 	txn := "starling-sched-" + strconv.FormatInt(sc.ID, 36) + "-" + strconv.FormatInt(at.UnixMilli(), 36) + "-" + step + "-" + shortHash(string(roomID))
-	eventID, err := s.mx.SendOnce(ctx, roomID, content, txn)
-	if err != nil {
+	eventID, err := s.mx.SendOnce(ctx, roomID, content, txn, from)
+	if errors.Is(err, rooms.ErrEncryptedToPlain) {
+		zerolog.Ctx(ctx).Warn().Int64("schedule_id", sc.ID).Stringer("target_room", roomID).Msg("Skipped a room the schedule's content may not go to")
+		return "", nil
+	} else if err != nil {
 		return "", err
 	}
 	if err = s.db.Post.Put(ctx, sc.ID, at, roomID, eventID); err != nil {

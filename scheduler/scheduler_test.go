@@ -16,6 +16,7 @@ import (
 
 	"starling/database"
 	"starling/internal/dbtest"
+	"starling/rooms"
 	"starling/translations"
 )
 
@@ -48,7 +49,7 @@ type fakeMatrix struct {
 }
 
 func (f *fakeMatrix) BotUserID() id.UserID { return "@bot:test" }
-func (f *fakeMatrix) SendOnce(_ context.Context, room id.RoomID, c *event.MessageEventContent, txn string) (id.EventID, error) {
+func (f *fakeMatrix) SendOnce(_ context.Context, room id.RoomID, c *event.MessageEventContent, txn string, _ rooms.Origin) (id.EventID, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.down[room] {

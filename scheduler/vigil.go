@@ -100,7 +100,7 @@ func (s *Scheduler) postVigil(ctx context.Context, sc *database.Schedule, n time
 		if !lateFrom.IsZero() {
 			text += "\n\n" + s.l10n.Text(lang, msgCheckinLate, map[string]any{"Time": localTime(lateFrom, loc)})
 		}
-		if _, err = s.post(ctx, sc, n, step, room, text, ""); err != nil {
+		if _, err = s.post(ctx, sc, n, step, room, text, origin(sc)); err != nil {
 			return fmt.Errorf("failed to post vigil in %s: %w", room, err)
 		}
 	}

@@ -1,4 +1,4 @@
--- v0 -> v7: Latest revision
+-- v0 -> v8: Latest revision
 
 -- Settings and membership facts per room the bot is in.
 CREATE TABLE room (
@@ -7,8 +7,12 @@ CREATE TABLE room (
     timezone  TEXT,
     -- When the bot last joined (ms). Events older than this are history, not work.
     joined_at BIGINT,
-    -- The bot was invited to a direct chat (is_direct on its invite).
-    direct    BOOLEAN NOT NULL DEFAULT false
+    -- Someone claimed the room is a direct chat (is_direct on the bot's
+    -- invite), or the bot created it as one. A claim proves nothing: the
+    -- room authority checks the members each time the room is used.
+    direct     BOOLEAN NOT NULL DEFAULT false,
+    -- The person the bot created this room for as a direct chat.
+    direct_for TEXT    NOT NULL DEFAULT ''
 );
 
 -- Settings a person chose for themselves.
@@ -63,6 +67,8 @@ CREATE TABLE glossary_term (
     term         TEXT NOT NULL,
     -- JSON object: language code -> fixed translation.
     forms        TEXT NOT NULL DEFAULT '{}',
+    -- The term was written in an end-to-end encrypted event.
+    encrypted    BOOLEAN NOT NULL DEFAULT false,
     PRIMARY KEY (coalition_id, term_key)
 );
 
@@ -98,6 +104,8 @@ CREATE TABLE relay_copy (
     source_room  TEXT NOT NULL,
     target_room  TEXT NOT NULL,
     copy_event   TEXT NOT NULL,
+    -- Who sent the source event: only they may edit its copies.
+    source_sender TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (source_event, target_room)
 );
 CREATE UNIQUE INDEX relay_copy_copy_idx ON relay_copy (copy_event);
@@ -148,7 +156,9 @@ CREATE TABLE schedule (
     cancelled       BOOLEAN NOT NULL DEFAULT false,
     -- The last occurrence that was fired or skipped (ms); never fired twice.
     last_occurrence BIGINT  NOT NULL DEFAULT 0,
-    occurrences     INTEGER NOT NULL DEFAULT 0
+    occurrences     INTEGER NOT NULL DEFAULT 0,
+    -- The text was written in an end-to-end encrypted event.
+    encrypted       BOOLEAN NOT NULL DEFAULT false
 );
 CREATE INDEX schedule_room_idx ON schedule (room_id);
 CREATE INDEX schedule_coalition_idx ON schedule (coalition_id);

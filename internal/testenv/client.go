@@ -48,18 +48,48 @@ type Client struct {
 	arrival map[id.EventID]time.Time
 }
 
-// NewClient registers localpart and starts its encrypted client.
+// NewClient registers localpart and starts its encrypted client, on a
+// device its owner has cross-signed, as Element does when an account is made.
 func (d *Dendrite) NewClient(t testing.TB, localpart string) *Client {
 	t.Helper()
 	ctx := context.Background()
-	resp, err := d.Register(ctx, localpart, "password-"+localpart)
+	password := "password-" + localpart
+	resp, err := d.Register(ctx, localpart, password)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return d.startClient(t, resp.UserID, resp.AccessToken, resp.DeviceID)
+	c := d.startClient(t, resp.UserID, resp.AccessToken, resp.DeviceID)
+	c.crossSign(password)
+	return c
 }
 
-// NewDevice logs c's user in once more: a new device with its own keys.
+// crossSign publishes the user's cross-signing keys and signs this device
+// with them, before anyone shares a room with the user, so others see the
+// device as cross-signed from the first time they fetch its keys.
+func (c *Client) crossSign(password string) {
+	c.t.Helper()
+	ctx := context.Background()
+	mach := c.Crypto.(*cryptohelper.CryptoHelper).Machine()
+	keys, err := mach.GenerateCrossSigningKeys()
+	if err != nil {
+		c.t.Fatalf("failed to generate cross-signing keys for %s: %v", c.UserID, err)
+	}
+	err = mach.PublishCrossSigningKeys(ctx, keys, func(ui *mautrix.RespUserInteractive) any {
+		return &mautrix.ReqUIAuthLogin{
+			BaseAuthData: mautrix.BaseAuthData{Type: mautrix.AuthTypePassword, Session: ui.Session},
+			User:         c.UserID.String(), Password: password,
+		}
+	})
+	if err != nil {
+		c.t.Fatalf("failed to publish cross-signing keys for %s: %v", c.UserID, err)
+	}
+	if err = mach.SignOwnDevice(ctx, mach.OwnIdentity()); err != nil {
+		c.t.Fatalf("failed to cross-sign the device of %s: %v", c.UserID, err)
+	}
+}
+
+// NewDevice logs c's user in once more: a new device with its own keys,
+// which its owner has not cross-signed (it does not hold the keys to).
 func (d *Dendrite) NewDevice(t testing.TB, c *Client) *Client {
 	t.Helper()
 	cli, err := mautrix.NewClient(d.URL, "", "")

@@ -1,0 +1,78 @@
+// Package mxtext reads what a Matrix message shows a person: its text
+// without a reply's quoted fallback, and the people it visibly mentions.
+// It is pure: no network, no database.
+package mxtext
+
+import (
+	"regexp"
+	"strings"
+
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+)
+
+// MaxMentions caps how many people one relayed message may ping.
+const MaxMentions = 10
+
+// StripReplyFallback removes the quoted original a reply carries for old
+// clients, from the HTML and from the plain text, also when the message has
+// no HTML (mautrix strips the plain text only alongside HTML). The quote
+// may be anything the replier wrote, so it is never shown as theirs.
+func StripReplyFallback(content *event.MessageEventContent) {
+	if content.RelatesTo.GetReplyTo() == "" {
+		return
+	}
+	content.RemoveReplyFallback()
+	if content.Format != event.FormatHTML {
+		content.Body = event.TrimReplyFallbackText(content.Body)
+	}
+}
+
+// userIDRE matches a full user id as written in text.
+var userIDRE = regexp.MustCompile(`@[a-zA-Z0-9._=\-/+]+:[a-zA-Z0-9.\-]+(?::[0-9]{1,5})?`)
+
+// pillRE matches a matrix.to link to a user, as a pill is written in HTML.
+var pillRE = regexp.MustCompile(`(?i)href\s*=\s*["']https://matrix\.to/#/(@[^"'?/]+:[^"'?/]+)["'?]`)
+
+// VisibleMentions are the people a message shows it mentions: by a pill or
+// their user id in its text. When the message declares mentions
+// (m.mentions), only declared ones that are also visible count, so a
+// hand-written m.mentions pings nobody the text does not name. At most
+// MaxMentions, in order of first appearance.
+func VisibleMentions(content *event.MessageEventContent) []id.UserID {
+	var out []id.UserID
+	seen := map[id.UserID]bool{}
+	add := func(u id.UserID) {
+		if _, _, err := u.Parse(); err != nil || seen[u] || len(out) >= MaxMentions {
+			return
+		}
+		if content.Mentions != nil && !declared(content.Mentions, u) {
+			return
+		}
+		seen[u] = true
+		out = append(out, u)
+	}
+	if content.Format == event.FormatHTML {
+		for _, m := range pillRE.FindAllStringSubmatch(content.FormattedBody, -1) {
+			add(id.UserID(unescapeLink(m[1])))
+		}
+	}
+	for _, m := range userIDRE.FindAllString(content.Body, -1) {
+		add(id.UserID(m))
+	}
+	return out
+}
+
+func declared(m *event.Mentions, u id.UserID) bool {
+	for _, d := range m.UserIDs {
+		if d == u {
+			return true
+		}
+	}
+	return false
+}
+
+// unescapeLink undoes the percent-encoding clients use for ids in links.
+func unescapeLink(s string) string {
+	return strings.NewReplacer("%40", "@", "%3A", ":", "%3a", ":").Replace(s)
+}

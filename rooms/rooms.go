@@ -1,0 +1,236 @@
+// Package rooms is the one authority on what a room is: its role (direct
+// chat, member room, responder room), its coalition, its language and zone
+// with the configured defaults, its encryption, and which rooms content from
+// it may reach. Domain packages ask it; none decides these things itself.
+//
+// It reads Starling's tables and the bot's view of room state through the
+// small Matrix interface; it must not import the bot, mautrix's client or
+// any domain package.
+package rooms
+
+import (
+	"context"
+	"fmt"
+
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+
+	"starling/database"
+)
+
+// Matrix is what the authority needs from the bot's view of room state.
+type Matrix interface {
+	BotUserID() id.UserID
+	IsEncrypted(ctx context.Context, roomID id.RoomID) (bool, error)
+	// Members lists who is joined and who is invited, as the bot last synced.
+	Members(ctx context.Context, roomID id.RoomID) (joined, invited []id.UserID, err error)
+	// JoinRule is the room's join rule ("" when unknown).
+	JoinRule(ctx context.Context, roomID id.RoomID) event.JoinRule
+	// IsJoined tells whether the user is in the room now.
+	IsJoined(ctx context.Context, roomID id.RoomID, userID id.UserID) bool
+}
+
+// Settings are the configured defaults for rooms that chose none.
+type Settings struct {
+	DefaultLanguage string
+	DefaultTimezone string
+}
+
+// Authority answers what a room is.
+type Authority struct {
+	db       *database.Database
+	mx       Matrix
+	settings Settings
+}
+
+// New builds the authority over the bot's tables and room state.
+func New(db *database.Database, mx Matrix, settings Settings) *Authority {
+	return &Authority{db: db, mx: mx, settings: settings}
+}
+
+// Room is what one room is now.
+type Room struct {
+	ID id.RoomID
+	// Language and Timezone are the room's, or the configured defaults.
+	Language string
+	Timezone string
+	// Encrypted is the room's current state: it decides where content may
+	// go, never whether content that arrived was encrypted (see Origin).
+	Encrypted bool
+	// Coalition is the id of the room's coalition, "" when it has none.
+	Coalition string
+	// Paused rooms send nothing to their coalition.
+	Paused bool
+	// Responder is set for the coalition's responder room.
+	Responder bool
+}
+
+// Get describes the room.
+func (a *Authority) Get(ctx context.Context, roomID id.RoomID) (*Room, error) {
+	row, err := a.db.Room.Get(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	r := &Room{ID: roomID, Language: row.Language, Timezone: row.Timezone}
+	if r.Language == "" {
+		r.Language = a.settings.DefaultLanguage
+	}
+	if r.Timezone == "" {
+		r.Timezone = a.settings.DefaultTimezone
+	}
+	if r.Encrypted, err = a.mx.IsEncrypted(ctx, roomID); err != nil {
+		return nil, err
+	}
+	member, err := a.db.CoalitionRoom.Get(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	if member != nil {
+		r.Coalition, r.Paused = member.CoalitionID, member.Paused
+		responder, _, err := a.db.Incident.ResponderRoom(ctx, member.CoalitionID)
+		if err != nil {
+			return nil, err
+		}
+		r.Responder = responder == roomID
+	}
+	return r, nil
+}
+
+// Language is the room's language or the default.
+func (a *Authority) Language(ctx context.Context, roomID id.RoomID) string {
+	row, err := a.db.Room.Get(ctx, roomID)
+	if err != nil || row.Language == "" {
+		return a.settings.DefaultLanguage
+	}
+	return row.Language
+}
+
+// RelayTargets are the rooms a message from this room is relayed to: the
+// other rooms of its coalition that the bot is still in. The responder room
+// neither sends nor receives relayed traffic (what responders say stays
+// there), and a paused room sends nothing. A room the bot was removed from
+// gets nothing queued, rather than a queue it can never send.
+func (a *Authority) RelayTargets(ctx context.Context, source id.RoomID) ([]id.RoomID, error) {
+	member, err := a.db.CoalitionRoom.Get(ctx, source)
+	if err != nil || member == nil || member.Paused {
+		return nil, err
+	}
+	responder, _, err := a.db.Incident.ResponderRoom(ctx, member.CoalitionID)
+	if err != nil || responder == source {
+		return nil, err
+	}
+	rooms, err := a.db.CoalitionRoom.List(ctx, member.CoalitionID)
+	if err != nil {
+		return nil, err
+	}
+	var targets []id.RoomID
+	for _, r := range rooms {
+		if r.RoomID != source && r.RoomID != responder && a.mx.IsJoined(ctx, r.RoomID, a.mx.BotUserID()) {
+			targets = append(targets, r.RoomID)
+		}
+	}
+	return targets, nil
+}
+
+// Reach is where something made in the room is posted: every room of its
+// coalition, or the room alone. It returns the coalition id ("" for none).
+func (a *Authority) Reach(ctx context.Context, roomID id.RoomID) ([]id.RoomID, string, error) {
+	member, err := a.db.CoalitionRoom.Get(ctx, roomID)
+	if err != nil || member == nil {
+		return []id.RoomID{roomID}, "", err
+	}
+	list, err := a.db.CoalitionRoom.List(ctx, member.CoalitionID)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]id.RoomID, 0, len(list))
+	for _, r := range list {
+		out = append(out, r.RoomID)
+	}
+	return out, member.CoalitionID, nil
+}
+
+// DirectChat returns the person the room is a direct chat with, or "" when
+// it is not one. A direct chat is encrypted, closed to people who were not
+// invited, and holds exactly the bot (joined) and one person: joined, or
+// invited to a room the bot made for them. It is checked from the room's
+// state each time: a claim of is_direct proves nothing, and a room stops
+// being a direct chat the moment a third person is invited or joins.
+func (a *Authority) DirectChat(ctx context.Context, roomID id.RoomID) (id.UserID, error) {
+	encrypted, err := a.mx.IsEncrypted(ctx, roomID)
+	if err != nil || !encrypted {
+		return "", err
+	}
+	joined, invited, err := a.mx.Members(ctx, roomID)
+	if err != nil {
+		return "", fmt.Errorf("failed to get members of %s: %w", roomID, err)
+	}
+	row, err := a.db.Room.Get(ctx, roomID)
+	if err != nil {
+		return "", err
+	}
+	return directPerson(Membership{
+		Bot: a.mx.BotUserID(), Joined: joined, Invited: invited,
+		MadeFor: row.DirectFor, Encrypted: encrypted, JoinRule: a.mx.JoinRule(ctx, roomID),
+	}), nil
+}
+
+// IsDirectChatWith tells whether the room is a direct chat with the user.
+func (a *Authority) IsDirectChatWith(ctx context.Context, roomID id.RoomID, userID id.UserID) (bool, error) {
+	person, err := a.DirectChat(ctx, roomID)
+	return person != "" && person == userID, err
+}
+
+// Membership is the state a direct chat is judged by.
+type Membership struct {
+	Bot             id.UserID
+	Joined, Invited []id.UserID
+	// MadeFor is the person the bot created the room for ("" otherwise).
+	MadeFor   id.UserID
+	Encrypted bool
+	JoinRule  event.JoinRule
+}
+
+// directPerson is the rule of a direct chat, on state alone.
+func directPerson(m Membership) id.UserID {
+	if !m.Encrypted || m.Bot == "" {
+		return ""
+	}
+	switch m.JoinRule {
+	case "", event.JoinRuleInvite, event.JoinRuleKnock, event.JoinRulePrivate:
+	default:
+		return "" // public or restricted: anyone may walk in
+	}
+	botJoined := false
+	var others []id.UserID
+	seen := map[id.UserID]bool{}
+	for _, u := range m.Joined {
+		if u == m.Bot {
+			botJoined = true
+		} else if !seen[u] {
+			seen[u] = true
+			others = append(others, u)
+		}
+	}
+	person, personJoined := id.UserID(""), false
+	if len(others) == 1 {
+		person, personJoined = others[0], true
+	}
+	for _, u := range m.Invited {
+		if u == m.Bot || seen[u] {
+			continue
+		}
+		seen[u] = true
+		if person != "" {
+			return "" // a third person may walk in at any moment
+		}
+		person = u
+	}
+	if !botJoined || len(seen) != 1 || person == "" {
+		return ""
+	}
+	if !personJoined && person != m.MadeFor {
+		return ""
+	}
+	return person
+}
