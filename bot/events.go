@@ -238,10 +238,14 @@ func (b *Bot) onReaction(ctx context.Context, evt *event.Event) {
 		zerolog.Ctx(ctx).Err(err).Msg("Failed to start a form from a reaction")
 	}
 	// Taking an incident acts on it: only from a device its owner verified.
-	if evt.Mautrix.TrustState >= b.cfg.Permissions.MinTrust() {
-		if _, err := b.incs.OnReaction(ctx, evt); err != nil {
-			zerolog.Ctx(ctx).Err(err).Msg("Failed to acknowledge an incident")
-		}
+	if evt.Mautrix.TrustState < b.cfg.Permissions.MinTrust() {
+		// A reaction sent in the clear names no device at all.
+		zerolog.Ctx(ctx).Debug().Stringer("trust", evt.Mautrix.TrustState).Bool("encrypted", evt.Mautrix.WasEncrypted).
+			Msg("Not acting on a reaction from a device its owner has not verified")
+		return
+	}
+	if _, err := b.incs.OnReaction(ctx, evt); err != nil {
+		zerolog.Ctx(ctx).Err(err).Msg("Failed to acknowledge an incident")
 	}
 }
 

@@ -141,6 +141,9 @@ func newHarness(t testing.TB) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{db: db, replies: &captured{}}
+	if err = db.Room.SetDirect(context.Background(), dm, true); err != nil {
+		t.Fatal(err)
+	}
 	authority := rooms.New(db, fakeMatrix{}, rooms.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"})
 	rl := relay.New(db, fakeMatrix{}, authority, translate.NewTranslator(nil), l10n, relay.Settings{Prefix: "!", DefaultLanguage: "en"}, zerolog.Nop())
 	fe := formsEngine(t, db, l10n)

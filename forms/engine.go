@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,13 +50,14 @@ type Engine struct {
 	defLang   string
 	submit    map[string]SubmitFunc
 	hidden    map[string]bool
+	sources   map[string]OptionSource
 	now       func() time.Time
 }
 
 // NewEngine builds an engine over the loaded templates.
 func NewEngine(db *database.Database, mx Matrix, tr *translate.Translator, l10n *translations.Localizer, templates map[string]*Template, defaultLang string) *Engine {
 	return &Engine{db: db, mx: mx, tr: tr, l10n: l10n, templates: templates, defLang: defaultLang,
-		submit: map[string]SubmitFunc{}, hidden: map[string]bool{}, now: time.Now}
+		submit: map[string]SubmitFunc{}, hidden: map[string]bool{}, sources: map[string]OptionSource{}, now: time.Now}
 }
 
 // Templates are the templates people can start as forms, by id.
@@ -142,6 +144,10 @@ func (e *Engine) Handle(ctx context.Context, userID id.UserID, roomID id.RoomID,
 		}
 		return e.ask(ctx, conv, prefix)
 	}
+	skipped, err := e.skipped(ctx, conv, tmpl)
+	if err != nil {
+		return true, err
+	}
 	switch KeywordOf(input) {
 	case KeyCancel:
 		if err = e.db.Conversation.Delete(ctx, userID); err != nil {
@@ -149,7 +155,12 @@ func (e *Engine) Handle(ctx context.Context, userID id.UserID, roomID id.RoomID,
 		}
 		return true, e.say(ctx, conv, lang, msgCancelled, nil)
 	case KeyBack:
-		conv.Step = max(conv.Step-1, 0)
+		for prev := conv.Step - 1; prev >= 0; prev-- {
+			if !skipped[prev] {
+				conv.Step = prev
+				break
+			}
+		}
 		return true, save("")
 	case KeyReview:
 		return true, e.review(ctx, conv, tmpl, "")
@@ -166,14 +177,18 @@ func (e *Engine) Handle(ctx context.Context, userID id.UserID, roomID id.RoomID,
 		return true, e.finish(ctx, conv, tmpl)
 	}
 	if conv.Step >= n {
-		// Reviewing: a number picks a question to change.
-		if k, err := strconv.Atoi(strings.TrimSpace(input)); err == nil && k >= 1 && k <= n {
-			conv.Step = k - 1
+		// Reviewing: a number picks a question to change, as numbered there.
+		shown := visible(skipped, n)
+		if k, err := strconv.Atoi(strings.TrimSpace(input)); err == nil && k >= 1 && k <= len(shown) {
+			conv.Step = shown[k-1]
 			return true, save("")
 		}
 		return true, e.review(ctx, conv, tmpl, "")
 	}
-	q := &tmpl.Questions[conv.Step]
+	q, _, err := e.question(ctx, conv, tmpl, conv.Step)
+	if err != nil {
+		return true, err
+	}
 	answer, err := ParseAnswer(q, input, lang, tmpl.Language)
 	if err != nil {
 		var ae *AnswerError
@@ -190,20 +205,49 @@ func (e *Engine) Handle(ctx context.Context, userID id.UserID, roomID id.RoomID,
 	return true, save("")
 }
 
-// ask sends the current question (or the review once all are asked).
+// visible are the indexes of the questions the person is asked, in order.
+func visible(skipped map[int]bool, n int) []int {
+	out := make([]int, 0, n)
+	for i := 0; i < n; i++ {
+		if !skipped[i] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// ask sends the current question (or the review once all are asked),
+// first moving past questions there is nothing to ask.
 func (e *Engine) ask(ctx context.Context, conv *database.Conversation, prefix string) error {
 	tmpl := e.templates[conv.Template]
+	step := conv.Step
+	if err := e.settle(ctx, conv, tmpl); err != nil {
+		return err
+	}
+	if conv.Step != step {
+		if err := e.db.Conversation.Put(ctx, conv); err != nil {
+			return err
+		}
+	}
 	if conv.Step >= len(tmpl.Questions) {
 		return e.review(ctx, conv, tmpl, prefix)
 	}
+	skipped, err := e.skipped(ctx, conv, tmpl)
+	if err != nil {
+		return err
+	}
+	shown := visible(skipped, len(tmpl.Questions))
 	lang := conv.Lang
-	q := &tmpl.Questions[conv.Step]
+	q, _, err := e.question(ctx, conv, tmpl, conv.Step)
+	if err != nil {
+		return err
+	}
 	var b strings.Builder
 	if prefix != "" {
 		b.WriteString(prefix + "\n\n")
 	}
 	b.WriteString(e.l10n.Text(lang, msgQuestion, map[string]any{
-		"Title": e.title(ctx, tmpl, lang), "N": conv.Step + 1, "Total": len(tmpl.Questions),
+		"Title": e.title(ctx, tmpl, lang), "N": slices.Index(shown, conv.Step) + 1, "Total": len(shown),
 		"Text": format.EscapeMarkdown(e.text(ctx, q.Text, tmpl.Language, lang)),
 	}))
 	b.WriteString("\n\n")
@@ -239,22 +283,31 @@ func (e *Engine) review(ctx context.Context, conv *database.Conversation, tmpl *
 		b.WriteString(prefix + "\n\n")
 	}
 	b.WriteString(e.l10n.Text(lang, msgReview, map[string]any{"Title": e.title(ctx, tmpl, lang)}) + "\n\n")
-	for i, q := range tmpl.Questions {
+	skipped, err := e.skipped(ctx, conv, tmpl)
+	if err != nil {
+		return err
+	}
+	for n, i := range visible(skipped, len(tmpl.Questions)) {
+		q := tmpl.Questions[i]
 		shown := e.l10n.Text(lang, msgNoAnswer, nil)
 		if a, ok := conv.Answers[q.ID]; ok {
 			shown = format.EscapeMarkdown(a.Shown)
 		}
-		fmt.Fprintf(&b, "%d. %s — %s\n", i+1, format.EscapeMarkdown(e.text(ctx, q.Text, tmpl.Language, lang)), shown)
+		fmt.Fprintf(&b, "%d. %s — %s\n", n+1, format.EscapeMarkdown(e.text(ctx, q.Text, tmpl.Language, lang)), shown)
 	}
 	b.WriteString("\n" + e.l10n.Text(lang, msgReviewHint, map[string]any{
 		"Submit": code(lang, KeySubmit), "Back": code(lang, KeyBack), "Cancel": code(lang, KeyCancel)}))
 	return e.tell(ctx, conv, b.String())
 }
 
-// finish submits the answers if every required question has one.
+// finish submits the answers if every required question asked has one.
 func (e *Engine) finish(ctx context.Context, conv *database.Conversation, tmpl *Template) error {
+	skipped, err := e.skipped(ctx, conv, tmpl)
+	if err != nil {
+		return err
+	}
 	for i, q := range tmpl.Questions {
-		if _, ok := conv.Answers[q.ID]; q.Required && !ok {
+		if _, ok := conv.Answers[q.ID]; q.Required && !ok && !skipped[i] {
 			conv.Step = i
 			if err := e.db.Conversation.Put(ctx, conv); err != nil {
 				return err

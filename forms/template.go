@@ -82,10 +82,15 @@ type Question struct {
 	Options  []Option `yaml:"options"`
 	Min      *float64 `yaml:"min"`
 	Max      *float64 `yaml:"max"`
-	line     int
+	// OptionsFrom names a source, registered in code, that gives the
+	// options for the person answering (a choice between their coalitions,
+	// say). With one option or none there is nothing to ask.
+	OptionsFrom string `yaml:"options_from"`
+	line        int
 }
 
-var questionKeys = map[string]bool{"id": true, "type": true, "required": true, "text": true, "options": true, "min": true, "max": true}
+var questionKeys = map[string]bool{"id": true, "type": true, "required": true, "text": true, "options": true, "min": true, "max": true,
+	"options_from": true}
 
 func (q *Question) UnmarshalYAML(node *yaml.Node) error {
 	if node.Kind == yaml.MappingNode {
@@ -187,10 +192,16 @@ func (t *Template) check(file string) error {
 		}
 		switch q.Type {
 		case TypeText, TypeNumber, TypeYesNo, TypeDate:
-			if len(q.Options) > 0 {
+			if len(q.Options) > 0 || q.OptionsFrom != "" {
 				return bad(q.line, "question %q of type %s cannot have options", q.ID, q.Type)
 			}
 		case TypeChoice, TypeMulti:
+			if q.OptionsFrom != "" {
+				if len(q.Options) > 0 {
+					return bad(q.line, "question %q takes its options from %q and cannot list its own", q.ID, q.OptionsFrom)
+				}
+				break
+			}
 			if len(q.Options) < 2 {
 				return bad(q.line, "question %q of type %s needs at least two options", q.ID, q.Type)
 			}

@@ -40,9 +40,11 @@ func (s *Service) relay(ctx context.Context, inc *database.Incident) error {
 	}
 	category := inc.Answers["category"].Value
 	if tmpl, err := Intake(); err == nil {
-		for _, o := range tmpl.Questions[0].Options {
-			if o.ID == category {
-				category, _ = o.Text.In(lang, "en")
+		for _, q := range tmpl.Questions {
+			for _, o := range q.Options {
+				if q.ID == "category" && o.ID == category {
+					category, _ = o.Text.In(lang, "en")
+				}
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -101,7 +102,44 @@ func New(db *database.Database, mx Matrix, tr *translate.Translator, l10n *trans
 	s := &Service{db: db, mx: mx, tr: tr, l10n: l10n, engine: engine, settings: settings, log: log, now: time.Now, wake: make(chan struct{}, 1),
 		retryAt: make(map[int64]retry), warned: make(map[int64]bool)}
 	engine.OnSubmit(Kind, s.submit, intake)
+	engine.Source("coalitions", s.coalitionOptions)
 	return s, nil
+}
+
+// coalitionsOf are the coalitions the person is in (joined in one of their
+// rooms), in the order they were made.
+func (s *Service) coalitionsOf(ctx context.Context, userID id.UserID) ([]string, error) {
+	all, err := s.db.CoalitionRoom.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range all {
+		if !slices.Contains(out, r.CoalitionID) && s.mx.IsJoined(ctx, r.RoomID, userID) {
+			out = append(out, r.CoalitionID)
+		}
+	}
+	return out, nil
+}
+
+// coalitionOptions lets a reporter in several coalitions choose whose
+// responders receive the report: nobody is routed to one without asking.
+func (s *Service) coalitionOptions(ctx context.Context, userID id.UserID) ([]forms.Option, error) {
+	ids, err := s.coalitionsOf(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	opts := make([]forms.Option, 0, len(ids))
+	for _, cid := range ids {
+		c, err := s.db.Coalition.Get(ctx, cid)
+		if err != nil {
+			return nil, err
+		}
+		if c != nil {
+			opts = append(opts, forms.Option{ID: c.ID, Text: forms.Text{"": c.Name}})
+		}
+	}
+	return opts, nil
 }
 
 // StartReport opens the intake for the person in a direct chat.
@@ -125,7 +163,7 @@ var ErrNotHere = errors.New("no such incident here")
 // submit stores the finished intake and answers the reporter. The report is
 // committed before the reporter is told; relaying happens after, by Run.
 func (s *Service) submit(ctx context.Context, conv *database.Conversation, _ *forms.Template) (string, error) {
-	coalitionID, room, policy, err := s.responderFor(ctx, conv.UserID)
+	coalitionID, room, policy, err := s.responderFor(ctx, conv.UserID, conv.Answers["coalition"].Value)
 	if err != nil {
 		return "", err
 	}
@@ -156,25 +194,33 @@ func firstEscalation(policy Policy, severity string, room id.RoomID, from time.T
 	return time.Time{}
 }
 
-// responderFor finds the responder room of a coalition the person is in.
-func (s *Service) responderFor(ctx context.Context, userID id.UserID) (string, id.RoomID, Policy, error) {
-	rooms, err := s.db.CoalitionRoom.All(ctx)
+// responderFor finds where the person's report goes: the coalition they
+// chose (when they are in several), or the only one they are in, with its
+// responder room ("" while it has none: the report waits for one). A person
+// in no coalition reports to the configured fallback room.
+func (s *Service) responderFor(ctx context.Context, userID id.UserID, chosen string) (string, id.RoomID, Policy, error) {
+	mine, err := s.coalitionsOf(ctx, userID)
 	if err != nil {
 		return "", "", nil, err
 	}
-	for _, r := range rooms {
-		if !s.mx.IsJoined(ctx, r.RoomID, userID) {
-			continue
-		}
-		room, raw, err := s.db.Incident.ResponderRoom(ctx, r.CoalitionID)
-		if err != nil {
-			return "", "", nil, err
-		}
-		if room != "" {
-			return r.CoalitionID, room, loadPolicy(raw), nil
-		}
+	var coalitionID string
+	switch {
+	case chosen != "" && slices.Contains(mine, chosen):
+		coalitionID = chosen
+	case len(mine) == 1:
+		coalitionID = mine[0]
+	case len(mine) == 0:
+		return "", s.settings.FallbackRoom, DefaultPolicy(), nil
+	default:
+		// Several and no valid choice (they left the one they chose): wait
+		// rather than guess.
+		return "", "", DefaultPolicy(), nil
 	}
-	return "", s.settings.FallbackRoom, DefaultPolicy(), nil
+	room, raw, err := s.db.Incident.ResponderRoom(ctx, coalitionID)
+	if err != nil {
+		return "", "", nil, err
+	}
+	return coalitionID, room, loadPolicy(raw), nil
 }
 
 func (s *Service) actorReporter(inc *database.Incident) string {
@@ -266,9 +312,9 @@ func (s *Service) Pass(ctx context.Context) error {
 }
 
 // assign looks again for responders for a report stored without any: a
-// responder room may have been set since.
+// responder room may have been set since, in the coalition it is for.
 func (s *Service) assign(ctx context.Context, inc *database.Incident) error {
-	coalitionID, room, policy, err := s.responderFor(ctx, inc.Reporter)
+	coalitionID, room, policy, err := s.responderFor(ctx, inc.Reporter, inc.CoalitionID)
 	if err != nil || room == "" {
 		return err
 	}

@@ -151,12 +151,18 @@ func (a *Authority) Reach(ctx context.Context, roomID id.RoomID) ([]id.RoomID, s
 }
 
 // DirectChat returns the person the room is a direct chat with, or "" when
-// it is not one. A direct chat is encrypted, closed to people who were not
-// invited, and holds exactly the bot (joined) and one person: joined, or
-// invited to a room the bot made for them. It is checked from the room's
-// state each time: a claim of is_direct proves nothing, and a room stops
-// being a direct chat the moment a third person is invited or joins.
+// it is not one. A direct chat was meant as one (the bot made it, or its
+// invite said is_direct) and it is one now: encrypted, closed to people who
+// were not invited, with exactly the bot (joined) and one person, joined or
+// invited to a room the bot made for them. The state is checked each time:
+// a claim of is_direct proves nothing, and a room stops being a direct chat
+// the moment a third person is invited or joins. A room someone set up with
+// only the bot in it so far is a shared room, not a direct chat.
 func (a *Authority) DirectChat(ctx context.Context, roomID id.RoomID) (id.UserID, error) {
+	row, err := a.db.Room.Get(ctx, roomID)
+	if err != nil || !row.Direct {
+		return "", err // not meant as one: no need to look further
+	}
 	encrypted, err := a.mx.IsEncrypted(ctx, roomID)
 	if err != nil || !encrypted {
 		return "", err
@@ -165,12 +171,8 @@ func (a *Authority) DirectChat(ctx context.Context, roomID id.RoomID) (id.UserID
 	if err != nil {
 		return "", fmt.Errorf("failed to get members of %s: %w", roomID, err)
 	}
-	row, err := a.db.Room.Get(ctx, roomID)
-	if err != nil {
-		return "", err
-	}
 	return directPerson(Membership{
-		Bot: a.mx.BotUserID(), Joined: joined, Invited: invited,
+		Bot: a.mx.BotUserID(), Claimed: row.Direct, Joined: joined, Invited: invited,
 		MadeFor: row.DirectFor, Encrypted: encrypted, JoinRule: a.mx.JoinRule(ctx, roomID),
 	}), nil
 }
@@ -183,7 +185,9 @@ func (a *Authority) IsDirectChatWith(ctx context.Context, roomID id.RoomID, user
 
 // Membership is the state a direct chat is judged by.
 type Membership struct {
-	Bot             id.UserID
+	Bot id.UserID
+	// Claimed: the bot made the room as a direct chat, or was invited to it as one.
+	Claimed         bool
 	Joined, Invited []id.UserID
 	// MadeFor is the person the bot created the room for ("" otherwise).
 	MadeFor   id.UserID
@@ -193,7 +197,7 @@ type Membership struct {
 
 // directPerson is the rule of a direct chat, on state alone.
 func directPerson(m Membership) id.UserID {
-	if !m.Encrypted || m.Bot == "" {
+	if !m.Claimed || !m.Encrypted || m.Bot == "" {
 		return ""
 	}
 	switch m.JoinRule {

@@ -81,14 +81,20 @@ func (t *Translator) Translate(ctx context.Context, req Request) ([]Result, erro
 	docs := make([]Doc, len(req.Texts))
 	results := make([]Result, len(req.Texts))
 	pending := false
+	// Fixed forms apply only across languages: within one language a
+	// glossary entry never rewrites what someone wrote ("no = en:yes").
+	formsFor := req.Target
+	if req.Source == req.Target {
+		formsFor = ""
+	}
 	for i, text := range req.Texts {
 		if req.Format == HTML {
-			docs[i] = ParseHTML(text, req.Glossary, req.Target)
+			docs[i] = ParseHTML(text, req.Glossary, formsFor)
 		} else {
-			docs[i] = ParseText(text, req.Glossary, req.Target)
+			docs[i] = ParseText(text, req.Glossary, formsFor)
 		}
 		if req.Source == req.Target || !docs[i].HasWords() {
-			// Nothing to translate; glossary forms still apply.
+			// Nothing to translate; across languages, glossary forms still apply.
 			results[i] = Result{Text: docs[i].Render(req.Format)}
 			continue
 		}

@@ -129,3 +129,28 @@ func TestCacheIsBounded(t *testing.T) {
 		t.Fatal("an entry larger than a quarter of the cache was kept")
 	}
 }
+
+// A fixed form rewrites a term only when the text changes language: a
+// glossary entry like "no = en:yes" must not turn one English room's "no"
+// into "yes" in another English room.
+func TestGlossaryFormsApplyOnlyAcrossLanguages(t *testing.T) {
+	tr := NewTranslator([]Engine{&fakeEngine{name: "fake", trusted: true}})
+	glossary := Glossary{{Term: "no", Forms: map[string]string{"en": "yes"}}, {Term: "huelga", Forms: map[string]string{"en": "strike"}}}
+	tests := []struct {
+		name, src, dst, text, want string
+	}{
+		{"same language keeps the words", "en", "en", "no, not today", "no, not today"},
+		{"across languages the fixed form applies", "es", "en", "huelga general", "strike GENERAL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := tr.Translate(context.Background(), Request{Source: tt.src, Target: tt.dst, Texts: []string{tt.text}, Glossary: glossary})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res[0].Text != tt.want {
+				t.Fatalf("got %q, want %q", res[0].Text, tt.want)
+			}
+		})
+	}
+}

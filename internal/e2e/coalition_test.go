@@ -3,6 +3,7 @@ package e2e
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -54,17 +55,76 @@ func newCoalitionWith(t testing.TB, extra map[string]any, langs ...string) *coal
 		c.rooms[lang] = l
 	}
 	first := c.rooms[langs[0]]
-	code := joinCodeRE.FindStringSubmatch(c.ask(t, first, "!link new Red de prueba"))
+	code := c.code(t, first, "!link new Red de prueba")
 	for i, lang := range langs[1:] {
 		if i > 0 {
-			code = joinCodeRE.FindStringSubmatch(c.ask(t, first, "!link code"))
+			code = c.code(t, first, "!link code")
 		}
-		if code == nil {
-			t.Fatal("no join code in the bot's reply")
-		}
-		c.ask(t, c.rooms[lang], "!link join "+code[1])
+		c.ask(t, c.rooms[lang], "!link join "+code)
 	}
 	return c
+}
+
+// code has l's moderator ask for a join code and reads it where the bot
+// sends it: the moderator's direct chat, never the room.
+func (c *coalition) code(t testing.TB, l *linked, cmd string) string {
+	t.Helper()
+	return askCode(t, l.mod, l.room, c.setup.userID, cmd)
+}
+
+// askCode sends cmd in room and returns the join code the bot then sends
+// to mod's direct chat. The room's reply must not hold it.
+func askCode(t testing.TB, mod *testenv.Client, room id.RoomID, bot id.UserID, cmd string) string {
+	t.Helper()
+	dm := directChats.of(mod.UserID)
+	before := 0
+	if dm != "" {
+		before = len(mod.Messages(dm, bot))
+	}
+	sent := mod.SendText(room, cmd)
+	if reply := testenv.Body(mod.WaitForReply(room, bot, sent, 30*time.Second)); joinCodeRE.MatchString(reply) {
+		t.Fatalf("the join code was posted in the shared room: %s", reply)
+	}
+	if dm == "" {
+		dm = joinDirectChat(t, mod, bot)
+	}
+	var code string
+	mod.Eventually("a join code in the private chat", 30*time.Second, func() bool {
+		msgs := mod.Messages(dm, bot)
+		for _, m := range msgs[min(before, len(msgs)):] {
+			if sm := joinCodeRE.FindStringSubmatch(testenv.Body(m)); sm != nil {
+				code = sm[1]
+				return true
+			}
+		}
+		return false
+	})
+	return code
+}
+
+// directChats remembers each test user's direct chat with its bot.
+var directChats = &dmRegistry{rooms: map[id.UserID]id.RoomID{}}
+
+type dmRegistry struct {
+	mu    sync.Mutex
+	rooms map[id.UserID]id.RoomID
+}
+
+func (r *dmRegistry) of(u id.UserID) id.RoomID {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.rooms[u]
+}
+
+// joinDirectChat accepts the bot's invite to a direct chat and remembers it.
+func joinDirectChat(t testing.TB, c *testenv.Client, bot id.UserID) id.RoomID {
+	t.Helper()
+	dm := c.WaitForInvite(bot, 30*time.Second)
+	c.Join(dm, bot)
+	directChats.mu.Lock()
+	directChats.rooms[c.UserID] = dm
+	directChats.mu.Unlock()
+	return dm
 }
 
 func (c *coalition) ask(t testing.TB, l *linked, text string) string {
@@ -89,4 +149,17 @@ func assertWords(t testing.TB, what, text string, words ...string) {
 			t.Errorf("%s %q does not contain %q", what, text, w)
 		}
 	}
+}
+
+// fileInDirectChat waits for a file the bot sends c in their direct chat.
+func fileInDirectChat(t testing.TB, c *testenv.Client, bot id.UserID, name string) *event.MessageEventContent {
+	t.Helper()
+	dm := directChats.of(c.UserID)
+	if dm == "" {
+		dm = joinDirectChat(t, c, bot)
+	}
+	return c.WaitForMessage(dm, bot, 30*time.Second, func(e *event.Event) bool {
+		m := e.Content.AsMessage()
+		return m.MsgType == event.MsgFile && m.Body == name
+	}).Content.AsMessage()
 }

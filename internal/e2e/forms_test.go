@@ -75,10 +75,12 @@ func TestNeedsAssessmentAcrossLanguages(t *testing.T) {
 	assertWords(t, "English results", results, "1 response", "Legal support: 1", "Digital security: 1", "average 4.0",
 		"(original: “Necesitamos abogadas para la marcha”)")
 
-	sent := en.mod.SendText(en.room, "!form export f1")
-	file := en.mod.WaitForReply(en.room, bot, sent, 30*time.Second).Content.AsMessage()
+	// The export names every respondent: it goes to the moderator's direct
+	// chat, not into the shared room.
+	assertWords(t, "export reply", c.ask(t, en, "!form export f1"), "private chat")
+	file := fileInDirectChat(t, en.mod, bot, "f1-needs-assessment.csv")
 	if file.File == nil {
-		t.Fatal("the CSV was not sent encrypted into an encrypted room")
+		t.Fatal("the CSV was not sent encrypted")
 	}
 	rows, err := csv.NewReader(bytes.NewReader(en.mod.DownloadFile(file))).ReadAll()
 	if err != nil {

@@ -85,6 +85,10 @@ func newBotWith(t testing.TB, extra map[string]any, allow ...id.UserID) *botSetu
 	return &botSetup{localpart: localpart, dir: dir, config: cfg, userID: testenv.UserID(localpart), allow: allow}
 }
 
+// anyDevice lets any device change settings, also in unencrypted rooms,
+// whose events do not say which device sent them.
+var anyDevice = map[string]any{"permissions": map[string]any{"device_trust": "any"}}
+
 // reconfigure rewrites the bot's config (same account and database).
 func (s *botSetup) reconfigure(t testing.TB, extra map[string]any) {
 	t.Helper()

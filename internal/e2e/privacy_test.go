@@ -16,7 +16,9 @@ import (
 // why, once.
 func TestEncryptedContentNeverReachesAnUnencryptedRoom(t *testing.T) {
 	ana, ben := user(t, "ana"), user(t, "ben")
-	setup := newBot(t, ana.UserID, ben.UserID)
+	// Unencrypted rooms say nothing of the sending device, so settings may
+	// be changed there only when the config allows any device.
+	setup := newBotWith(t, anyDevice, ana.UserID, ben.UserID)
 	bot := setup.start(t)
 	plainAsk := func(c *testenv.Client, room id.RoomID, text string) string {
 		t.Helper()
@@ -27,8 +29,8 @@ func TestEncryptedContentNeverReachesAnUnencryptedRoom(t *testing.T) {
 	ana.WaitForMembership(roomA, setup.userID, event.MembershipJoin, 30*time.Second)
 	roomB := ben.CreateRoom(testenv.RoomOptions{Name: "B", Invite: []id.UserID{setup.userID}})
 	ben.WaitForMembership(roomB, setup.userID, event.MembershipJoin, 30*time.Second)
-	code := joinCodeRE.FindStringSubmatch(plainAsk(ana, roomA, "!link new Abierta"))
-	plainAsk(ben, roomB, "!link join "+code[1])
+	code := askCode(t, ana, roomA, setup.userID, "!link new Abierta")
+	plainAsk(ben, roomB, "!link join "+code)
 	// Incident reports may not go to an unencrypted responder room.
 	if got := plainAsk(ben, roomB, "!incident room"); !strings.Contains(got, "not end-to-end encrypted") {
 		t.Fatalf("!incident room in an unencrypted room answered %q", got)

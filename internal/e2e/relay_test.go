@@ -179,12 +179,12 @@ func TestRelayNeutralisesHostileContent(t *testing.T) {
 }
 
 func TestEncryptedAndPlainRoomsCannotBeLinked(t *testing.T) {
-	c := newCoalition(t, "es", "en")
+	c := newCoalitionWith(t, anyDevice, "es", "en")
 	plainMod := c.rooms["en"].mod
 	plain := plainMod.CreateRoom(testenv.RoomOptions{Name: "Abierta", Invite: []id.UserID{c.setup.userID}})
 	plainMod.WaitForMembership(plain, c.setup.userID, event.MembershipJoin, 30*time.Second)
-	code := joinCodeRE.FindStringSubmatch(c.ask(t, c.rooms["es"], "!link code"))
-	sent := plainMod.SendText(plain, "!link join "+code[1])
+	code := c.code(t, c.rooms["es"], "!link code")
+	sent := plainMod.SendText(plain, "!link join "+code)
 	reply := testenv.Body(plainMod.WaitForReply(plain, c.setup.userID, sent, 30*time.Second))
 	assertWords(t, "refusal", reply, "differ in end-to-end encryption", "Nothing was changed")
 	list := c.ask(t, c.rooms["es"], "!link list")

@@ -4,6 +4,7 @@
 package mxtext
 
 import (
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -32,7 +33,7 @@ func StripReplyFallback(content *event.MessageEventContent) {
 var userIDRE = regexp.MustCompile(`@[a-zA-Z0-9._=\-/+]+:[a-zA-Z0-9.\-]+(?::[0-9]{1,5})?`)
 
 // pillRE matches a matrix.to link to a user, as a pill is written in HTML.
-var pillRE = regexp.MustCompile(`(?i)href\s*=\s*["']https://matrix\.to/#/(@[^"'?/]+:[^"'?/]+)["'?]`)
+var pillRE = regexp.MustCompile(`(?i)href\s*=\s*["']https://matrix\.to/#/([^"'?/]+)["'?]`)
 
 // VisibleMentions are the people a message shows it mentions: by a pill or
 // their user id in its text. When the message declares mentions
@@ -54,7 +55,9 @@ func VisibleMentions(content *event.MessageEventContent) []id.UserID {
 	}
 	if content.Format == event.FormatHTML {
 		for _, m := range pillRE.FindAllStringSubmatch(content.FormattedBody, -1) {
-			add(id.UserID(unescapeLink(m[1])))
+			if u, err := url.PathUnescape(m[1]); err == nil && strings.HasPrefix(u, "@") {
+				add(id.UserID(u))
+			}
 		}
 	}
 	for _, m := range userIDRE.FindAllString(content.Body, -1) {
@@ -70,9 +73,4 @@ func declared(m *event.Mentions, u id.UserID) bool {
 		}
 	}
 	return false
-}
-
-// unescapeLink undoes the percent-encoding clients use for ids in links.
-func unescapeLink(s string) string {
-	return strings.NewReplacer("%40", "@", "%3A", ":", "%3a", ":").Replace(s)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -328,6 +329,28 @@ func (c *Client) Send(roomID id.RoomID, content *event.MessageEventContent) id.E
 	return resp.EventID
 }
 
+// React sends a reaction as Element does: encrypted in an encrypted room
+// (mautrix's own client would send it in the clear), so the receiver knows
+// which device sent it.
+func (c *Client) React(roomID id.RoomID, target id.EventID, key string) id.EventID {
+	c.t.Helper()
+	ctx := context.Background()
+	content := &event.ReactionEventContent{RelatesTo: event.RelatesTo{Type: event.RelAnnotation, EventID: target, Key: key}}
+	evtType, payload := event.EventReaction, any(content)
+	if enc, _ := c.StateStore.IsEncrypted(ctx, roomID); enc {
+		encrypted, err := c.Crypto.Encrypt(ctx, roomID, event.EventReaction, content)
+		if err != nil {
+			c.t.Fatalf("failed to encrypt a reaction: %v", err)
+		}
+		evtType, payload = event.EventEncrypted, encrypted
+	}
+	resp, err := c.Client.SendMessageEvent(ctx, roomID, evtType, payload)
+	if err != nil {
+		c.t.Fatalf("failed to react: %v", err)
+	}
+	return resp.EventID
+}
+
 // Events returns every event of the type the client saw in room from sender.
 func (c *Client) Events(roomID id.RoomID, sender id.UserID, evtType event.Type) []*event.Event {
 	c.mu.Lock()
@@ -399,8 +422,9 @@ func clip(s string) string {
 	return s
 }
 
-// WaitForInvite waits for an invite from sender and returns its room.
-func (c *Client) WaitForInvite(sender id.UserID, timeout time.Duration) id.RoomID {
+// WaitForInvite waits for an invite from sender and returns its room; rooms
+// in except are passed over.
+func (c *Client) WaitForInvite(sender id.UserID, timeout time.Duration, except ...id.RoomID) id.RoomID {
 	c.t.Helper()
 	var room id.RoomID
 	c.Eventually("an invite from "+sender.String(), timeout, func() bool {
@@ -408,7 +432,7 @@ func (c *Client) WaitForInvite(sender id.UserID, timeout time.Duration) id.RoomI
 		defer c.mu.Unlock()
 		for _, evt := range c.events {
 			if evt.Type == event.StateMember && evt.Sender == sender && evt.GetStateKey() == c.UserID.String() &&
-				evt.Content.AsMember().Membership == event.MembershipInvite {
+				evt.Content.AsMember().Membership == event.MembershipInvite && !slices.Contains(except, evt.RoomID) {
 				room = evt.RoomID
 				return true
 			}

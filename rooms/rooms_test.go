@@ -1,0 +1,110 @@
+package rooms
+
+import (
+	"slices"
+	"testing"
+
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+)
+
+const (
+	bot   = id.UserID("@bot:test")
+	alice = id.UserID("@alice:test")
+	mal   = id.UserID("@mallory:test")
+)
+
+func TestDirectChatIsCheckedFromState(t *testing.T) {
+	tests := []struct {
+		name string
+		m    Membership
+		want id.UserID
+	}{
+		{"the bot and one person, joined", Membership{Joined: []id.UserID{bot, alice}, Encrypted: true}, alice},
+		{"the person only invited to a room the bot made for them", Membership{Joined: []id.UserID{bot}, Invited: []id.UserID{alice}, MadeFor: alice, Encrypted: true}, alice},
+		{"the person only invited to someone else's room", Membership{Joined: []id.UserID{bot}, Invited: []id.UserID{alice}, Encrypted: true}, ""},
+		{"a third person joined", Membership{Joined: []id.UserID{bot, alice, mal}, Encrypted: true}, ""},
+		{"a third person invited", Membership{Joined: []id.UserID{bot, alice}, Invited: []id.UserID{mal}, Encrypted: true}, ""},
+		{"made for alice, but mallory is the one in it", Membership{Joined: []id.UserID{bot, mal}, Invited: []id.UserID{alice}, MadeFor: alice, Encrypted: true}, ""},
+		{"not encrypted", Membership{Joined: []id.UserID{bot, alice}}, ""},
+		{"the bot only invited", Membership{Joined: []id.UserID{alice}, Invited: []id.UserID{bot}, Encrypted: true}, ""},
+		{"anyone may join", Membership{Joined: []id.UserID{bot, alice}, Encrypted: true, JoinRule: event.JoinRulePublic}, ""},
+		{"members of another room may join", Membership{Joined: []id.UserID{bot, alice}, Encrypted: true, JoinRule: event.JoinRuleRestricted}, ""},
+		{"invite only", Membership{Joined: []id.UserID{bot, alice}, Encrypted: true, JoinRule: event.JoinRuleInvite}, alice},
+		{"the bot alone", Membership{Joined: []id.UserID{bot}, Encrypted: true}, ""},
+		{"a member listed twice is one", Membership{Joined: []id.UserID{bot, alice, alice}, Encrypted: true}, alice},
+		{"a room set up with only the bot so far", Membership{Joined: []id.UserID{bot, alice}, Encrypted: true, Claimed: false}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.m.Bot = bot
+			if tt.name != "a room set up with only the bot so far" {
+				tt.m.Claimed = true
+			}
+			if got := directPerson(tt.m); got != tt.want {
+				t.Fatalf("direct chat with %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzDirectChat: whatever the membership, a direct chat is never claimed
+// unless exactly the bot and that one person are in it and it is encrypted.
+func FuzzDirectChat(f *testing.F) {
+	f.Add(uint16(0b0011), uint16(0), "", true, "")
+	f.Add(uint16(0b0001), uint16(0b0010), "@u1:test", true, "invite")
+	f.Add(uint16(0b0111), uint16(0), "", true, "public")
+	users := []id.UserID{bot, "@u1:test", "@u2:test", "@u3:test", "@u1:test"}
+	f.Fuzz(func(t *testing.T, joinedBits, invitedBits uint16, madeFor string, encrypted bool, rule string) {
+		m := Membership{Bot: bot, Claimed: true, MadeFor: id.UserID(madeFor), Encrypted: encrypted, JoinRule: event.JoinRule(rule)}
+		for i, u := range users {
+			if joinedBits&(1<<i) != 0 {
+				m.Joined = append(m.Joined, u)
+			} else if invitedBits&(1<<i) != 0 {
+				m.Invited = append(m.Invited, u)
+			}
+		}
+		person := directPerson(m)
+		if person == "" {
+			return
+		}
+		members := map[id.UserID]bool{}
+		for _, u := range append(append([]id.UserID{}, m.Joined...), m.Invited...) {
+			members[u] = true
+		}
+		switch {
+		case !encrypted:
+			t.Fatal("an unencrypted room counted as a direct chat")
+		case person == bot:
+			t.Fatal("the bot counted as the person")
+		case !slices.Contains(m.Joined, bot):
+			t.Fatal("a room the bot is not joined to counted")
+		case len(members) != 2 || !members[person]:
+			t.Fatalf("a room with members %v counted as a direct chat with %s", members, person)
+		case !slices.Contains(m.Joined, person) && person != m.MadeFor:
+			t.Fatal("an invited person counted in a room the bot did not make for them")
+		case rule == "public" || rule == "restricted" || rule == "knock_restricted":
+			t.Fatalf("a room with join rule %q counted", rule)
+		}
+	})
+}
+
+func TestOriginOfEvents(t *testing.T) {
+	plain := &event.Event{RoomID: "!a:test", Type: event.EventMessage}
+	queued := &event.Event{RoomID: "!a:test", Type: event.EventEncrypted}
+	decrypted := &event.Event{RoomID: "!a:test", Type: event.EventMessage}
+	decrypted.Mautrix.WasEncrypted = true
+	for _, tc := range []struct {
+		name string
+		evt  *event.Event
+		want bool
+	}{{"plain", plain, false}, {"still encrypted", queued, true}, {"decrypted", decrypted, true}} {
+		if got := FromEvent(tc.evt); got.Encrypted != tc.want || got.Room != "!a:test" {
+			t.Errorf("%s: origin %+v, want encrypted=%v", tc.name, got, tc.want)
+		}
+	}
+	mixed := Bot.With(FromEvent(plain)).With(Origin{Room: "!b:test", Encrypted: true})
+	if !mixed.Encrypted || mixed.Room != "" {
+		t.Fatalf("content from two rooms, one encrypted: origin %+v", mixed)
+	}
+}
