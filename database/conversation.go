@@ -20,6 +20,7 @@ const (
 	deleteConversationQuery = `DELETE FROM conversation WHERE user_id=$1`
 	setConversationRoomSQL  = `UPDATE conversation SET room_id=$2 WHERE user_id=$1`
 	conversationUsersInSQL  = `SELECT user_id FROM conversation WHERE room_id=$1`
+	pruneConversationsSQL   = `DELETE FROM conversation WHERE kind=$1 AND updated_at < $2`
 )
 
 // Conversation is a dialogue a person has open with the bot.
@@ -98,4 +99,13 @@ func (q *ConversationQuery) UsersIn(ctx context.Context, roomID id.RoomID) ([]id
 		return nil, fmt.Errorf("failed to list conversations in room: %w", err)
 	}
 	return out, nil
+}
+
+// Prune deletes conversations of a kind left untouched since before.
+func (q *ConversationQuery) Prune(ctx context.Context, kind string, before time.Time) (int64, error) {
+	res, err := q.GetDB().Exec(ctx, pruneConversationsSQL, kind, before.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("failed to prune conversations: %w", err)
+	}
+	return res.RowsAffected()
 }

@@ -252,7 +252,11 @@ func (e *Engine) ask(ctx context.Context, conv *database.Conversation, prefix st
 	}))
 	b.WriteString("\n\n")
 	for i, o := range q.Options {
-		fmt.Fprintf(&b, "%d. %s\n", i+1, format.EscapeMarkdown(e.text(ctx, o.Text, tmpl.Language, lang)))
+		text, _ := o.Text.In(lang, tmpl.Language)
+		if !o.Verbatim {
+			text = e.text(ctx, o.Text, tmpl.Language, lang)
+		}
+		fmt.Fprintf(&b, "%d. %s\n", i+1, format.EscapeMarkdown(text))
 	}
 	switch q.Type {
 	case TypeChoice:

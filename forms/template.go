@@ -71,6 +71,8 @@ func (t Text) In(lang, fallback string) (string, bool) {
 type Option struct {
 	ID   string `yaml:"id"`
 	Text Text   `yaml:"text"`
+	// Verbatim options (names, from an option source) are never translated.
+	Verbatim bool `yaml:"-"`
 }
 
 // Question is one step of a form.

@@ -89,9 +89,21 @@ func TestRetentionPurges(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	for user, age := range map[id.UserID]time.Duration{"@old:x": 40 * 24 * time.Hour, "@new:x": time.Hour} {
+		if err = db.Conversation.Put(ctx, &database.Conversation{UserID: user, Kind: Kind, Template: TemplateID, RoomID: "!dm:x",
+			Lang: "es", UpdatedAt: now.Add(-age)}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	n, err := s.Purge(ctx)
 	if err != nil || n != 1 {
 		t.Fatalf("purged %d, %v; want 1", n, err)
+	}
+	if c, _ := db.Conversation.Get(ctx, "@old:x"); c != nil {
+		t.Fatal("an intake abandoned before the retention period survived")
+	}
+	if c, _ := db.Conversation.Get(ctx, "@new:x"); c == nil {
+		t.Fatal("an intake in progress was deleted")
 	}
 	if old, _ := db.Incident.Get(ctx, 1); old != nil {
 		t.Fatal("the old report survived")

@@ -26,6 +26,10 @@ type fakeMatrix struct {
 	plain  map[id.RoomID]bool
 	broken map[id.RoomID]bool
 	posts  map[id.RoomID][]string
+	// levels are power levels (100 for anyone not listed); joined rooms
+	// beyond the member room hold everyone.
+	levels map[id.UserID]int
+	joined map[id.RoomID]bool
 }
 
 func (f *fakeMatrix) BotUserID() id.UserID { return "@bot:x" }
@@ -43,7 +47,12 @@ func (f *fakeMatrix) SendToPerson(ctx context.Context, _ id.UserID, room id.Room
 	return room, err
 }
 func (f *fakeMatrix) RoomName(_ context.Context, room id.RoomID) string             { return string(room) }
-func (f *fakeMatrix) PowerLevel(context.Context, id.RoomID, id.UserID) (int, error) { return 100, nil }
+func (f *fakeMatrix) PowerLevel(_ context.Context, _ id.RoomID, u id.UserID) (int, error) {
+	if l, ok := f.levels[u]; ok {
+		return l, nil
+	}
+	return 100, nil
+}
 func (f *fakeMatrix) DirectChat(context.Context, id.RoomID) (id.UserID, error)      { return "", nil }
 func (f *fakeMatrix) SendMarkdown(ctx context.Context, room id.RoomID, markdown string, _ rooms.Origin) (id.EventID, error) {
 	return f.SendOnce(ctx, room, &event.MessageEventContent{Body: markdown}, "md", rooms.Private)
@@ -53,7 +62,7 @@ func (f *fakeMatrix) DisplayName(_ context.Context, _ id.RoomID, u id.UserID) st
 	return u.Localpart()
 }
 func (f *fakeMatrix) IsJoined(_ context.Context, room id.RoomID, user id.UserID) bool {
-	return room == "!member:x" // every reporter is in the coalition's member room
+	return room == "!member:x" || f.joined[room] // every reporter is in the coalition's member room
 }
 func (f *fakeMatrix) IsEncrypted(_ context.Context, room id.RoomID) (bool, error) {
 	return !f.plain[room], nil
@@ -183,5 +192,74 @@ func TestPassDeliversWhatItCanAndKeepsTheRest(t *testing.T) {
 	posts := mx.posts["!resp:x"]
 	if len(posts) != 2 || !strings.Contains(posts[1], "Ya las soltaron") || !strings.Contains(posts[1], ShortID(fine.ID)) {
 		t.Fatalf("responder room posts: %q; want the report, then the addition once", posts)
+	}
+}
+
+// The responder role and the escalation policy belong to the responder
+// room: taking the role needs a moderator there, the policy is set there,
+// and escalations reach no room they could leak from.
+func TestResponderRoomAndPolicyNeedConsent(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t)
+	l10n, err := translations.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mx := &fakeMatrix{plain: map[id.RoomID]bool{"!plainesc:x": true}, posts: map[id.RoomID][]string{},
+		levels: map[id.UserID]int{"@other:x": 0}, joined: map[id.RoomID]bool{"!resp:x": true, "!esc:x": true, "!plainesc:x": true}}
+	s := &Service{db: db, mx: mx, l10n: l10n, settings: Settings{DefaultLanguage: "en", ModeratorLevel: 50}, log: zerolog.Nop(),
+		now: time.Now, wake: make(chan struct{}, 1), retryAt: map[int64]retry{}, warned: map[int64]bool{}}
+	if err = db.Coalition.Insert(ctx, &database.Coalition{ID: "c1", Name: "Red", CreatedBy: "@mod:x", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []id.RoomID{"!resp:x", "!member:x"} {
+		if err = db.CoalitionRoom.Insert(ctx, &database.CoalitionRoom{RoomID: r, CoalitionID: "c1", AddedBy: "@mod:x", AddedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err = s.SetPolicy(ctx, "!member:x", "@mod:x", "high", Step{First: time.Minute, Times: 1}); !errors.Is(err, ErrNotResponderRoom) {
+		t.Fatalf("policy set with no responder room: %v", err)
+	}
+	if err = s.SetResponderRoom(ctx, "!resp:x", "@mod:x"); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name string
+		do   func() error
+		want error
+	}{
+		{"policy from a member room", func() error {
+			_, err := s.SetPolicy(ctx, "!member:x", "@mod:x", "high", Step{First: time.Minute, Times: 1})
+			return err
+		}, ErrNotResponderRoom},
+		{"policy read from a member room", func() error { _, err := s.PolicyOf(ctx, "!member:x"); return err }, ErrNotResponderRoom},
+		{"escalations into an unencrypted room", func() error {
+			_, err := s.SetPolicy(ctx, "!resp:x", "@mod:x", "high", Step{First: time.Minute, Times: 1, Room: "!plainesc:x"})
+			return err
+		}, ErrBadEscalationRoom},
+		{"escalations into a room the bot is not in", func() error {
+			_, err := s.SetPolicy(ctx, "!resp:x", "@mod:x", "high", Step{First: time.Minute, Times: 1, Room: "!elsewhere:x"})
+			return err
+		}, ErrBadEscalationRoom},
+		{"escalations into an encrypted room both are in", func() error {
+			_, err := s.SetPolicy(ctx, "!resp:x", "@mod:x", "high", Step{First: time.Minute, Times: 1, Room: "!esc:x"})
+			return err
+		}, nil},
+		{"the role taken by someone who is no moderator there", func() error { return s.SetResponderRoom(ctx, "!member:x", "@other:x") },
+			ErrNeedResponderModerator},
+		{"the role moved by a moderator of the responder room", func() error { return s.SetResponderRoom(ctx, "!member:x", "@mod:x") }, nil},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			if err := st.do(); !errors.Is(err, st.want) {
+				t.Fatalf("got %v, want %v", err, st.want)
+			}
+		})
+	}
+	if room, _, _ := db.Incident.ResponderRoom(ctx, "c1"); room != "!member:x" {
+		t.Fatalf("responder room %s", room)
+	}
+	if n := mx.count("!resp:x"); n != 1 {
+		t.Fatalf("the old responder room got %d notices of the move, want 1", n)
 	}
 }

@@ -136,7 +136,7 @@ func (s *Service) coalitionOptions(ctx context.Context, userID id.UserID) ([]for
 			return nil, err
 		}
 		if c != nil {
-			opts = append(opts, forms.Option{ID: c.ID, Text: forms.Text{"": c.Name}})
+			opts = append(opts, forms.Option{ID: c.ID, Text: forms.Text{"": c.Name}, Verbatim: true})
 		}
 	}
 	return opts, nil
@@ -384,9 +384,19 @@ func (s *Service) Purge(ctx context.Context) (int64, error) {
 	if s.settings.Retention <= 0 {
 		return 0, nil
 	}
-	n, err := s.db.Incident.Purge(ctx, s.now().Add(-s.settings.Retention))
+	cutoff := s.now().Add(-s.settings.Retention)
+	n, err := s.db.Incident.Purge(ctx, cutoff)
 	if n > 0 {
 		s.log.Info().Int64("count", n).Msg("Deleted incident reports past retention")
+	}
+	if err != nil {
+		return n, err
+	}
+	// An intake left half-way holds what someone began to tell: it goes
+	// with the reports it would have become.
+	abandoned, err := s.db.Conversation.Prune(ctx, Kind, cutoff)
+	if abandoned > 0 {
+		s.log.Info().Int64("count", abandoned).Msg("Deleted abandoned incident intakes past retention")
 	}
 	return n, err
 }
