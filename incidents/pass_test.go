@@ -46,14 +46,14 @@ func (f *fakeMatrix) SendToPerson(ctx context.Context, _ id.UserID, room id.Room
 	_, err := f.SendMarkdown(ctx, room, markdown, rooms.Private)
 	return room, err
 }
-func (f *fakeMatrix) RoomName(_ context.Context, room id.RoomID) string             { return string(room) }
+func (f *fakeMatrix) RoomName(_ context.Context, room id.RoomID) string { return string(room) }
 func (f *fakeMatrix) PowerLevel(_ context.Context, _ id.RoomID, u id.UserID) (int, error) {
 	if l, ok := f.levels[u]; ok {
 		return l, nil
 	}
 	return 100, nil
 }
-func (f *fakeMatrix) DirectChat(context.Context, id.RoomID) (id.UserID, error)      { return "", nil }
+func (f *fakeMatrix) DirectChat(context.Context, id.RoomID) (id.UserID, error) { return "", nil }
 func (f *fakeMatrix) SendMarkdown(ctx context.Context, room id.RoomID, markdown string, _ rooms.Origin) (id.EventID, error) {
 	return f.SendOnce(ctx, room, &event.MessageEventContent{Body: markdown}, "md", rooms.Private)
 }

@@ -69,7 +69,9 @@ func (f *fakeMatrix) Redact(_ context.Context, room id.RoomID, target id.EventID
 	f.sent[room] = append(f.sent[room], "redact "+string(target))
 	return nil
 }
-func (f *fakeMatrix) Download(context.Context, id.ContentURIString, int64) ([]byte, error) { return nil, nil }
+func (f *fakeMatrix) Download(context.Context, id.ContentURIString, int64) ([]byte, error) {
+	return nil, nil
+}
 func (f *fakeMatrix) CheckOrigin(_ context.Context, _ id.RoomID, from rooms.Origin) error {
 	if from.Encrypted {
 		return rooms.ErrEncryptedToPlain // every room here is unencrypted
@@ -84,7 +86,9 @@ func (f *fakeMatrix) EventSender(_ context.Context, _ id.RoomID, eventID id.Even
 	}
 	return "", errors.New("not stored")
 }
-func (f *fakeMatrix) MayRedactOthers(context.Context, id.RoomID, id.UserID) (bool, error) { return false, nil }
+func (f *fakeMatrix) MayRedactOthers(context.Context, id.RoomID, id.UserID) (bool, error) {
+	return false, nil
+}
 func (f *fakeMatrix) Members(context.Context, id.RoomID) ([]id.UserID, []id.UserID, error) {
 	return []id.UserID{"@bot:test", "@mod:test", "@ana:test"}, nil, nil
 }
