@@ -47,6 +47,8 @@ fuzz:
 	$(GO) test -tags $(TAGS) ./scheduler -run '^$$' -fuzz FuzzParseWhen -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 	$(GO) test -tags $(TAGS) ./forms -run '^$$' -fuzz FuzzParseAnswer -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 	$(GO) test -tags $(TAGS) ./incidents -run '^$$' -fuzz FuzzIntakeAnswers -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+	$(GO) test -tags $(TAGS) ./rooms -run '^$$' -fuzz FuzzDirectChat -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+	$(GO) test -tags $(TAGS) ./internal/mxtext -run '^$$' -fuzz FuzzVisibleMentions -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 
 lint:
 	$(GO) vet -tags $(TAGS) ./...
