@@ -193,12 +193,18 @@ func (b *Bot) Download(ctx context.Context, uri id.ContentURIString, limit int64
 	return data, nil
 }
 
-// EventSender is who sent an event, as the homeserver has it; the event is
-// not decrypted (a redacted one no longer can be).
+// EventSender is who sent an event of the room, as the homeserver has it,
+// or "" when the room has no such event; the event is not decrypted (a
+// redacted one no longer can be).
 func (b *Bot) EventSender(ctx context.Context, roomID id.RoomID, eventID id.EventID) (id.UserID, error) {
 	evt, err := b.client.GetEvent(ctx, roomID, eventID)
-	if err != nil {
+	if errors.Is(err, mautrix.MNotFound) {
+		return "", nil
+	} else if err != nil {
 		return "", fmt.Errorf("failed to fetch event: %w", err)
+	}
+	if evt.RoomID != "" && evt.RoomID != roomID {
+		return "", nil
 	}
 	return evt.Sender, nil
 }

@@ -53,6 +53,7 @@ func (r *Relay) deliver(ctx context.Context, d *database.Delivery) error {
 		if content.RelatesTo.GetReplaceID() != "" {
 			return r.relayEdit(ctx, job, content)
 		}
+		mxtext.StripReplyFallback(content)
 		if r.isCommand(content) {
 			return nil
 		}
@@ -231,7 +232,7 @@ func (r *Relay) relayEdit(ctx context.Context, j *job, content *event.MessageEve
 	}
 	if sender, err := r.senderOf(ctx, j.SourceRoom, edited); err != nil {
 		return err
-	} else if sender != j.evt.Sender {
+	} else if sender == "" || sender != j.evt.Sender {
 		zerolog.Ctx(ctx).Warn().Stringer("edited_event", edited).Msg("Not relaying an edit of someone else's message")
 		return nil
 	}
@@ -244,7 +245,9 @@ func (r *Relay) relayEdit(ctx context.Context, j *job, content *event.MessageEve
 		Body:       "* " + copied.Body,
 		NewContent: copied,
 		RelatesTo:  &event.RelatesTo{Type: event.RelReplace, EventID: target},
-		Mentions:   copied.Mentions,
+		// The new content mentions whom it shows; the edit itself pings
+		// nobody again.
+		Mentions: &event.Mentions{},
 	}
 	if copied.Format == event.FormatHTML {
 		edit.Format, edit.FormattedBody = event.FormatHTML, "* "+copied.FormattedBody
@@ -312,11 +315,16 @@ func (r *Relay) relayRedaction(ctx context.Context, j *job) error {
 
 // senderOf is who sent an event of the source room: kept with its copies,
 // or asked of the homeserver for copies made before senders were kept. A
-// copy the bot made is the bot's.
+// copy the bot made is the bot's. An event of any other room is no one's
+// here: an edit or a deletion sent in one room never reaches another
+// room's messages.
 func (r *Relay) senderOf(ctx context.Context, room id.RoomID, eventID id.EventID) (id.UserID, error) {
 	if origin, err := r.db.RelayCopy.Origin(ctx, eventID); err != nil {
 		return "", err
 	} else if origin != nil {
+		if origin.TargetRoom != room {
+			return "", nil
+		}
 		return r.mx.BotUserID(), nil
 	}
 	copies, err := r.db.RelayCopy.Of(ctx, eventID)
@@ -324,6 +332,9 @@ func (r *Relay) senderOf(ctx context.Context, room id.RoomID, eventID id.EventID
 		return "", err
 	}
 	for _, c := range copies {
+		if c.SourceRoom != room {
+			return "", nil
+		}
 		if c.SourceSender != "" {
 			return c.SourceSender, nil
 		}
@@ -333,8 +344,8 @@ func (r *Relay) senderOf(ctx context.Context, room id.RoomID, eventID id.EventID
 
 func (r *Relay) mayRedact(ctx context.Context, j *job, redacts id.EventID) (bool, error) {
 	sender, err := r.senderOf(ctx, j.SourceRoom, redacts)
-	if err != nil || sender == j.evt.Sender {
-		return err == nil, err
+	if err != nil || sender == "" || sender == j.evt.Sender {
+		return err == nil && sender != "", err
 	}
 	return r.mx.MayRedactOthers(ctx, j.SourceRoom, j.evt.Sender)
 }

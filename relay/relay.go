@@ -107,8 +107,10 @@ func (r *Relay) Enqueue(ctx context.Context, evt *event.Event) error {
 	if !relayable[evt.Type] || evt.Sender == r.mx.BotUserID() {
 		return nil
 	}
-	if evt.Type == event.EventMessage && evt.Mautrix.EventSource&event.SourceDecrypted != 0 {
-		return nil // its encrypted form was queued
+	if evt.Mautrix.EventSource&event.SourceDecrypted != 0 {
+		// Its encrypted form is queued: it stays encrypted at rest, and its
+		// provenance is read from it again at delivery.
+		return nil
 	}
 	targets, err := r.rooms.RelayTargets(ctx, evt.RoomID)
 	if err != nil || len(targets) == 0 {

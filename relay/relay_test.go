@@ -37,11 +37,13 @@ type fakeMatrix struct {
 	notices  map[id.RoomID][]string
 	// senders are the events the homeserver knows, by sender.
 	senders map[id.EventID]id.UserID
+	// redactors may delete others' events (in any room, here).
+	redactors map[id.UserID]bool
 }
 
 func newFakeMatrix() *fakeMatrix {
 	return &fakeMatrix{sent: map[id.RoomID][]string{}, failures: map[id.RoomID]int{}, forbidden: map[id.RoomID]int{}, attempts: map[id.RoomID]int{}, txns: map[string]bool{},
-		notices: map[id.RoomID][]string{}, senders: map[id.EventID]id.UserID{}}
+		notices: map[id.RoomID][]string{}, senders: map[id.EventID]id.UserID{}, redactors: map[id.UserID]bool{}}
 }
 
 func (f *fakeMatrix) BotUserID() id.UserID { return "@bot:test" }
@@ -86,8 +88,10 @@ func (f *fakeMatrix) EventSender(_ context.Context, _ id.RoomID, eventID id.Even
 	}
 	return "", errors.New("not stored")
 }
-func (f *fakeMatrix) MayRedactOthers(context.Context, id.RoomID, id.UserID) (bool, error) {
-	return false, nil
+func (f *fakeMatrix) MayRedactOthers(_ context.Context, _ id.RoomID, u id.UserID) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.redactors[u], nil
 }
 func (f *fakeMatrix) Members(context.Context, id.RoomID) ([]id.UserID, []id.UserID, error) {
 	return []id.UserID{"@bot:test", "@mod:test", "@ana:test"}, nil, nil

@@ -20,7 +20,7 @@ func TestRelayKeepsToTheTrustRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, room := range []id.RoomID{"!b:test", "!c:test"} {
+	for _, room := range []id.RoomID{"!b:test", "!c:test", "!d:test"} {
 		if code, err = r.Coalitions().NewCode(ctx, "!a:test", "@mod:test"); err != nil {
 			t.Fatal(err)
 		}
@@ -28,6 +28,7 @@ func TestRelayKeepsToTheTrustRules(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	mx.redactors["@modd:test"] = true // may delete others' messages (in its own room)
 	coalitionID, _ := r.Coalitions().CoalitionOf(ctx, "!a:test")
 	if err = r.db.Incident.SetResponderRoom(ctx, coalitionID, "!c:test"); err != nil {
 		t.Fatal(err)
@@ -60,13 +61,16 @@ func TestRelayKeepsToTheTrustRules(t *testing.T) {
 	send("!a:test", edit("$e2", "@ana:test", "hello again"))
 	send("!a:test", &event.Event{ID: "$x1", Sender: "@mallory:test", Type: event.EventRedaction, Redacts: "$m1",
 		Content: event.Content{Parsed: &event.RedactionEventContent{Redacts: "$m1"}}})
+	// A moderator of another room deletes a's message from there.
+	send("!d:test", &event.Event{ID: "$x2", Sender: "@modd:test", Type: event.EventRedaction, Redacts: "$m1",
+		Content: event.Content{Parsed: &event.RedactionEventContent{Redacts: "$m1"}}})
 	send("!c:test", text("$s1", "@resp:test", "i3 is Maria"))
 	send("!a:test", text("$m2", "@ana:test", "marker"))
 	waitFor(t, func() bool { return slices.Contains(mx.bodies("!b:test"), "ana (!a:test): marker") })
 
 	want := []string{"ana (!a:test): hello", "* ana (!a:test): hello again", "ana (!a:test): marker"}
 	if got := mx.bodies("!b:test"); !slices.Equal(got, want) {
-		t.Fatalf("member room got %q, want %q: a foreign edit, a deletion nobody may make, or responder talk got through", got, want)
+		t.Fatalf("member room got %q, want %q: a foreign edit, a deletion nobody may make here, or responder talk got through", got, want)
 	}
 	if got := mx.bodies("!c:test"); len(got) != 0 {
 		t.Fatalf("the responder room received relayed traffic: %q", got)
