@@ -200,7 +200,7 @@ func (b *Bot) initRelay() error {
 	if err != nil {
 		return fmt.Errorf("config key forms.templates_dir: %w", err)
 	}
-	b.forms = forms.NewEngine(b.db, b, tr, b.l10n, templates, b.cfg.Defaults.Language)
+	b.forms = forms.NewEngine(b.db, b, b.rooms, tr, b.l10n, templates, b.cfg.Defaults.Language)
 	b.incs, err = incidents.New(b.db, b, tr, b.l10n, b.forms, incidents.Settings{
 		DefaultLanguage: b.cfg.Defaults.Language,
 		FallbackRoom:    b.cfg.Incidents.FallbackRoom,
@@ -210,7 +210,7 @@ func (b *Bot) initRelay() error {
 	if err != nil {
 		return err
 	}
-	b.sched = scheduler.New(b.db, b, tr, b.l10n, clock, scheduler.Settings{
+	b.sched = scheduler.New(b.db, b, b.rooms, tr, b.l10n, clock, scheduler.Settings{
 		DefaultLanguage: b.cfg.Defaults.Language,
 		DefaultTimezone: b.cfg.Defaults.Timezone,
 		DefaultWindow:   b.cfg.Scheduler.CheckinWindow,

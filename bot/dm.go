@@ -14,11 +14,18 @@ import (
 	"starling/rooms"
 )
 
-var msgNoLongerPrivate = &i18n.Message{
-	ID:          "DirectChatNoLongerPrivate",
-	Description: "Posted in a room that was a private chat between the bot and one person, when someone else was invited or joined.",
-	Other:       "Someone else is in this chat now, so it is no longer private: I will not use it for forms, reports or answers any more. I will write to you in a new private chat.",
-}
+var (
+	msgNoLongerPrivate = &i18n.Message{
+		ID:          "DirectChatNoLongerPrivate",
+		Description: "Posted in a room that was a private chat between the bot and one person, when someone else was invited or joined.",
+		Other:       "Someone else is in this chat now, so it is no longer private: I will not use it for forms, reports or answers any more. I will write to you in a new private chat.",
+	}
+	msgUntrustedAnswer = &i18n.Message{
+		ID:          "UntrustedAnswer",
+		Description: "Reply in the private chat to an answer (to a form or an incident report) sent from a device its owner has not verified.",
+		Other:       "I did not take that: it came from a device you have not verified, and what you tell me here goes on in your name. Verify this device from one of your other sessions or with your recovery key (in Element: Settings → Sessions), then send it again.",
+	}
+)
 
 // OpenDM returns a direct chat with the user: a room that still is one (the
 // room authority checks its members, whatever anyone claimed), or a new

@@ -199,6 +199,9 @@ func (b *Bot) onMessage(ctx context.Context, evt *event.Event) {
 	content := evt.Content.AsMessage()
 	isCommand := strings.HasPrefix(strings.TrimSpace(content.Body), b.cfg.Commands.Prefix)
 	if person, err := b.rooms.DirectChat(ctx, evt.RoomID); err == nil && person == evt.Sender && !isCommand {
+		if b.refuseUntrustedAnswer(ctx, evt) {
+			return
+		}
 		if handled, err := b.forms.Handle(ctx, evt.Sender, evt.RoomID, content.Body); err != nil {
 			log.Err(err).Msg("Conversation step failed")
 			return
@@ -223,6 +226,30 @@ func (b *Bot) onMessage(ctx context.Context, evt *event.Event) {
 		}
 	}
 	b.router.Handle(ctx, evt)
+}
+
+// refuseUntrustedAnswer keeps a device its owner has not verified from
+// speaking for them where it counts: answers to a form or an incident
+// intake, and additions to an open report, all go on in the person's name.
+// It tells them why and reports whether it refused.
+func (b *Bot) refuseUntrustedAnswer(ctx context.Context, evt *event.Event) bool {
+	if evt.Mautrix.TrustState >= b.cfg.Permissions.MinTrust() {
+		return false
+	}
+	conv, err := b.db.Conversation.Get(ctx, evt.Sender)
+	speaking := err == nil && conv != nil && conv.RoomID == evt.RoomID
+	if !speaking {
+		inc, err := b.db.Incident.LatestOpenBy(ctx, evt.Sender, evt.RoomID)
+		speaking = err == nil && inc != nil
+	}
+	if !speaking {
+		return false
+	}
+	zerolog.Ctx(ctx).Warn().Stringer("trust", evt.Mautrix.TrustState).Msg("Refused an answer from a device its owner has not verified")
+	if err = b.Reply(ctx, evt, b.l10n.Text(b.personLanguage(ctx, evt.Sender), msgUntrustedAnswer, nil), rooms.Bot); err != nil {
+		zerolog.Ctx(ctx).Err(err).Msg("Failed to explain a refused answer")
+	}
+	return true
 }
 
 // onReaction records RSVPs to vigils.

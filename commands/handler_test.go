@@ -141,17 +141,17 @@ func newHarness(t testing.TB) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{db: db, replies: &captured{}}
+	authority := rooms.New(db, fakeMatrix{}, rooms.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"})
 	if err = db.Room.SetDirect(context.Background(), dm, true); err != nil {
 		t.Fatal(err)
 	}
-	authority := rooms.New(db, fakeMatrix{}, rooms.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"})
 	rl := relay.New(db, fakeMatrix{}, authority, translate.NewTranslator(nil), l10n, relay.Settings{Prefix: "!", DefaultLanguage: "en"}, zerolog.Nop())
-	fe := formsEngine(t, db, l10n)
+	fe := formsEngine(t, db, l10n, authority)
 	h.router = New(Settings{Prefix: "!", ModeratorLevel: 50, MinTrust: id.TrustStateCrossSignedTOFU, DefaultLanguage: "en", DefaultTimezone: "UTC"},
 		Deps{DB: db, L10n: l10n, Authority: authority, Rooms: fakeRooms{levels: map[id.UserID]int{mod: 100}, sent: h.replies},
 			Replier: h.replies, Relay: rl, Files: h.replies,
 			Forms: fe, Incidents: incidentsService(t, db, l10n, fe),
-			Scheduler: scheduler.New(db, fakeMatrix{}, nil, l10n, scheduler.RealClock(), scheduler.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"}, zerolog.Nop())})
+			Scheduler: scheduler.New(db, fakeMatrix{}, authority, nil, l10n, scheduler.RealClock(), scheduler.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"}, zerolog.Nop())})
 	return h
 }
 
@@ -347,12 +347,12 @@ func TestHugeInputGetsShortError(t *testing.T) {
 func roomID(s string) id.RoomID { return id.RoomID(s) }
 func userID(s string) id.UserID { return id.UserID(s) }
 
-func formsEngine(t testing.TB, db *database.Database, l10n *translations.Localizer) *forms.Engine {
+func formsEngine(t testing.TB, db *database.Database, l10n *translations.Localizer, authority *rooms.Authority) *forms.Engine {
 	ts, err := forms.LoadTemplates("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return forms.NewEngine(db, fakeMatrix{}, nil, l10n, ts, "en")
+	return forms.NewEngine(db, fakeMatrix{}, authority, nil, l10n, ts, "en")
 }
 
 func (fakeMatrix) OpenDM(_ context.Context, u id.UserID) (id.RoomID, error) { return dm, nil }
@@ -403,6 +403,7 @@ func TestCommandGate(t *testing.T) {
 		{"member without the power level", room, user, id.TrustStateCrossSignedTOFU, "!lang room fr", "only moderators"},
 		{"coalition command in the direct chat", dm, user, id.TrustStateCrossSignedTOFU, "link new Red", "shared room"},
 		{"responder room from the direct chat", dm, user, id.TrustStateCrossSignedTOFU, "incident room", "shared room"},
+		{"a report from an unverified device", dm, user, id.TrustStateUnset, "report", "verified device"},
 		{"personal setting needs no verified device", room, user, id.TrustStateUnset, "!lang me de", "Deine Sprache"},
 		{"verified moderator", room, mod, id.TrustStateCrossSignedTOFU, "!lang room es", "El idioma de esta sala"},
 	}

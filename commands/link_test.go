@@ -100,3 +100,19 @@ func TestParseGlossaryAdd(t *testing.T) {
 		})
 	}
 }
+
+// A code typed where it cannot work has still been read by everyone there:
+// it is used up.
+func TestJoinCodeTypedInTheWrongRoomIsUsedUp(t *testing.T) {
+	h := newHarness(t)
+	h.say("!es:test", mod, "!link new Red")
+	h.replies.takeDMs()
+	h.say("!es:test", mod, "!link code")
+	code := codeRE.FindStringSubmatch(h.replies.takeDMs()[0])[1]
+	if got := h.say("!es:test", mod, "!link join "+code); !strings.Contains(got[0], "already in a coalition") {
+		t.Fatalf("join from a linked room: %q", got)
+	}
+	if got := h.say("!en:test", mod, "!link join "+code); !strings.Contains(got[0], "unknown, already used or expired") {
+		t.Fatalf("the code still worked after it was shown in another room: %q", got)
+	}
+}

@@ -80,9 +80,9 @@ func registry() []*Command {
 			},
 		},
 		{Name: "fill", Aliases: []string{"rellenar", "remplir", "preencher", "emplenar", "ausfüllen", "تعبئة"}, Usage: "[id]", Example: "f1",
-			MaxArgs: 1, Summary: msgFillSummary, Run: runFill},
+			MaxArgs: 1, Trusted: true, Summary: msgFillSummary, Run: runFill},
 		{Name: "report", Aliases: []string{"informe", "denunciar", "signaler", "relatar", "informar", "melden", "بلاغ"},
-			Summary: msgReportSummary, Run: runReport},
+			Trusted: true, Summary: msgReportSummary, Run: runReport},
 		{
 			Name: "incident", Aliases: []string{"incidente", "incidencia", "incidència", "vorfall", "حادثة"},
 			Summary: msgIncidentSummary, Trusted: true, Run: runIncidentList,

@@ -45,9 +45,11 @@ const (
 	incidentByPostQuery     = `SELECT incident_id FROM incident_post WHERE event_id=$1`
 	getResponderRoomQuery   = `SELECT room_id, policy FROM responder_room WHERE coalition_id=$1`
 	setResponderRoomQuery   = `
-		INSERT INTO responder_room (coalition_id, room_id) VALUES ($1, $2)
-		ON CONFLICT (coalition_id) DO UPDATE SET room_id=excluded.room_id`
-	setPolicyQuery = `UPDATE responder_room SET policy=$2 WHERE coalition_id=$1`
+		INSERT INTO responder_room (coalition_id, room_id, vacated_by) VALUES ($1, $2, '')
+		ON CONFLICT (coalition_id) DO UPDATE SET room_id=excluded.room_id, vacated_by=''`
+	vacateResponderRoomQuery = `UPDATE responder_room SET room_id='', vacated_by=$2 WHERE coalition_id=$1`
+	formerResponderQuery     = `SELECT vacated_by FROM responder_room WHERE coalition_id=$1`
+	setPolicyQuery           = `UPDATE responder_room SET policy=$2 WHERE coalition_id=$1`
 	// The reporter's direct chat moved: every open report follows.
 	setReporterRoomQuery = `UPDATE incident SET reporter_room=$2 WHERE reporter=$1 AND state<>'resolved'`
 	reportersInQuery     = `SELECT DISTINCT reporter FROM incident WHERE reporter_room=$1 AND state<>'resolved'`
@@ -271,6 +273,29 @@ func (q *IncidentQuery) ResponderRoom(ctx context.Context, coalitionID string) (
 
 func (q *IncidentQuery) SetResponderRoom(ctx context.Context, coalitionID string, roomID id.RoomID) error {
 	return q.Exec(ctx, setResponderRoomQuery, coalitionID, roomID)
+}
+
+// VacateResponderRoom leaves a coalition without a responder room after
+// its responder room was taken out by others: that room's moderators still
+// decide where the role goes next.
+func (q *IncidentQuery) VacateResponderRoom(ctx context.Context, coalitionID string, former id.RoomID) error {
+	if err := q.Exec(ctx, vacateResponderRoomQuery, coalitionID, former); err != nil {
+		return fmt.Errorf("failed to vacate responder room: %w", err)
+	}
+	return nil
+}
+
+// FormerResponder is the responder room taken out of the coalition by
+// others, while no new one was set ("" otherwise).
+func (q *IncidentQuery) FormerResponder(ctx context.Context, coalitionID string) (id.RoomID, error) {
+	var room id.RoomID
+	err := q.GetDB().QueryRow(ctx, formerResponderQuery, coalitionID).Scan(&room)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("failed to get former responder room: %w", err)
+	}
+	return room, nil
 }
 
 func (q *IncidentQuery) SetPolicy(ctx context.Context, coalitionID, policy string) error {

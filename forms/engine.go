@@ -44,6 +44,7 @@ type SubmitFunc func(ctx context.Context, conv *database.Conversation, tmpl *Tem
 type Engine struct {
 	db        *database.Database
 	mx        Matrix
+	authority *rooms.Authority
 	tr        *translate.Translator
 	l10n      *translations.Localizer
 	templates map[string]*Template
@@ -55,8 +56,8 @@ type Engine struct {
 }
 
 // NewEngine builds an engine over the loaded templates.
-func NewEngine(db *database.Database, mx Matrix, tr *translate.Translator, l10n *translations.Localizer, templates map[string]*Template, defaultLang string) *Engine {
-	return &Engine{db: db, mx: mx, tr: tr, l10n: l10n, templates: templates, defLang: defaultLang,
+func NewEngine(db *database.Database, mx Matrix, rm *rooms.Authority, tr *translate.Translator, l10n *translations.Localizer, templates map[string]*Template, defaultLang string) *Engine {
+	return &Engine{db: db, mx: mx, authority: rm, tr: tr, l10n: l10n, templates: templates, defLang: defaultLang,
 		submit: map[string]SubmitFunc{}, hidden: map[string]bool{}, sources: map[string]OptionSource{}, now: time.Now}
 }
 

@@ -82,7 +82,7 @@ func newFx(t *testing.T, path string, tr *translate.Translator) *fx {
 		t.Fatal(err)
 	}
 	mx := &fakeMatrix{sent: map[id.RoomID][]string{}}
-	return &fx{db: db, mx: mx, eng: NewEngine(db, mx, tr, l10n, ts, "en"), tr: tr}
+	return &fx{db: db, mx: mx, eng: NewEngine(db, mx, rooms.New(db, nil, rooms.Settings{}), tr, l10n, ts, "en"), tr: tr}
 }
 
 func must(t *testing.T, err error) {

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -137,18 +138,12 @@ func (e *Engine) OpenFor(ctx context.Context, userID id.UserID) ([]*database.For
 }
 
 func (e *Engine) mayFill(ctx context.Context, userID id.UserID, f *database.Form) (bool, error) {
-	if e.mx.IsJoined(ctx, f.RoomID, userID) {
-		return true, nil
-	}
-	if f.CoalitionID == "" {
-		return false, nil
-	}
-	rooms, err := e.db.CoalitionRoom.List(ctx, f.CoalitionID)
+	reach, err := e.authority.Scope(ctx, f.RoomID, f.CoalitionID, false)
 	if err != nil {
 		return false, err
 	}
-	for _, r := range rooms {
-		if e.mx.IsJoined(ctx, r.RoomID, userID) {
+	for _, r := range reach {
+		if e.mx.IsJoined(ctx, r, userID) {
 			return true, nil
 		}
 	}
@@ -176,11 +171,12 @@ func (e *Engine) Visible(ctx context.Context, roomID id.RoomID, formID int64) (*
 	if f.RoomID == roomID {
 		return f, nil
 	}
-	member, err := e.db.CoalitionRoom.Get(ctx, roomID)
+	// Seen from the coalition's rooms while the room that started it is still one of them.
+	reach, err := e.authority.Scope(ctx, f.RoomID, f.CoalitionID, false)
 	if err != nil {
 		return nil, err
 	}
-	if member == nil || f.CoalitionID == "" || member.CoalitionID != f.CoalitionID {
+	if !slices.Contains(reach, roomID) {
 		return nil, ErrNoForm
 	}
 	return f, nil

@@ -248,6 +248,14 @@ func TestResponderRoomAndPolicyNeedConsent(t *testing.T) {
 		{"the role taken by someone who is no moderator there", func() error { return s.SetResponderRoom(ctx, "!member:x", "@other:x") },
 			ErrNeedResponderModerator},
 		{"the role moved by a moderator of the responder room", func() error { return s.SetResponderRoom(ctx, "!member:x", "@mod:x") }, nil},
+		// Others take the responder room out: its moderators still decide.
+		{"the role taken after its room was removed", func() error {
+			if err := db.Incident.VacateResponderRoom(ctx, "c1", "!member:x"); err != nil {
+				return err
+			}
+			return s.SetResponderRoom(ctx, "!resp:x", "@other:x")
+		}, ErrNeedResponderModerator},
+		{"the role given on by the removed room's moderator", func() error { return s.SetResponderRoom(ctx, "!resp:x", "@mod:x") }, nil},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
@@ -256,10 +264,13 @@ func TestResponderRoomAndPolicyNeedConsent(t *testing.T) {
 			}
 		})
 	}
-	if room, _, _ := db.Incident.ResponderRoom(ctx, "c1"); room != "!member:x" {
+	if room, _, _ := db.Incident.ResponderRoom(ctx, "c1"); room != "!resp:x" {
 		t.Fatalf("responder room %s", room)
 	}
-	if n := mx.count("!resp:x"); n != 1 {
-		t.Fatalf("the old responder room got %d notices of the move, want 1", n)
+	if former, _ := db.Incident.FormerResponder(ctx, "c1"); former != "" {
+		t.Fatalf("former responder room %s still holds the role's consent", former)
+	}
+	if n, m := mx.count("!resp:x"), mx.count("!member:x"); n != 1 || m != 1 {
+		t.Fatalf("each room that gave the role away was told once: %d, %d", n, m)
 	}
 }

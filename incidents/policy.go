@@ -183,8 +183,16 @@ func (s *Service) SetResponderRoom(ctx context.Context, roomID id.RoomID, by id.
 	if current == roomID {
 		return nil
 	}
-	if current != "" && s.mx.IsJoined(ctx, current, s.mx.BotUserID()) {
-		level, err := s.mx.PowerLevel(ctx, current, by)
+	// Whose word moves the role: the responder room's, or, while it is
+	// vacant because others took that room out, the former one's.
+	holder := current
+	if holder == "" {
+		if holder, err = s.db.Incident.FormerResponder(ctx, member.CoalitionID); err != nil {
+			return err
+		}
+	}
+	if holder != "" && holder != roomID && s.mx.IsJoined(ctx, holder, s.mx.BotUserID()) {
+		level, err := s.mx.PowerLevel(ctx, holder, by)
 		if err != nil {
 			return err
 		}
@@ -196,10 +204,10 @@ func (s *Service) SetResponderRoom(ctx context.Context, roomID id.RoomID, by id.
 		return err
 	}
 	s.log.Info().Stringer("room_id", roomID).Stringer("by", by).Msg("Responder room set")
-	if current != "" && s.mx.IsJoined(ctx, current, s.mx.BotUserID()) {
-		text := s.l10n.Text(s.roomLang(ctx, current), msgResponderMoved, map[string]any{
+	if holder != "" && holder != roomID && s.mx.IsJoined(ctx, holder, s.mx.BotUserID()) {
+		text := s.l10n.Text(s.roomLang(ctx, holder), msgResponderMoved, map[string]any{
 			"Room": "**" + format.EscapeMarkdown(s.mx.RoomName(ctx, roomID)) + "**", "Who": format.SafeMarkdownCode(by.String())})
-		if _, err := s.mx.SendMarkdown(ctx, current, text, rooms.Bot); err != nil {
+		if _, err := s.mx.SendMarkdown(ctx, holder, text, rooms.Bot); err != nil {
 			s.log.Warn().Err(err).Msg("Failed to tell the old responder room that the role moved")
 		}
 	}

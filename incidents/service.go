@@ -177,7 +177,7 @@ func (s *Service) submit(ctx context.Context, conv *database.Conversation, _ *fo
 	if err = s.audit(ctx, inc, s.actorReporter(inc), "created", inc.Severity); err != nil {
 		return "", err
 	}
-	s.log.Info().Int64("incident_id", inc.ID).Str("severity", inc.Severity).Msg("Incident report stored")
+	s.log.Info().Int64("incident_id", inc.ID).Msg("Incident report stored")
 	s.poke()
 	if room == "" {
 		return s.l10n.Text(conv.Lang, msgNoResponders, map[string]any{"ID": format.SafeMarkdownCode(ShortID(inc.ID))}), nil

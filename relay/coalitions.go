@@ -165,6 +165,13 @@ func (c *Coalitions) Join(ctx context.Context, roomID id.RoomID, code string, by
 		coalition, err = c.db.Coalition.Get(ctx, coalitionID)
 		return err
 	})
+	if errors.Is(err, ErrAlreadyLinked) || errors.Is(err, ErrFull) || errors.Is(err, ErrEncryptionMismatch) {
+		// Typed where it could not be used, the code has still been read
+		// by everyone in that room: it works no more.
+		if _, burnErr := c.db.JoinCode.Use(ctx, hashCode(code), roomID, c.now()); burnErr != nil {
+			return nil, burnErr
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +183,7 @@ func (c *Coalitions) Join(ctx context.Context, roomID id.RoomID, code string, by
 // Leave takes the room out of its coalition; the last room ends it. The
 // rooms that stay are told.
 func (c *Coalitions) Leave(ctx context.Context, roomID id.RoomID, by id.UserID) error {
-	coalition, err := c.remove(ctx, roomID)
+	coalition, err := c.remove(ctx, roomID, false)
 	if err != nil {
 		return err
 	}
@@ -200,7 +207,7 @@ func (c *Coalitions) Remove(ctx context.Context, from id.RoomID, target id.RoomI
 	} else if theirs != mine {
 		return nil, ErrNoSuchRoom
 	}
-	coalition, err := c.remove(ctx, target)
+	coalition, err := c.remove(ctx, target, true)
 	if err != nil {
 		return nil, err
 	}
@@ -213,8 +220,10 @@ func (c *Coalitions) Remove(ctx context.Context, from id.RoomID, target id.RoomI
 
 // remove deletes the room's membership; the last room ends the coalition,
 // and a responder room that goes takes the responder role with it (reports
-// then wait for a new one).
-func (c *Coalitions) remove(ctx context.Context, roomID id.RoomID) (*database.Coalition, error) {
+// then wait for a new one). A responder room others took out still decides
+// where the role goes next, so removing it never hands the role to the
+// remover.
+func (c *Coalitions) remove(ctx context.Context, roomID id.RoomID, byOthers bool) (*database.Coalition, error) {
 	var coalition *database.Coalition
 	err := c.db.DoTxn(ctx, nil, func(ctx context.Context) error {
 		member, err := c.db.CoalitionRoom.Get(ctx, roomID)
@@ -232,7 +241,11 @@ func (c *Coalitions) remove(ctx context.Context, roomID id.RoomID) (*database.Co
 		if responder, _, err := c.db.Incident.ResponderRoom(ctx, member.CoalitionID); err != nil {
 			return err
 		} else if responder == roomID {
-			if err = c.db.Incident.SetResponderRoom(ctx, member.CoalitionID, ""); err != nil {
+			former := id.RoomID("")
+			if byOthers {
+				former = roomID
+			}
+			if err = c.db.Incident.VacateResponderRoom(ctx, member.CoalitionID, former); err != nil {
 				return err
 			}
 			if err = c.db.Incident.Reassign(ctx, member.CoalitionID, ""); err != nil {
@@ -268,12 +281,20 @@ func (c *Coalitions) FindRoom(ctx context.Context, roomID id.RoomID, ref string)
 	if n, err := strconv.Atoi(ref); err == nil && n >= 1 && n <= len(list) {
 		return list[n-1].RoomID, nil
 	}
+	var named []id.RoomID
 	for _, r := range list {
-		if string(r.RoomID) == ref || strings.EqualFold(c.mx.RoomName(ctx, r.RoomID), ref) {
+		if string(r.RoomID) == ref {
 			return r.RoomID, nil
 		}
+		if strings.EqualFold(c.mx.RoomName(ctx, r.RoomID), ref) {
+			named = append(named, r.RoomID)
+		}
 	}
-	return "", ErrNoSuchRoom
+	// Two rooms of one name (a look-alike, say): only the number or id tells.
+	if len(named) != 1 {
+		return "", ErrNoSuchRoom
+	}
+	return named[0], nil
 }
 
 // SetPaused stops or restarts relaying from the room.

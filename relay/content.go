@@ -164,7 +164,13 @@ func (r *Relay) glossary(ctx context.Context, roomID id.RoomID) (translate.Gloss
 // the whole room.
 func (r *Relay) targetMentions(ctx context.Context, target id.RoomID, content *event.MessageEventContent) (*event.Mentions, error) {
 	out := &event.Mentions{}
-	visible := mxtext.VisibleMentions(content)
+	// Read from the HTML as it will be shown: what the sanitiser drops
+	// (scripts, comments, foreign attributes) names nobody.
+	shown := *content
+	if shown.Format == event.FormatHTML {
+		shown.FormattedBody = Sanitize(shown.FormattedBody)
+	}
+	visible := mxtext.VisibleMentions(&shown)
 	if len(visible) == 0 {
 		return out, nil
 	}

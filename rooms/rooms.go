@@ -150,6 +150,41 @@ func (a *Authority) Reach(ctx context.Context, roomID id.RoomID) ([]id.RoomID, s
 	return out, member.CoalitionID, nil
 }
 
+// Scope is where something a room made for its coalition (a check-in, a
+// vigil, a form) reaches now: every room of that coalition while the room
+// that made it is still in it, else that room alone — a room taken out of
+// a coalition takes nothing of it along. Check-ins gather what rooms write,
+// so they leave the responder room out (withoutResponder).
+func (a *Authority) Scope(ctx context.Context, owner id.RoomID, coalitionID string, withoutResponder bool) ([]id.RoomID, error) {
+	if coalitionID == "" {
+		return []id.RoomID{owner}, nil
+	}
+	member, err := a.db.CoalitionRoom.Get(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
+	if member == nil || member.CoalitionID != coalitionID {
+		return []id.RoomID{owner}, nil
+	}
+	responder := id.RoomID("")
+	if withoutResponder {
+		if responder, _, err = a.db.Incident.ResponderRoom(ctx, coalitionID); err != nil {
+			return nil, err
+		}
+	}
+	list, err := a.db.CoalitionRoom.List(ctx, coalitionID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]id.RoomID, 0, len(list))
+	for _, r := range list {
+		if r.RoomID != responder || r.RoomID == owner {
+			out = append(out, r.RoomID)
+		}
+	}
+	return out, nil
+}
+
 // DirectChat returns the person the room is a direct chat with, or "" when
 // it is not one. A direct chat was meant as one (the bot made it, or its
 // invite said is_direct) and it is one now: encrypted, closed to people who

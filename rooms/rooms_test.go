@@ -1,11 +1,16 @@
 package rooms
 
 import (
+	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
+
+	"starling/database"
+	"starling/internal/dbtest"
 )
 
 const (
@@ -106,5 +111,57 @@ func TestOriginOfEvents(t *testing.T) {
 	mixed := Bot.With(FromEvent(plain)).With(Origin{Room: "!b:test", Encrypted: true})
 	if !mixed.Encrypted || mixed.Room != "" {
 		t.Fatalf("content from two rooms, one encrypted: origin %+v", mixed)
+	}
+}
+
+// What a room made for its coalition reaches the coalition only while that
+// room is in it; check-ins leave the responder room out.
+func TestScopeFollowsMembership(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t)
+	a := New(db, nil, Settings{})
+	now := time.Now()
+	if err := db.Coalition.Insert(ctx, &database.Coalition{ID: "c", Name: "Red", CreatedBy: "@m:x", CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []id.RoomID{"!a:x", "!b:x", "!resp:x"} {
+		if err := db.CoalitionRoom.Insert(ctx, &database.CoalitionRoom{RoomID: r, CoalitionID: "c", AddedBy: "@m:x", AddedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(time.Millisecond)
+	}
+	if err := db.Incident.SetResponderRoom(ctx, "c", "!resp:x"); err != nil {
+		t.Fatal(err)
+	}
+	scope := func(owner id.RoomID, coalition string, withoutResponder bool) []id.RoomID {
+		t.Helper()
+		got, err := a.Scope(ctx, owner, coalition, withoutResponder)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	for _, tc := range []struct {
+		name             string
+		owner            id.RoomID
+		coalition        string
+		withoutResponder bool
+		want             []id.RoomID
+	}{
+		{"a vigil of a member room", "!a:x", "c", false, []id.RoomID{"!a:x", "!b:x", "!resp:x"}},
+		{"a check-in of a member room", "!a:x", "c", true, []id.RoomID{"!a:x", "!b:x"}},
+		{"a check-in of the responder room itself", "!resp:x", "c", true, []id.RoomID{"!a:x", "!b:x", "!resp:x"}},
+		{"a room's own", "!a:x", "", true, []id.RoomID{"!a:x"}},
+		{"made for another coalition", "!a:x", "other", false, []id.RoomID{"!a:x"}},
+	} {
+		if got := scope(tc.owner, tc.coalition, tc.withoutResponder); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: scope %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if err := db.CoalitionRoom.Delete(ctx, "!a:x"); err != nil {
+		t.Fatal(err)
+	}
+	if got := scope("!a:x", "c", false); !slices.Equal(got, []id.RoomID{"!a:x"}) {
+		t.Fatalf("a room taken out of the coalition still reaches %v", got)
 	}
 }

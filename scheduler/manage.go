@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -94,6 +95,12 @@ func (s *Scheduler) Visible(ctx context.Context, roomID id.RoomID) ([]Info, erro
 	}
 	out := make([]Info, 0, len(scheds))
 	for _, sc := range scheds {
+		// A schedule of a room that left the coalition no longer reaches here.
+		if reach, err := s.rooms(ctx, sc); err != nil {
+			return nil, err
+		} else if !slices.Contains(reach, roomID) && sc.RoomID != roomID {
+			continue
+		}
 		info := Info{Schedule: sc}
 		if rule, err := ruleOf(sc); err == nil {
 			info.Next = nextOccurrence(sc, rule)

@@ -48,13 +48,14 @@ const vigilLateWindow = time.Hour
 // schedule's last handled occurrence and each occurrence's finished steps
 // are stored before the next one is considered.
 type Scheduler struct {
-	db       *database.Database
-	mx       Matrix
-	tr       *translate.Translator
-	l10n     *translations.Localizer
-	clock    Clock
-	settings Settings
-	log      zerolog.Logger
+	db        *database.Database
+	mx        Matrix
+	authority *rooms.Authority
+	tr        *translate.Translator
+	l10n      *translations.Localizer
+	clock     Clock
+	settings  Settings
+	log       zerolog.Logger
 
 	mu      sync.Mutex
 	entries map[int64]*entry
@@ -71,11 +72,11 @@ type entry struct {
 }
 
 // New builds a scheduler; Run starts it.
-func New(db *database.Database, mx Matrix, tr *translate.Translator, l10n *translations.Localizer, clock Clock, settings Settings, log zerolog.Logger) *Scheduler {
+func New(db *database.Database, mx Matrix, rm *rooms.Authority, tr *translate.Translator, l10n *translations.Localizer, clock Clock, settings Settings, log zerolog.Logger) *Scheduler {
 	if settings.DefaultWindow <= 0 {
 		settings.DefaultWindow = 24 * time.Hour
 	}
-	return &Scheduler{db: db, mx: mx, tr: tr, l10n: l10n, clock: clock, settings: settings, log: log,
+	return &Scheduler{db: db, mx: mx, authority: rm, tr: tr, l10n: l10n, clock: clock, settings: settings, log: log,
 		entries: make(map[int64]*entry), wake: make(chan struct{}, 1)}
 }
 
@@ -302,23 +303,9 @@ func (s *Scheduler) poke() {
 	}
 }
 
-// rooms are where a schedule posts: its coalition's rooms, or its own.
+// rooms are where a schedule posts now, as the room authority scopes it.
 func (s *Scheduler) rooms(ctx context.Context, sc *database.Schedule) ([]id.RoomID, error) {
-	if sc.CoalitionID == "" {
-		return []id.RoomID{sc.RoomID}, nil
-	}
-	members, err := s.db.CoalitionRoom.List(ctx, sc.CoalitionID)
-	if err != nil {
-		return nil, err
-	}
-	if len(members) == 0 {
-		return []id.RoomID{sc.RoomID}, nil
-	}
-	out := make([]id.RoomID, len(members))
-	for i, m := range members {
-		out[i] = m.RoomID
-	}
-	return out, nil
+	return s.authority.Scope(ctx, sc.RoomID, sc.CoalitionID, sc.Kind == database.KindCheckin)
 }
 
 func (s *Scheduler) roomSettings(ctx context.Context, roomID id.RoomID) (lang string, loc *time.Location) {

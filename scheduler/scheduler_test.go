@@ -104,7 +104,7 @@ func newFixture(t *testing.T, dbPath string, start time.Time) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{db: db, clock: &manualClock{now: start}, mx: &fakeMatrix{t: t, txns: map[string]id.EventID{}, events: map[id.EventID]*event.Event{}}}
-	f.s = New(db, f.mx, nil, l10n, f.clock, Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"}, zerolog.Nop())
+	f.s = New(db, f.mx, rooms.New(db, nil, rooms.Settings{}), nil, l10n, f.clock, Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"}, zerolog.Nop())
 	return f
 }
 

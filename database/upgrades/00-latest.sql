@@ -298,7 +298,10 @@ CREATE TABLE incident_post (
 CREATE TABLE responder_room (
     coalition_id TEXT PRIMARY KEY,
     room_id      TEXT NOT NULL,
-    policy       TEXT NOT NULL DEFAULT ''
+    policy       TEXT NOT NULL DEFAULT '',
+    -- A responder room that others took out of the coalition: its
+    -- moderators still decide where the responder role goes next.
+    vacated_by   TEXT NOT NULL DEFAULT ''
 );
 
 -- What a reporter adds to an open incident, kept until relayed.

@@ -6,3 +6,6 @@ ALTER TABLE schedule ADD COLUMN encrypted BOOLEAN NOT NULL DEFAULT false;
 ALTER TABLE glossary_term ADD COLUMN encrypted BOOLEAN NOT NULL DEFAULT false;
 -- Who sent the source event: only they may edit its copies.
 ALTER TABLE relay_copy ADD COLUMN source_sender TEXT NOT NULL DEFAULT '';
+-- A responder room that others took out of the coalition: its moderators
+-- still decide where the responder role goes next.
+ALTER TABLE responder_room ADD COLUMN vacated_by TEXT NOT NULL DEFAULT '';

@@ -385,34 +385,50 @@ func TestAnUnverifiedDeviceCannotActOnIncidents(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	assertWords(t, "still open", c.ask(t, en, "!incident list"), "`open`")
 	assertWords(t, "ack from the verified device", c.ask(t, en, "!ack i1"), "You took incident `i1`")
+
+	// A session added to the reporter's account speaks in her name: the bot
+	// does not take it, and says so where she reads it.
+	stolenLucia := hs.NewDevice(t, lucia.Client)
+	stolenLucia.WaitForMembership(lucia.dm, bot, event.MembershipJoin, 30*time.Second)
+	sent = stolenLucia.SendText(lucia.dm, "Estoy bien, no me contactéis Zorblax9")
+	assertWords(t, "refused addition", testenv.Body(lucia.WaitForReply(lucia.dm, bot, sent, 30*time.Second)), "no has verificado")
+	lucia.answer(t, bot, "Tenemos miedo Zorblax10", "Añadido")
+	en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "Zorblax10") })
+	noneContains(t, "the responder room", bodiesFrom(en.mod, en.room, bot), "Zorblax9")
 }
 
 // The responder role moves only on the word of a moderator of the room
-// that has it, and that room is told.
+// that has it — also after another room took that room out of the
+// coalition — and that room is told.
 func TestTheResponderRoleMovesOnlyWithConsent(t *testing.T) {
 	c := newCoalition(t, "es", "en", "ca")
 	en, ca := c.rooms["en"], c.rooms["ca"]
 	bot := c.setup.userID
 	c.ask(t, en, "!incident room")
-	assertWords(t, "move by a stranger to the responders", c.ask(t, ca, "!incident room"), "Només una persona moderadora d’aquella sala", "No s’ha canviat res")
+	refused := "Només una persona moderadora d’aquella sala"
+	assertWords(t, "move by a stranger to the responders", c.ask(t, ca, "!incident room"), refused, "No s’ha canviat res")
 	assertWords(t, "policy still with the responders", c.ask(t, en, "!incident policy"), "Escalation of unacknowledged incidents")
-	// The Catalan moderator becomes a moderator of the responder room too.
-	if _, err := en.mod.InviteUser(t.Context(), en.room, &mautrix.ReqInviteUser{UserID: ca.mod.UserID}); err != nil {
+	// The Catalan moderator takes the responder room out, then tries again.
+	c.ask(t, ca, "!link remove Sala en")
+	en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "taken out") })
+	assertWords(t, "move after removing the responders", c.ask(t, ca, "!incident room"), refused)
+	// A moderator of the former responder room, made a moderator here too, moves it.
+	if _, err := ca.mod.InviteUser(t.Context(), ca.room, &mautrix.ReqInviteUser{UserID: en.mod.UserID}); err != nil {
 		t.Fatal(err)
 	}
-	ca.mod.Join(en.room, en.mod.UserID, bot)
-	en.mod.WaitForMembership(en.room, ca.mod.UserID, event.MembershipJoin, 20*time.Second)
-	en.mod.SetPowerLevel(en.room, ca.mod.UserID, 50)
+	en.mod.Join(ca.room, ca.mod.UserID, bot)
+	ca.mod.WaitForMembership(ca.room, en.mod.UserID, event.MembershipJoin, 20*time.Second)
+	ca.mod.SetPowerLevel(ca.room, en.mod.UserID, 50)
 	en.mod.Eventually("the new power level", 20*time.Second, func() bool {
-		pl, _ := en.mod.StateStore.GetPowerLevels(t.Context(), en.room)
-		return pl != nil && pl.GetUserLevel(ca.mod.UserID) == 50
+		pl, _ := en.mod.StateStore.GetPowerLevels(t.Context(), ca.room)
+		return pl != nil && pl.GetUserLevel(en.mod.UserID) == 50
 	})
-	c.ask(t, ca, "!incident room")
+	ask(t, en.mod, ca.room, bot, "!incident room")
 	told := en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool {
 		return strings.Contains(testenv.Body(e), "Sala ca") && strings.Contains(testenv.Body(e), "not here")
 	})
-	assertWords(t, "old responder room told", testenv.Body(told), ca.mod.UserID.String(), "responder room")
-	assertWords(t, "policy now with the new responders", c.ask(t, en, "!incident policy"), "responder room only")
+	assertWords(t, "former responder room told", testenv.Body(told), en.mod.UserID.String(), "responder room")
+	assertWords(t, "policy now with the new responders", c.ask(t, ca, "!incident policy"), "critical")
 }
 
 // Someone in two coalitions chooses whose responders get the report.

@@ -4,6 +4,7 @@
 package mxtext
 
 import (
+	"html"
 	"net/url"
 	"regexp"
 	"strings"
@@ -35,11 +36,15 @@ var userIDRE = regexp.MustCompile(`@[a-zA-Z0-9._=\-/+]+:[a-zA-Z0-9.\-]+(?::[0-9]
 // pillRE matches a matrix.to link to a user, as a pill is written in HTML.
 var pillRE = regexp.MustCompile(`(?i)href\s*=\s*["']https://matrix\.to/#/([^"'?/]+)["'?]`)
 
+// tagRE matches an HTML tag or comment, which a reader does not see.
+var tagRE = regexp.MustCompile(`<!--[\s\S]*?-->|<[^>]*>`)
+
 // VisibleMentions are the people a message shows it mentions: by a pill or
-// their user id in its text. When the message declares mentions
-// (m.mentions), only declared ones that are also visible count, so a
-// hand-written m.mentions pings nobody the text does not name. At most
-// MaxMentions, in order of first appearance.
+// their user id in the text a reader sees (the HTML, when the message has
+// it; pass it sanitised). When the message declares mentions (m.mentions),
+// only declared ones that are also visible count, so a hand-written
+// m.mentions pings nobody the text does not name. At most MaxMentions, in
+// order of first appearance.
 func VisibleMentions(content *event.MessageEventContent) []id.UserID {
 	var out []id.UserID
 	seen := map[id.UserID]bool{}
@@ -53,14 +58,16 @@ func VisibleMentions(content *event.MessageEventContent) []id.UserID {
 		seen[u] = true
 		out = append(out, u)
 	}
-	if content.Format == event.FormatHTML {
+	shown := content.Body
+	if content.Format == event.FormatHTML && content.FormattedBody != "" {
 		for _, m := range pillRE.FindAllStringSubmatch(content.FormattedBody, -1) {
 			if u, err := url.PathUnescape(m[1]); err == nil && strings.HasPrefix(u, "@") {
 				add(id.UserID(u))
 			}
 		}
+		shown = html.UnescapeString(tagRE.ReplaceAllString(content.FormattedBody, " "))
 	}
-	for _, m := range userIDRE.FindAllString(content.Body, -1) {
+	for _, m := range userIDRE.FindAllString(shown, -1) {
 		add(id.UserID(m))
 	}
 	return out

@@ -35,6 +35,14 @@ func TestVisibleMentions(t *testing.T) {
 		{"a pill in HTML that is not the message's format", event.MessageEventContent{Body: "hi",
 			FormattedBody: pill(ben, "Ben"), Mentions: &event.Mentions{UserIDs: []id.UserID{ben}}}, nil},
 		{"no m.mentions: what the text shows", event.MessageEventContent{Body: "@ana:example.org and @ben:example.org"}, []id.UserID{ana, ben}},
+		{"a user id only in the fallback body, not in the HTML shown", event.MessageEventContent{Body: "hi @ben:example.org", Format: event.FormatHTML,
+			FormattedBody: "hi everyone", Mentions: &event.Mentions{UserIDs: []id.UserID{ben}}}, nil},
+		{"a user id hidden in an HTML comment", event.MessageEventContent{Body: "hi", Format: event.FormatHTML,
+			FormattedBody: "hi <!-- @ben:example.org -->", Mentions: &event.Mentions{UserIDs: []id.UserID{ben}}}, nil},
+		{"a user id in an attribute", event.MessageEventContent{Body: "hi", Format: event.FormatHTML,
+			FormattedBody: `<span title="@ben:example.org">hi</span>`, Mentions: &event.Mentions{UserIDs: []id.UserID{ben}}}, nil},
+		{"a user id in the HTML text", event.MessageEventContent{Body: "ask @ben:example.org", Format: event.FormatHTML,
+			FormattedBody: "ask <b>@ben:example.org</b>", Mentions: &event.Mentions{UserIDs: []id.UserID{ben}}}, []id.UserID{ben}},
 		{"room ping is not a user", event.MessageEventContent{Body: "@room listen", Mentions: &event.Mentions{Room: true}}, nil},
 	}
 	for _, tt := range tests {
