@@ -16,24 +16,13 @@ func TestRelayKeepsToTheTrustRules(t *testing.T) {
 	defer cancel()
 	mx := newFakeMatrix()
 	r := newTestRelay(t, mx)
-	_, code, err := r.Coalitions().Create(ctx, "!a:test", "Red", "@mod:test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, room := range []id.RoomID{"!b:test", "!c:test", "!d:test"} {
-		if code, err = r.Coalitions().NewCode(ctx, "!a:test", "@mod:test"); err != nil {
-			t.Fatal(err)
-		}
-		if _, err = r.Coalitions().Join(ctx, room, code.Code, "@mod:test"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	link(t, r, "!a:test", "!b:test", "!c:test", "!d:test")
 	mx.redactors["@modd:test"] = true // may delete others' messages (in its own room)
 	coalitionID, _ := r.Coalitions().CoalitionOf(ctx, "!a:test")
-	if err = r.db.Incident.SetResponderRoom(ctx, coalitionID, "!c:test"); err != nil {
+	if err := r.db.Incident.SetResponderRoom(ctx, coalitionID, "!c:test"); err != nil {
 		t.Fatal(err)
 	}
-	if err = r.Start(ctx); err != nil {
+	if err := r.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	send := func(room id.RoomID, evt *event.Event) {
@@ -82,7 +71,7 @@ func TestRelayKeepsToTheTrustRules(t *testing.T) {
 	mx.failures["!b:test"] = 1 << 30
 	mx.mu.Unlock()
 	send("!a:test", text("$m3", "@ana:test", "queued before the removal"))
-	if _, err = r.Coalitions().Remove(ctx, "!a:test", "!b:test", "@mod:test"); err != nil {
+	if _, err := r.Coalitions().Remove(ctx, "!a:test", "!b:test", "@mod:test"); err != nil {
 		t.Fatal(err)
 	}
 	mx.mu.Lock()
@@ -105,20 +94,14 @@ func TestHugeAttachmentIsNotCopied(t *testing.T) {
 	defer cancel()
 	mx := newFakeMatrix()
 	r := newTestRelay(t, mx)
-	_, code, err := r.Coalitions().Create(ctx, "!a:test", "Red", "@mod:test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err = r.Coalitions().Join(ctx, "!b:test", code.Code, "@mod:test"); err != nil {
-		t.Fatal(err)
-	}
-	if err = r.Start(ctx); err != nil {
+	link(t, r, "!a:test", "!b:test")
+	if err := r.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	evt := &event.Event{ID: "$img", RoomID: "!a:test", Sender: "@ana:test", Type: event.EventMessage, Content: event.Content{Parsed: &event.MessageEventContent{
 		MsgType: event.MsgVideo, Body: "march.mp4", URL: "mxc://test/big", Info: &event.FileInfo{MimeType: "video/mp4", Size: maxMediaBytes + 1}}}}
 	evt.Content.VeryRaw = mustJSON(t, evt.Content.Parsed)
-	if err = r.Enqueue(ctx, evt); err != nil {
+	if err := r.Enqueue(ctx, evt); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool { return len(mx.bodies("!b:test")) == 1 })

@@ -91,7 +91,9 @@ Starling is starting. Try it with any Matrix client (Element, Cinny, …):
   Health:      http://%s/health (and /metrics)
 
 Create a room (encrypted is the default), invite the bot, and type !help.
-Or start a direct chat with the bot and type help. Ctrl-C stops everything.
+Or start a direct chat with the bot and type help. Settings are changed only
+from a verified device: let your client set up cross-signing (Element asks
+at the first login). Ctrl-C stops everything.
 Data stays in %s between runs.
 
 `, hs.URL, demoPassword, testenv.UserID("starling"), monitorAddr, state)
