@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"starling/commands"
@@ -99,14 +100,9 @@ func (b *Bot) directChatUsers(ctx context.Context, roomID id.RoomID, madeFor id.
 	if err != nil {
 		return nil, err
 	}
-	if madeFor != "" {
-		users = append(users, madeFor)
-	}
-	out := users[:0]
-	seen := map[id.UserID]bool{}
-	for _, u := range append(users, reporters...) {
-		if !seen[u] {
-			seen[u] = true
+	var out []id.UserID
+	for _, u := range append(append(users, reporters...), madeFor) {
+		if u != "" && !slices.Contains(out, u) {
 			out = append(out, u)
 		}
 	}
