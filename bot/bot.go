@@ -19,6 +19,7 @@ import (
 	"starling/database"
 	"starling/forms"
 	"starling/incidents"
+	"starling/internal/safe"
 	"starling/monitor"
 	"starling/relay"
 	"starling/rooms"
@@ -112,14 +113,14 @@ func (b *Bot) Init(ctx context.Context) error {
 	// Registered after the crypto helper's own handlers, so that room keys in
 	// a sync are stored before the events they unlock reach these handlers.
 	syncer := b.client.Syncer.(mautrix.ExtensibleSyncer)
-	syncer.OnEvent(b.onOwnEvent)
-	syncer.OnEventType(event.StateMember, b.onMember)
-	syncer.OnEventType(event.EventMessage, b.onMessage)
-	syncer.OnEventType(event.StateRoomName, b.onRoomName)
-	syncer.OnEventType(event.EventReaction, b.onReaction)
-	syncer.OnEventType(event.EventRedaction, b.onRedaction)
+	syncer.OnEvent(b.contained(b.onOwnEvent))
+	syncer.OnEventType(event.StateMember, b.contained(b.onMember))
+	syncer.OnEventType(event.EventMessage, b.contained(b.onMessage))
+	syncer.OnEventType(event.StateRoomName, b.contained(b.onRoomName))
+	syncer.OnEventType(event.EventReaction, b.contained(b.onReaction))
+	syncer.OnEventType(event.EventRedaction, b.contained(b.onRedaction))
 	for _, t := range []event.Type{event.EventEncrypted, event.EventMessage, event.EventReaction, event.EventRedaction, event.EventSticker} {
-		syncer.OnEventType(t, b.onRelayable)
+		syncer.OnEventType(t, b.contained(b.onRelayable))
 	}
 	b.log.Info().
 		Stringer("user_id", b.client.UserID).
@@ -224,6 +225,17 @@ func (b *Bot) pruneHandledEvents(ctx context.Context) {
 	ticker := time.NewTicker(time.Hour)
 	defer ticker.Stop()
 	for {
+		safe.Run(&b.log, "prune", func() { b.prune(ctx) })
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
+}
+
+func (b *Bot) prune(ctx context.Context) {
+	{
 		cutoff := b.now().Add(-7 * 24 * time.Hour)
 		if err := b.db.SentTxn.Prune(ctx, cutoff); err != nil && ctx.Err() == nil {
 			b.log.Warn().Err(err).Msg("Failed to prune sent events")
@@ -236,11 +248,6 @@ func (b *Bot) pruneHandledEvents(ctx context.Context) {
 		}
 		if err := b.db.JoinCode.Prune(ctx, b.now()); err != nil && ctx.Err() == nil {
 			b.log.Warn().Err(err).Msg("Failed to prune join codes")
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
 		}
 	}
 }

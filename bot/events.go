@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"starling/commands"
+	"starling/internal/safe"
 	"starling/rooms"
 
 	"github.com/rs/zerolog"
@@ -13,6 +14,16 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 )
+
+// contained runs an event handler so that a panic in it costs that event
+// only: it is logged with its stack and counted, and the sync goes on. A
+// command was claimed before it ran, so it is not run again.
+func (b *Bot) contained(handler func(context.Context, *event.Event)) func(context.Context, *event.Event) {
+	return func(ctx context.Context, evt *event.Event) {
+		log := b.log.With().Stringer("room_id", evt.RoomID).Stringer("event_id", evt.ID).Logger()
+		safe.Run(&log, "event", func() { handler(ctx, evt) })
+	}
+}
 
 // onMember accepts or rejects invites, remembers when the bot joined, and
 // notices when a direct chat gets a third member.

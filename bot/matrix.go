@@ -9,10 +9,13 @@ import (
 	"time"
 
 	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/crypto"
+	"maunium.net/go/mautrix/crypto/olm"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
 	"starling/monitor"
+	"starling/relay"
 	"starling/rooms"
 )
 
@@ -122,12 +125,19 @@ func (b *Bot) onRoomName(_ context.Context, evt *event.Event) {
 	}
 }
 
+// Decrypt decrypts an event. Missing keys may still come (forwarded, or
+// late); anything else — a malformed payload or content, a replayed index,
+// a session of another room — never will be read, and says so with
+// relay.ErrBadEvent.
 func (b *Bot) Decrypt(ctx context.Context, evt *event.Event) (*event.Event, error) {
 	decrypted, err := b.crypto.Decrypt(ctx, evt)
-	if err != nil {
+	switch {
+	case err == nil:
+		return decrypted, nil
+	case errors.Is(err, crypto.ErrNoSessionFound) || errors.Is(err, olm.ErrUnknownMessageIndex):
 		return nil, fmt.Errorf("failed to decrypt event: %w", err)
 	}
-	return decrypted, nil
+	return nil, fmt.Errorf("failed to decrypt event: %w: %w", relay.ErrBadEvent, err)
 }
 
 func (b *Bot) FetchEvent(ctx context.Context, roomID id.RoomID, eventID id.EventID) (*event.Event, error) {

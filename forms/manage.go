@@ -19,6 +19,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/internal/safe"
 	"starling/rooms"
 	"starling/translate"
 )
@@ -355,9 +356,11 @@ func (e *Engine) RunDeadlines(ctx context.Context) {
 	ticker := time.NewTicker(30 * time.Second)
 	defer ticker.Stop()
 	for {
-		if err := e.CloseDue(ctx); err != nil && ctx.Err() == nil {
-			zerolog.Ctx(ctx).Err(err).Msg("Failed to close forms past their deadline")
-		}
+		safe.Run(zerolog.Ctx(ctx), "forms", func() {
+			if err := e.CloseDue(ctx); err != nil && ctx.Err() == nil {
+				zerolog.Ctx(ctx).Err(err).Msg("Failed to close forms past their deadline")
+			}
+		})
 		select {
 		case <-ctx.Done():
 			return

@@ -22,6 +22,7 @@ import (
 
 	"starling/database"
 	"starling/forms"
+	"starling/internal/safe"
 	"starling/rooms"
 	"starling/translate"
 	"starling/translations"
@@ -248,13 +249,17 @@ func (s *Service) Run(ctx context.Context) {
 	defer ticker.Stop()
 	lastPurge := time.Time{}
 	for {
-		if err := s.Pass(ctx); err != nil && ctx.Err() == nil {
-			s.log.Err(err).Msg("Incident pass failed")
-		}
-		if time.Since(lastPurge) > time.Hour {
-			if _, err := s.Purge(ctx); err != nil && ctx.Err() == nil {
-				s.log.Err(err).Msg("Failed to purge old incidents")
+		safe.Run(&s.log, "incidents", func() {
+			if err := s.Pass(ctx); err != nil && ctx.Err() == nil {
+				s.log.Err(err).Msg("Incident pass failed")
 			}
+		})
+		if time.Since(lastPurge) > time.Hour {
+			safe.Run(&s.log, "incidents", func() {
+				if _, err := s.Purge(ctx); err != nil && ctx.Err() == nil {
+					s.log.Err(err).Msg("Failed to purge old incidents")
+				}
+			})
 			lastPurge = time.Now()
 		}
 		select {

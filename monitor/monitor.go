@@ -61,6 +61,12 @@ func Sent(err error) {
 	}
 }
 
+// Panicked counts a panic contained in unattended work (what: a fixed name
+// such as "relay" or "event").
+func Panicked(what string) {
+	metrics.GetOrCreateCounter(fmt.Sprintf(`starling_panics_total{work=%q}`, what)).Inc()
+}
+
 // Refused counts a message the send guard kept out of a room: content from
 // encrypted events bound for an unencrypted room.
 func Refused() { sendsRefused.Inc() }

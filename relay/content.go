@@ -31,6 +31,11 @@ var (
 		Description: "Added to a relayed message whose attachment was too large to copy. Name is the file name.",
 		Other:       "the attachment {{.Name}} is too large to copy here; open it in the original room",
 	}
+	msgNoAttachment = &i18n.Message{
+		ID:          "RelayAttachmentUnreadable",
+		Description: "Added to a relayed message whose attachment could not be fetched or read (gone, or a broken link). Name is the file name.",
+		Other:       "the attachment {{.Name}} could not be copied here; open it in the original room",
+	}
 )
 
 // maxMediaBytes bounds an attachment the relay copies: it is held in memory
@@ -223,6 +228,9 @@ func (r *Relay) copyMedia(ctx context.Context, src, dst *event.MessageEventConte
 	if src.File != nil {
 		uri = src.File.URL
 	}
+	if _, err := uri.Parse(); err != nil {
+		return fmt.Errorf("%w: attachment URI %q: %w", ErrBadEvent, uri, err)
+	}
 	data, err := r.mx.Download(ctx, uri, maxMediaBytes)
 	if err != nil {
 		return fmt.Errorf("failed to download attachment: %w", err)
@@ -232,7 +240,7 @@ func (r *Relay) copyMedia(ctx context.Context, src, dst *event.MessageEventConte
 	}
 	if src.File != nil {
 		if err = src.File.DecryptInPlace(data); err != nil {
-			return permanent(fmt.Errorf("failed to decrypt attachment: %w", err))
+			return fmt.Errorf("%w: failed to decrypt attachment: %w", ErrBadEvent, err)
 		}
 	}
 	var info event.FileInfo
@@ -259,10 +267,10 @@ func (r *Relay) copyMedia(ctx context.Context, src, dst *event.MessageEventConte
 	return nil
 }
 
-// markTooLarge turns a copy whose attachment could not be copied into text
-// that says so: the message still arrives, without the file.
-func (r *Relay) markTooLarge(ctx context.Context, j *job, src, dst *event.MessageEventContent) {
-	note := r.l10n.Text(r.roomLanguage(ctx, j.TargetRoom), msgTooLarge, map[string]any{"Name": src.GetFileName()})
+// markNoAttachment turns a copy whose attachment could not be copied into
+// text that says why: the message still arrives, without the file.
+func (r *Relay) markNoAttachment(ctx context.Context, j *job, src, dst *event.MessageEventContent, why *i18n.Message) {
+	note := r.l10n.Text(r.roomLanguage(ctx, j.TargetRoom), why, map[string]any{"Name": src.GetFileName()})
 	dst.MsgType, dst.FileName, dst.Info, dst.URL, dst.File = event.MsgText, "", nil, "", nil
 	dst.Body += " [" + note + "]"
 	if dst.Format == event.FormatHTML {

@@ -100,7 +100,9 @@ func (r *Relay) loadEvent(ctx context.Context, d *database.Delivery) (*event.Eve
 	out := &evt
 	if evt.Type == event.EventEncrypted {
 		decrypted, err := r.mx.Decrypt(ctx, &evt)
-		if err != nil {
+		if errors.Is(err, ErrBadEvent) {
+			return nil, permanent(fmt.Errorf("failed to decrypt queued event: %w", err))
+		} else if err != nil {
 			return nil, fmt.Errorf("failed to decrypt queued event: %w", err)
 		}
 		out = decrypted
@@ -175,9 +177,13 @@ func (r *Relay) relayMessage(ctx context.Context, j *job, content *event.Message
 	copied.RelatesTo = rel
 	if isMedia(content) {
 		err = r.copyMedia(ctx, content, copied, j.targetEncrypted)
-		if errors.Is(err, errTooLarge) {
-			r.markTooLarge(ctx, j, content, copied)
-		} else if err != nil {
+		switch {
+		case errors.Is(err, errTooLarge):
+			r.markNoAttachment(ctx, j, content, copied, msgTooLarge)
+		case unreadable(err):
+			zerolog.Ctx(ctx).Warn().Err(err).Msg("Relaying a message without its attachment, which cannot be copied")
+			r.markNoAttachment(ctx, j, content, copied, msgNoAttachment)
+		case err != nil:
 			return err
 		}
 	}

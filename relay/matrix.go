@@ -5,12 +5,19 @@ package relay
 
 import (
 	"context"
+	"errors"
 
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
 	"starling/rooms"
 )
+
+// ErrBadEvent marks an event (or an attachment it points to) that can never
+// be read: content that is not what its type says, a payload no key will
+// ever open, a media URI that is no URI. Retrying cannot cure it, so it
+// never holds up a room's queue.
+var ErrBadEvent = errors.New("event cannot be read")
 
 // Matrix is what the relay needs from the bot's Matrix side.
 type Matrix interface {
@@ -22,7 +29,8 @@ type Matrix interface {
 	JoinedMembers(ctx context.Context, roomID id.RoomID) ([]id.UserID, error)
 	DisplayName(ctx context.Context, roomID id.RoomID, userID id.UserID) string
 	RoomName(ctx context.Context, roomID id.RoomID) string
-	// Decrypt decrypts an event from an encrypted room.
+	// Decrypt decrypts an event from an encrypted room; an event no key
+	// will ever open, or whose content is malformed, wraps ErrBadEvent.
 	Decrypt(ctx context.Context, evt *event.Event) (*event.Event, error)
 	// FetchEvent gets an event from the homeserver, decrypted.
 	FetchEvent(ctx context.Context, roomID id.RoomID, eventID id.EventID) (*event.Event, error)

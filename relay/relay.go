@@ -17,6 +17,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/internal/safe"
 	"starling/monitor"
 	"starling/rooms"
 	"starling/translate"
@@ -172,7 +173,11 @@ func (r *Relay) work(ctx context.Context, target id.RoomID, wake chan struct{}) 
 			continue
 		}
 		dlog := log.With().Stringer("event_id", d.EventID).Stringer("source_room", d.SourceRoom).Logger()
-		err = r.deliver(dlog.WithContext(ctx), d)
+		// A delivery that panics is one no retry can cure: it is dropped,
+		// and the room's queue moves on.
+		if safe.Run(&dlog, "relay", func() { err = r.deliver(dlog.WithContext(ctx), d) }) {
+			err = permanent(errors.New("delivery panicked"))
+		}
 		var permanent *permanentError
 		switch {
 		case err == nil:
@@ -236,6 +241,21 @@ func (r *Relay) sendError(ctx context.Context, d *database.Delivery, err error) 
 		return permanent(err)
 	}
 	return err
+}
+
+// unreadable tells an error no retry can cure from a passing one: a bad
+// event, or the homeserver refusing the request for good (4xx but a rate
+// limit or a timeout), such as media that is gone.
+func unreadable(err error) bool {
+	if errors.Is(err, ErrBadEvent) {
+		return true
+	}
+	var httpErr mautrix.HTTPError
+	if !errors.As(err, &httpErr) || httpErr.Response == nil {
+		return false
+	}
+	code := httpErr.Response.StatusCode
+	return code >= 400 && code < 500 && code != http.StatusTooManyRequests && code != http.StatusRequestTimeout
 }
 
 // txnID derives a transaction id from the source event and the target, so a

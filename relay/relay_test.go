@@ -39,6 +39,8 @@ type fakeMatrix struct {
 	senders map[id.EventID]id.UserID
 	// redactors may delete others' events (in any room, here).
 	redactors map[id.UserID]bool
+	// panicOn makes a send of a copy ending with this text panic.
+	panicOn string
 }
 
 func newFakeMatrix() *fakeMatrix {
@@ -58,7 +60,13 @@ func (f *fakeMatrix) DisplayName(_ context.Context, _ id.RoomID, u id.UserID) st
 	return u.Localpart()
 }
 func (f *fakeMatrix) RoomName(_ context.Context, r id.RoomID) string { return string(r) }
-func (f *fakeMatrix) Decrypt(context.Context, *event.Event) (*event.Event, error) {
+
+// Decrypt: nothing encrypted here can be read; an event whose session id
+// is "garbled" never will be.
+func (f *fakeMatrix) Decrypt(_ context.Context, evt *event.Event) (*event.Event, error) {
+	if c, ok := evt.Content.Parsed.(*event.EncryptedEventContent); ok && c.SessionID == "garbled" {
+		return nil, fmt.Errorf("%w: content is not what its type says", ErrBadEvent)
+	}
 	return nil, errors.New("nothing is encrypted here")
 }
 func (f *fakeMatrix) FetchEvent(context.Context, id.RoomID, id.EventID) (*event.Event, error) {
@@ -107,6 +115,9 @@ func (f *fakeMatrix) Send(ctx context.Context, room id.RoomID, _ event.Type, con
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if c, ok := content.(*event.MessageEventContent); ok && f.panicOn != "" && strings.HasSuffix(c.Body, f.panicOn) {
+		panic("a bug met " + f.panicOn)
+	}
 	if c, ok := content.(*event.MessageEventContent); ok && c.MsgType == event.MsgNotice {
 		f.notices[room] = append(f.notices[room], c.Body) // the bot's own words, not copies
 		return id.EventID(fmt.Sprintf("$notice-%s-%d", room, len(f.notices[room]))), nil

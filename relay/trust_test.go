@@ -2,9 +2,11 @@ package relay
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
@@ -118,5 +120,39 @@ func TestRoomPingIsBrokenInAnyCase(t *testing.T) {
 		if roomPingRE.MatchString(out) || strings.ReplaceAll(out, "\u2060", "") != in {
 			t.Errorf("%q became %q", in, out)
 		}
+	}
+}
+
+// No single event holds up a room's queue: one that can never be read and
+// one whose delivery panics are dropped at once, and the next message goes.
+func TestOneBadEventHoldsUpNothing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	mx := newFakeMatrix()
+	mx.panicOn = "boom"
+	r := newTestRelay(t, mx)
+	r.retryBase = time.Hour // a retry would hold the queue past the test
+	link(t, r, "!a:test", "!b:test")
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	send := func(evt *event.Event) {
+		t.Helper()
+		evt.RoomID, evt.Sender = "!a:test", "@ana:test"
+		evt.Content.VeryRaw = mustJSON(t, evt.Content.Parsed)
+		if err := r.Enqueue(ctx, evt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(&event.Event{ID: "$bad", Type: event.EventEncrypted, Content: event.Content{Parsed: &event.EncryptedEventContent{
+		Algorithm: id.AlgorithmMegolmV1, SessionID: "garbled", MegolmCiphertext: []byte("x")}}})
+	send(&event.Event{ID: "$boom", Type: event.EventMessage, Content: event.Content{Parsed: &event.MessageEventContent{MsgType: event.MsgText, Body: "boom"}}})
+	for i, body := range []string{"one", "two", "three"} {
+		send(&event.Event{ID: id.EventID(fmt.Sprintf("$ok%d", i)), Type: event.EventMessage,
+			Content: event.Content{Parsed: &event.MessageEventContent{MsgType: event.MsgText, Body: body}}})
+	}
+	waitFor(t, func() bool { return len(mx.bodies("!b:test")) == 3 })
+	if got := mx.bodies("!b:test"); !slices.Equal(got, []string{"ana (!a:test): one", "ana (!a:test): two", "ana (!a:test): three"}) {
+		t.Fatalf("after a bad event and a panic the room got %q", got)
 	}
 }

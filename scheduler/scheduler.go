@@ -15,6 +15,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/internal/safe"
 	"starling/rooms"
 	"starling/translate"
 	"starling/translations"
@@ -196,12 +197,16 @@ func (s *Scheduler) process(ctx context.Context, e *entry) {
 	log := s.log.With().Int64("schedule_id", e.sched.ID).Str("kind", e.sched.Kind).Logger()
 	ctx = log.WithContext(ctx)
 	var err error
-	if e.sched.Paused {
-		err = s.skipWhilePaused(ctx, e)
-	} else if e.sched.Kind == database.KindCheckin {
-		err = s.checkinStep(ctx, e)
-	} else {
-		err = s.vigilStep(ctx, e)
+	if safe.Run(&log, "scheduler", func() {
+		if e.sched.Paused {
+			err = s.skipWhilePaused(ctx, e)
+		} else if e.sched.Kind == database.KindCheckin {
+			err = s.checkinStep(ctx, e)
+		} else {
+			err = s.vigilStep(ctx, e)
+		}
+	}) {
+		err = errors.New("schedule step panicked")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

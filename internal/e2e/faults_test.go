@@ -1,0 +1,54 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"maunium.net/go/mautrix/event"
+
+	"starling/internal/testenv"
+)
+
+// Malformed events, sent encrypted through a real client, are passed over
+// or relayed as far as they can be; the next messages arrive within
+// seconds, in order.
+func TestMalformedEventsHoldUpNothing(t *testing.T) {
+	c := newCoalition(t, "es", "en")
+	es, en := c.rooms["es"], c.rooms["en"]
+	bot := c.setup.userID
+	for _, content := range []map[string]any{
+		{"msgtype": "m.text", "body": 42},
+		{"msgtype": "m.text", "body": "menciones rotas", "m.mentions": map[string]any{"user_ids": "@x:localhost"}},
+		{"msgtype": "m.image", "body": "foto.png", "url": "esto no es mxc"},
+		{"msgtype": "m.text", "body": "respuesta a nada", "m.relates_to": map[string]any{"m.in_reply_to": map[string]any{"event_id": "$nada"}}},
+		{"msgtype": "m.text", "body": "html roto", "format": "org.matrix.custom.html",
+			"formatted_body": "<b><i>sin cerrar <a href='javascript:alert(1)'>x<table><tr><td>"},
+		{"msgtype": "m.text"},
+	} {
+		if _, err := es.mod.Client.SendMessageEvent(t.Context(), es.room, event.EventMessage, content); err != nil {
+			t.Fatalf("failed to send %v: %v", content, err)
+		}
+	}
+	start := time.Now()
+	for _, text := range []string{"Primero Zorblax1", "Segundo Zorblax2", "Tercero Zorblax3"} {
+		es.mod.SendText(es.room, text)
+	}
+	c.copyIn(t, "en", "Zorblax3")
+	if took := time.Since(start); took > 30*time.Second {
+		t.Fatalf("the messages after the malformed ones took %s", took)
+	}
+	var order []string
+	for _, e := range en.mod.Messages(en.room, bot) {
+		for _, m := range []string{"Zorblax1", "Zorblax2", "Zorblax3"} {
+			if strings.Contains(testenv.Body(e), m) {
+				order = append(order, m)
+			}
+		}
+	}
+	if strings.Join(order, " ") != "Zorblax1 Zorblax2 Zorblax3" {
+		t.Fatalf("copies arrived as %v", order)
+	}
+	// The image whose link is broken still arrives, saying so.
+	c.copyIn(t, "en", "could not be copied")
+}
