@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -13,6 +14,7 @@ import (
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/crypto/cryptohelper"
 	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
 
 	"starling/commands"
 	"starling/config"
@@ -50,6 +52,9 @@ type Bot struct {
 	now    func() time.Time
 
 	onRecoveryKey func(string)
+
+	staleMu   sync.Mutex
+	staleTold map[id.UserID]time.Time // who was told a late command was not run
 }
 
 // Option changes how a Bot is built.
@@ -112,6 +117,7 @@ func (b *Bot) Init(ctx context.Context) error {
 	}, commands.Deps{DB: b.db, L10n: b.l10n, Authority: b.rooms, Rooms: b, Replier: b, Relay: b.relay, Scheduler: b.sched, Forms: b.forms, Incidents: b.incs, Files: b})
 	// Registered after the crypto helper's own handlers, so that room keys in
 	// a sync are stored before the events they unlock reach these handlers.
+	b.syncer.fill = b.backfill
 	syncer := b.client.Syncer.(mautrix.ExtensibleSyncer)
 	syncer.OnEvent(b.contained(b.onOwnEvent))
 	syncer.OnEventType(event.StateMember, b.contained(b.onMember))

@@ -20,6 +20,11 @@ var (
 		Description: "Posted in a room that was a private chat between the bot and one person, when someone else was invited or joined.",
 		Other:       "Someone else is in this chat now, so it is no longer private: I will not use it for forms, reports or answers any more. I will write to you in a new private chat.",
 	}
+	msgStaleCommand = &i18n.Message{
+		ID:          "StaleCommand",
+		Description: "Reply to a command sent more than a few minutes before the bot could read it (it was down or behind).",
+		Other:       "I was away when you sent this, so I did not run it now, late. Send it again if you still want it.",
+	}
 	msgUntrustedAnswer = &i18n.Message{
 		ID:          "UntrustedAnswer",
 		Description: "Reply in the private chat to an answer (to a form or an incident report) sent from a device its owner has not verified.",

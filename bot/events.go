@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"starling/commands"
 	"starling/internal/safe"
@@ -232,7 +233,42 @@ func (b *Bot) onMessage(ctx context.Context, evt *event.Event) {
 			return
 		}
 	}
+	if isCommand && b.stale(ctx, evt) {
+		return
+	}
 	b.router.Handle(ctx, evt)
+}
+
+// staleAfter is how old a command may be and still be run: one sent while
+// the bot was down is not run hours later, when its moment has passed.
+const staleAfter = 10 * time.Minute
+
+// stale tells whether a command is too old to run; the sender is told, at
+// most once an hour, that it was not run.
+func (b *Bot) stale(ctx context.Context, evt *event.Event) bool {
+	if b.now().Sub(time.UnixMilli(evt.Timestamp)) < staleAfter {
+		return false
+	}
+	zerolog.Ctx(ctx).Info().Msg("Not running a command sent while the bot was away")
+	b.staleMu.Lock()
+	told := b.now().Sub(b.staleTold[evt.Sender]) < time.Hour
+	if !told {
+		if b.staleTold == nil {
+			b.staleTold = map[id.UserID]time.Time{}
+		}
+		b.staleTold[evt.Sender] = b.now()
+	}
+	b.staleMu.Unlock()
+	if !told {
+		lang := b.rooms.Language(ctx, evt.RoomID)
+		if person, err := b.rooms.DirectChat(ctx, evt.RoomID); err == nil && person == evt.Sender {
+			lang = b.personLanguage(ctx, evt.Sender)
+		}
+		if err := b.Reply(ctx, evt, b.l10n.Text(lang, msgStaleCommand, nil), rooms.Bot); err != nil {
+			zerolog.Ctx(ctx).Err(err).Msg("Failed to say a late command was not run")
+		}
+	}
+	return true
 }
 
 // refuseUntrustedAnswer keeps a device its owner has not verified from

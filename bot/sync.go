@@ -47,7 +47,9 @@ func (s *deferredStore) commit(ctx context.Context) error {
 // when the first response since start has been handled.
 type trackingSyncer struct {
 	*mautrix.DefaultSyncer
-	store    *deferredStore
+	store *deferredStore
+	// fill completes a response before it is processed (see backfill).
+	fill     func(ctx context.Context, res *mautrix.RespSync, since string)
 	once     sync.Once
 	synced   chan struct{}
 	syncedMu sync.Mutex
@@ -58,6 +60,9 @@ func newTrackingSyncer() *trackingSyncer {
 }
 
 func (s *trackingSyncer) ProcessResponse(ctx context.Context, res *mautrix.RespSync, since string) error {
+	if s.fill != nil {
+		s.fill(ctx, res, since)
+	}
 	if err := s.DefaultSyncer.ProcessResponse(ctx, res, since); err != nil {
 		return err
 	}
