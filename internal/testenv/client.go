@@ -137,7 +137,14 @@ func (d *Dendrite) startClient(t testing.TB, userID id.UserID, token string, dev
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = cli.SyncWithContext(syncCtx)
+		// A sync loop that ends on an error would leave the user deaf for
+		// the rest of the test: start it again, and say why.
+		for syncCtx.Err() == nil {
+			if err := cli.SyncWithContext(syncCtx); err != nil && syncCtx.Err() == nil {
+				t.Logf("%s: sync stopped (%v); starting it again", userID, err)
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
 	}()
 	t.Cleanup(func() {
 		cancel()
