@@ -53,8 +53,9 @@ type Bot struct {
 
 	onRecoveryKey func(string)
 
-	staleMu   sync.Mutex
-	staleTold map[id.UserID]time.Time // who was told a late command was not run
+	staleMu      sync.Mutex
+	staleTold    map[id.UserID]time.Time // who was told a late command was not run
+	lastSyncNote time.Time               // sync loop only
 }
 
 // Option changes how a Bot is built.
@@ -117,7 +118,7 @@ func (b *Bot) Init(ctx context.Context) error {
 	}, commands.Deps{DB: b.db, L10n: b.l10n, Authority: b.rooms, Rooms: b, Replier: b, Relay: b.relay, Scheduler: b.sched, Forms: b.forms, Incidents: b.incs, Files: b})
 	// Registered after the crypto helper's own handlers, so that room keys in
 	// a sync are stored before the events they unlock reach these handlers.
-	b.syncer.fill = b.backfill
+	b.syncer.fill, b.syncer.committed = b.backfill, b.noteSynced
 	syncer := b.client.Syncer.(mautrix.ExtensibleSyncer)
 	syncer.OnEvent(b.contained(b.onOwnEvent))
 	syncer.OnEventType(event.StateMember, b.contained(b.onMember))

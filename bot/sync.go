@@ -48,11 +48,13 @@ func (s *deferredStore) commit(ctx context.Context) error {
 type trackingSyncer struct {
 	*mautrix.DefaultSyncer
 	store *deferredStore
-	// fill completes a response before it is processed (see backfill).
-	fill     func(ctx context.Context, res *mautrix.RespSync, since string)
-	once     sync.Once
-	synced   chan struct{}
-	syncedMu sync.Mutex
+	// fill completes a response before it is processed (see backfill);
+	// committed runs after one was processed and its token kept.
+	fill      func(ctx context.Context, res *mautrix.RespSync, since string)
+	committed func(ctx context.Context)
+	once      sync.Once
+	synced    chan struct{}
+	syncedMu  sync.Mutex
 }
 
 func newTrackingSyncer() *trackingSyncer {
@@ -70,6 +72,9 @@ func (s *trackingSyncer) ProcessResponse(ctx context.Context, res *mautrix.RespS
 		if err := s.store.commit(ctx); err != nil {
 			return err
 		}
+	}
+	if s.committed != nil {
+		s.committed(ctx)
 	}
 	monitor.Synced(time.Now())
 	s.once.Do(func() { close(s.synced) })

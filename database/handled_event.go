@@ -14,6 +14,7 @@ const (
 		INSERT INTO handled_event (event_id, room_id, handled_at) VALUES ($1, $2, $3)
 		ON CONFLICT (event_id) DO NOTHING`
 	pruneHandledEventsQuery = `DELETE FROM handled_event WHERE handled_at < $1`
+	handledEventExistsQuery = `SELECT EXISTS (SELECT 1 FROM handled_event WHERE event_id=$1)`
 )
 
 type HandledEventQuery struct {
@@ -41,4 +42,13 @@ func (q *HandledEventQuery) Prune(ctx context.Context, before time.Time) error {
 		return fmt.Errorf("failed to prune handled events: %w", err)
 	}
 	return nil
+}
+
+// Has tells whether the event was claimed (and not pruned yet).
+func (q *HandledEventQuery) Has(ctx context.Context, eventID id.EventID) (bool, error) {
+	var ok bool
+	if err := q.db.QueryRow(ctx, handledEventExistsQuery, eventID).Scan(&ok); err != nil {
+		return false, fmt.Errorf("failed to look up handled event: %w", err)
+	}
+	return ok, nil
 }

@@ -32,6 +32,7 @@ const (
 		AND NOT EXISTS (SELECT 1 FROM relay_delivery WHERE job_id=relay_job.id AND NOT done)`
 	retryRelayDeliveryQuery = `UPDATE relay_delivery SET attempts=$3, next_attempt=$4 WHERE job_id=$1 AND target_room=$2`
 	countRelayPendingQuery  = `SELECT COUNT(*) FROM relay_delivery WHERE NOT done`
+	relayJobExistsQuery     = `SELECT EXISTS (SELECT 1 FROM relay_job WHERE event_id=$1)`
 	attemptRelayDelivery    = `UPDATE relay_delivery SET attempted=true WHERE job_id=$1 AND target_room=$2`
 )
 
@@ -153,4 +154,13 @@ func (q *RelayJobQuery) Attempt(ctx context.Context, jobID int64, target id.Room
 		return fmt.Errorf("failed to record send attempt: %w", err)
 	}
 	return nil
+}
+
+// Has tells whether the event was queued for relaying (and not pruned yet).
+func (q *RelayJobQuery) Has(ctx context.Context, eventID id.EventID) (bool, error) {
+	var ok bool
+	if err := q.db.QueryRow(ctx, relayJobExistsQuery, eventID).Scan(&ok); err != nil {
+		return false, fmt.Errorf("failed to look up relay job: %w", err)
+	}
+	return ok, nil
 }

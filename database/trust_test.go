@@ -75,3 +75,30 @@ func testTrustColumns(t *testing.T, db *Database) {
 		t.Fatal("a resolved report moved with the reporter")
 	}
 }
+
+// What the catch-up after a gap asks: was this event queued or handled?
+func TestCatchUpLookups(t *testing.T) { eachDB(t, testCatchUpLookups) }
+
+func testCatchUpLookups(t *testing.T, db *Database) {
+	ctx := context.Background()
+	now := time.Now()
+	if _, err := db.RelayJob.Enqueue(ctx, "$queued", "!a:x", "{}", now, []id.RoomID{"!b:x"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.HandledEvent.Claim(ctx, "!a:x", "$handled", now); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		eventID id.EventID
+		queued  bool
+		handled bool
+	}{{"$queued", true, false}, {"$handled", false, true}, {"$new", false, false}} {
+		q, err := db.RelayJob.Has(ctx, tc.eventID)
+		must(t, err)
+		h, err := db.HandledEvent.Has(ctx, tc.eventID)
+		must(t, err)
+		if q != tc.queued || h != tc.handled {
+			t.Errorf("%s: queued %v handled %v, want %v %v", tc.eventID, q, h, tc.queued, tc.handled)
+		}
+	}
+}

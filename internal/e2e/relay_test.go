@@ -238,7 +238,7 @@ func TestRelaySurvivesACrash(t *testing.T) {
 func copiesWith(l *linked, bot id.UserID, marker string) []string {
 	var out []string
 	seen := map[id.EventID]bool{}
-	for _, e := range l.mod.Messages(l.room, bot) {
+	for _, e := range l.mod.TimelineMessages(l.room, bot) {
 		if b := testenv.Body(e); strings.Contains(b, marker) && !seen[e.ID] {
 			seen[e.ID] = true
 			out = append(out, b)

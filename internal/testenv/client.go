@@ -199,12 +199,45 @@ func (c *Client) Eventually(what string, timeout time.Duration, cond func() bool
 	}
 }
 
-// WaitForMembership waits until user's membership in room is m.
+// WaitForMembership waits until user's membership in room is m. Right
+// after a room is made, Dendrite may not wake the creator's long poll for
+// the next member event, so every couple of seconds the room's state is
+// also asked of the homeserver.
 func (c *Client) WaitForMembership(roomID id.RoomID, user id.UserID, m event.Membership, timeout time.Duration) {
 	c.t.Helper()
+	ctx := context.Background()
+	polls := 0
 	c.Eventually(fmt.Sprintf("%s to be %s in %s", user, m, roomID), timeout, func() bool {
-		return c.StateStore.IsMembership(context.Background(), roomID, user, m)
+		if c.StateStore.IsMembership(ctx, roomID, user, m) {
+			return true
+		}
+		if polls++; polls%40 != 0 {
+			return false
+		}
+		var member event.MemberEventContent
+		if err := c.StateEvent(ctx, roomID, event.StateMember, user.String(), &member); err != nil || member.Membership != m {
+			return false
+		}
+		_ = c.StateStore.SetMembership(ctx, roomID, user, m)
+		return true
 	})
+}
+
+// TimelineMessages are Messages in timeline order: where each event first
+// came in, even when it could only be decrypted later (after a sender's
+// session changed, its key may come a sync after the events).
+func (c *Client) TimelineMessages(roomID id.RoomID, sender id.UserID) []*event.Event {
+	c.mu.Lock()
+	position := map[id.EventID]int{}
+	for i, evt := range c.events {
+		if _, seen := position[evt.ID]; !seen && evt.RoomID == roomID {
+			position[evt.ID] = i
+		}
+	}
+	c.mu.Unlock()
+	msgs := c.Messages(roomID, sender)
+	slices.SortStableFunc(msgs, func(a, b *event.Event) int { return position[a.ID] - position[b.ID] })
+	return msgs
 }
 
 // SendText sends a plain text message (encrypted in encrypted rooms).
