@@ -53,6 +53,8 @@ func (r *Relay) deliver(ctx context.Context, d *database.Delivery) error {
 		if content.RelatesTo.GetReplaceID() != "" {
 			return r.relayEdit(ctx, job, content)
 		}
+		// Without the quoted original, so a command sent as a reply is seen
+		// as one, and the quote is never relayed as the replier's words.
 		mxtext.StripReplyFallback(content)
 		if r.isCommand(content) {
 			return nil
@@ -169,8 +171,7 @@ func (r *Relay) relayMessage(ctx context.Context, j *job, content *event.Message
 	if err != nil {
 		return err
 	}
-	mxtext.StripReplyFallback(content)
-	copied, err := r.buildCopy(ctx, j, content)
+	copied, err := r.buildCopy(ctx, j, content) // deliver stripped the reply fallback
 	if err != nil {
 		return err
 	}
