@@ -1,0 +1,549 @@
+package database
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"go.mau.fi/util/dbutil"
+	"maunium.net/go/mautrix/id"
+
+	"starling/database/upgrades"
+)
+
+// The schema as released at v1. Every later version is reached from it with
+// the real numbered upgrade files, so this one file is all the history the
+// test needs; it lives outside the folder root that upgrades embeds.
+//
+//go:embed upgrades/testdata/v1.sql
+var releasedSchemas embed.FS
+
+// TestUpgradePath builds a database at every schema version released before
+// the latest, upgrades it with the code the bot runs and expects exactly the
+// schema a fresh database gets from 00-latest.sql. A change made to one of
+// the two and not the other would otherwise show only on deployments that
+// upgrade, after the release.
+func TestUpgradePath(t *testing.T) {
+	latest := len(upgrades.Table)
+	backends := []struct {
+		name string
+		open func(t *testing.T) *dbutil.Database
+	}{
+		{"sqlite", openRawSQLite},
+		{"postgres", openRawPostgres},
+	}
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			fresh := New(b.open(t), zerolog.Nop())
+			must(t, fresh.Upgrade(ctx))
+			want := schemaOf(t, fresh.Database)
+			for v := 1; v < latest; v++ {
+				t.Run(fmt.Sprintf("from v%d", v), func(t *testing.T) {
+					t.Parallel() // most of the time goes waiting for PostgreSQL to create databases
+					raw := b.open(t)
+					buildReleased(t, raw, v)
+					seedReleased(t, raw, v)
+					db := New(raw, zerolog.Nop())
+					must(t, db.Upgrade(ctx))
+					if got := schemaVersion(t, raw); got != latest {
+						t.Fatalf("upgraded to v%d, want v%d", got, latest)
+					}
+					if missing, extra := compareSchemas(want, schemaOf(t, db.Database)); len(missing)+len(extra) > 0 {
+						t.Errorf("upgraded schema differs from a fresh one\nonly in fresh:\n\t%s\nonly in upgraded:\n\t%s",
+							strings.Join(missing, "\n\t"), strings.Join(extra, "\n\t"))
+					}
+					checkSeeded(t, db, v)
+				})
+			}
+		})
+	}
+}
+
+// TestUpgradePathComparesEverything makes sure the comparison sees the kinds
+// of difference an upgrade file can get wrong; a description that left one
+// out would let TestUpgradePath pass whatever the upgrades do.
+func TestUpgradePathComparesEverything(t *testing.T) {
+	base := `
+		CREATE TABLE parent (id TEXT PRIMARY KEY);
+		CREATE TABLE t (
+			a TEXT NOT NULL DEFAULT '',
+			b BIGINT,
+			c TEXT NOT NULL REFERENCES parent (id) ON DELETE CASCADE,
+			d TEXT,
+			PRIMARY KEY (a, b)
+		);
+		CREATE INDEX t_b_idx ON t (b);`
+	tests := []struct {
+		name    string
+		changed string
+	}{
+		{"missing column", `ALTER TABLE t DROP COLUMN d`},
+		{"extra column", `ALTER TABLE t ADD COLUMN e TEXT`},
+		{"missing default", strings.Replace(base, `NOT NULL DEFAULT ''`, `NOT NULL`, 1)},
+		{"other default", strings.Replace(base, `DEFAULT ''`, `DEFAULT 'x'`, 1)},
+		{"not null", strings.Replace(base, `d TEXT,`, `d TEXT NOT NULL,`, 1)},
+		{"other type", strings.Replace(base, `b BIGINT`, `b TEXT`, 1)},
+		{"missing index", `DROP INDEX t_b_idx`},
+		{"index on other columns", strings.Replace(base, `ON t (b)`, `ON t (b, a)`, 1)},
+		{"unique index", strings.Replace(base, `CREATE INDEX`, `CREATE UNIQUE INDEX`, 1)},
+		{"other primary key", strings.Replace(base, `PRIMARY KEY (a, b)`, `PRIMARY KEY (a)`, 1)},
+		{"unique constraint", strings.Replace(base, `b BIGINT,`, `b BIGINT UNIQUE,`, 1)},
+		{"no foreign key", strings.Replace(base, `REFERENCES parent (id) ON DELETE CASCADE`, ``, 1)},
+		{"other delete rule", strings.Replace(base, `ON DELETE CASCADE`, ``, 1)},
+		{"missing table", `DROP TABLE t`},
+	}
+	for _, b := range []struct {
+		name string
+		open func(t *testing.T) *dbutil.Database
+	}{{"sqlite", openRawSQLite}, {"postgres", openRawPostgres}} {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			db := b.open(t)
+			create := func(t *testing.T, schema ...string) {
+				t.Helper()
+				for _, q := range append([]string{`DROP TABLE IF EXISTS t`, `DROP TABLE IF EXISTS parent`}, schema...) {
+					_, err := db.Exec(ctx, q)
+					must(t, err)
+				}
+			}
+			create(t, base)
+			want := schemaOf(t, db)
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					if strings.Contains(tt.changed, "CREATE TABLE") {
+						create(t, tt.changed)
+					} else {
+						create(t, base, tt.changed)
+					}
+					if missing, extra := compareSchemas(want, schemaOf(t, db)); len(missing)+len(extra) == 0 {
+						t.Errorf("%s went unnoticed", tt.name)
+					}
+				})
+			}
+		})
+	}
+}
+
+func openRawSQLite(t *testing.T) *dbutil.Database {
+	t.Helper()
+	raw, err := Open("file:"+filepath.Join(t.TempDir(), "starling.db")+"?_txlock=immediate", "sqlite3-fk-wal", 1)
+	must(t, err)
+	t.Cleanup(func() { _ = raw.Close() })
+	return raw
+}
+
+func openRawPostgres(t *testing.T) *dbutil.Database {
+	t.Helper()
+	raw, err := Open(pg.NewDatabase(t), "postgres", 2)
+	must(t, err)
+	t.Cleanup(func() { _ = raw.Close() })
+	return raw
+}
+
+// buildReleased brings an empty database to version v as a deployment made
+// at v1 got there: the released v1 schema, then the numbered upgrades.
+func buildReleased(t *testing.T, raw *dbutil.Database, v int) {
+	t.Helper()
+	start := dbutil.BuildUpgradeTable().WithFSPath(releasedSchemas, "upgrades/testdata").Finish()
+	if len(start) != 1 {
+		t.Fatalf("testdata holds upgrades to v%d, want only the v1 schema", len(start))
+	}
+	// dbutil runs table[n] on a database at version n, so a table cut at v
+	// stops there.
+	table := append(dbutil.UpgradeTable{start[0]}, upgrades.Table[1:v]...)
+	child := raw.Child("starling_version", table, dbutil.ZeroLogger(zerolog.Nop()))
+	must(t, child.Upgrade(context.Background()))
+	if got := schemaVersion(t, raw); got != v {
+		t.Fatalf("built v%d, want v%d", got, v)
+	}
+}
+
+func schemaVersion(t *testing.T, raw *dbutil.Database) int {
+	t.Helper()
+	var v int
+	must(t, raw.QueryRow(context.Background(), "SELECT version FROM starling_version").Scan(&v))
+	return v
+}
+
+// What a deployment holds before it upgrades, in the columns its version
+// had, and how the bot reads it back afterwards. Each entry starts at the
+// version that made its tables.
+var seedMs = time.UnixMilli(1_700_000_000_000)
+
+var releasedRows = []struct {
+	name  string
+	since int
+	rows  []string
+	check func(t *testing.T, ctx context.Context, db *Database)
+}{
+	{"room, person, handled event, bot state", 1, []string{
+		`INSERT INTO room (room_id, language, timezone, joined_at, direct) VALUES ('!r:x', 'es', 'Europe/Madrid', 1700000000000, true)`,
+		`INSERT INTO person (user_id, language, timezone) VALUES ('@a:x', 'ca', 'Europe/Andorra')`,
+		`INSERT INTO handled_event (event_id, room_id, handled_at) VALUES ('$handled', '!r:x', 1700000000000)`,
+		`INSERT INTO bot_state (key, value) VALUES ('pickle_check', 'ok')`,
+	}, func(t *testing.T, ctx context.Context, db *Database) {
+		r, err := db.Room.Get(ctx, "!r:x")
+		must(t, err)
+		if r.Language != "es" || r.Timezone != "Europe/Madrid" || !r.JoinedAt.Equal(seedMs) || !r.Direct || r.DirectFor != "" {
+			t.Errorf("room = %+v", r)
+		}
+		p, err := db.Person.Get(ctx, "@a:x")
+		must(t, err)
+		if p.Language != "ca" || p.Timezone != "Europe/Andorra" {
+			t.Errorf("person = %+v", p)
+		}
+		if ok, err := db.HandledEvent.Has(ctx, "$handled"); err != nil || !ok {
+			t.Errorf("handled event kept = %v, %v", ok, err)
+		}
+		if v, ok, err := db.BotState.Get(ctx, "pickle_check"); err != nil || !ok || v != "ok" {
+			t.Errorf("bot state = %q, %v, %v", v, ok, err)
+		}
+	}},
+	{"coalition and relay queue", 2, []string{
+		`INSERT INTO coalition (id, name, created_by, created_at) VALUES ('c1', 'Red', '@a:x', 1700000000000)`,
+		`INSERT INTO coalition_room (room_id, coalition_id, added_by, added_at) VALUES ('!r:x', 'c1', '@a:x', 1700000000000)`,
+		`INSERT INTO join_code (code_hash, coalition_id, created_by, expires_at) VALUES ('h1', 'c1', '@a:x', 4000000000000)`,
+		`INSERT INTO glossary_term (coalition_id, term_key, term, forms) VALUES ('c1', 'nodo', 'Nodo', '{"en":"node"}')`,
+		`INSERT INTO relay_job (event_id, room_id, event, received_at) VALUES ('$msg', '!r:x', '{"type":"m.room.message"}', 1700000000000)`,
+		`INSERT INTO relay_delivery (job_id, target_room) SELECT id, '!t:x' FROM relay_job WHERE event_id='$msg'`,
+		`INSERT INTO relay_copy (source_event, source_room, target_room, copy_event) VALUES ('$msg', '!r:x', '!t:x', '$copy')`,
+		`INSERT INTO sent_txn (txn_id, room_id, event_id, sent_at) VALUES ('txn1', '!t:x', '$copy', 1700000000000)`,
+	}, func(t *testing.T, ctx context.Context, db *Database) {
+		if c, err := db.Coalition.Get(ctx, "c1"); err != nil || c == nil || c.Name != "Red" {
+			t.Errorf("coalition = %+v, %v", c, err)
+		}
+		if r, err := db.CoalitionRoom.Get(ctx, "!r:x"); err != nil || r == nil || r.CoalitionID != "c1" || r.Paused {
+			t.Errorf("coalition room = %+v, %v", r, err)
+		}
+		if c, err := db.JoinCode.Use(ctx, "h1", "!new:x", seedMs); err != nil || c != "c1" {
+			t.Errorf("join code used for %q, %v", c, err)
+		}
+		terms, err := db.Glossary.List(ctx, "c1")
+		must(t, err)
+		if len(terms) != 1 || terms[0].Forms["en"] != "node" || terms[0].Encrypted {
+			t.Errorf("glossary = %+v", terms)
+		}
+		d, err := db.RelayJob.Next(ctx, "!t:x")
+		must(t, err)
+		if d == nil || d.EventID != "$msg" || d.Attempted || d.Attempts != 0 {
+			t.Fatalf("queued delivery = %+v", d)
+		}
+		must(t, db.RelayJob.Done(ctx, d.JobID, "!t:x"))
+		if ok, err := db.RelayJob.Enqueue(ctx, "$new", "!r:x", "{}", seedMs, []id.RoomID{"!t:x"}); err != nil || !ok {
+			t.Errorf("new job queued = %v, %v", ok, err)
+		}
+		if c, err := db.RelayCopy.Origin(ctx, "$copy"); err != nil || c == nil || c.SourceEvent != "$msg" || c.SourceSender != "" {
+			t.Errorf("copy origin = %+v, %v", c, err)
+		}
+		if e, err := db.SentTxn.Get(ctx, "txn1"); err != nil || e != "$copy" {
+			t.Errorf("sent txn = %q, %v", e, err)
+		}
+	}},
+	{"schedule and occurrence", 3, []string{
+		`INSERT INTO schedule (kind, room_id, created_by, created_at, when_text, zone, text, lang, window_ms)
+			VALUES ('checkin', '!r:x', '@a:x', 1700000000000, 'every monday 10:00', 'Europe/Madrid', '¿Cómo estáis?', 'es', 3600000)`,
+		`INSERT INTO occurrence (schedule_id, occurs_at, seq) SELECT id, 1700000000000, 1 FROM schedule`,
+	}, func(t *testing.T, ctx context.Context, db *Database) {
+		active, err := db.Schedule.Active(ctx)
+		must(t, err)
+		if len(active) != 1 || active[0].Text != "¿Cómo estáis?" || active[0].Encrypted || len(active[0].Rotation) != 0 {
+			t.Fatalf("schedules = %+v", active)
+		}
+		if o, err := db.Occurrence.Get(ctx, active[0].ID, seedMs); err != nil || o == nil || o.Seq != 1 {
+			t.Errorf("occurrence = %+v, %v", o, err)
+		}
+		s := &Schedule{Kind: KindVigil, RoomID: "!r:x", CreatedBy: "@a:x", CreatedAt: seedMs, When: "tomorrow", Zone: "UTC", Text: "v", Lang: "en"}
+		must(t, db.Schedule.Insert(ctx, s))
+		if s.ID == active[0].ID {
+			t.Errorf("new schedule took the old one's id %d", s.ID)
+		}
+	}},
+	{"form and conversation", 4, []string{
+		`INSERT INTO form (template, room_id, created_by, created_at) VALUES ('needs', '!r:x', '@a:x', 1700000000000)`,
+		`INSERT INTO conversation (user_id, kind, ref, template, room_id, lang, step, answers, updated_at)
+			SELECT '@a:x', 'form', id, 'needs', '!dm:x', 'ca', 2, '{}', 1700000000000 FROM form`,
+	}, func(t *testing.T, ctx context.Context, db *Database) {
+		open, err := db.Form.Open(ctx)
+		must(t, err)
+		if len(open) != 1 || open[0].Template != "needs" {
+			t.Fatalf("open forms = %+v", open)
+		}
+		if c, err := db.Conversation.Get(ctx, "@a:x"); err != nil || c == nil || c.Ref != open[0].ID || c.Step != 2 {
+			t.Errorf("conversation = %+v, %v", c, err)
+		}
+		f := &Form{Template: "needs", RoomID: "!r:x", CreatedBy: "@a:x", CreatedAt: seedMs}
+		must(t, db.Form.Insert(ctx, f))
+		if f.ID == open[0].ID {
+			t.Errorf("new form took the old one's id %d", f.ID)
+		}
+	}},
+	{"incident", 5, []string{
+		`INSERT INTO incident (coalition_id, responder_room, reporter, reporter_room, reporter_lang, anonymous, severity, answers, state, created_at, relayed_event)
+			VALUES ('c1', '!resp:x', '@rep:x', '!dm2:x', 'es', true, 'high', '{}', 'open', 1700000000000, '$post')`,
+		`INSERT INTO responder_room (coalition_id, room_id, policy) VALUES ('c1', '!resp:x', '')`,
+	}, func(t *testing.T, ctx context.Context, db *Database) {
+		i, err := db.Incident.LatestOpenOf(ctx, "@rep:x")
+		must(t, err)
+		if i == nil || i.Severity != "high" || !i.Anonymous || i.RelayedEvent != "$post" {
+			t.Fatalf("incident = %+v", i)
+		}
+		if room, _, err := db.Incident.ResponderRoom(ctx, "c1"); err != nil || room != "!resp:x" {
+			t.Errorf("responder room = %q, %v", room, err)
+		}
+		if former, err := db.Incident.FormerResponder(ctx, "c1"); err != nil || former != "" {
+			t.Errorf("former responder = %q, %v", former, err)
+		}
+	}},
+	{"relay reaction", 6, []string{
+		`INSERT INTO relay_reaction (source_event, target_room, annotated, reaction_key, copy_event) VALUES ('$react', '!t:x', '$copy', '👍', '$botreact')`,
+	}, func(t *testing.T, ctx context.Context, db *Database) {
+		if c, others, err := db.RelayReaction.Get(ctx, "$react", "!t:x"); err != nil || c != "$botreact" || others != 0 {
+			t.Errorf("relayed reaction = %q, %d, %v", c, others, err)
+		}
+	}},
+	{"incident addition", 7, []string{
+		`INSERT INTO incident_addition (incident_id, at, text) SELECT id, 1700000000000, 'más' FROM incident`,
+	}, func(t *testing.T, ctx context.Context, db *Database) {
+		pending, err := db.Addition.Pending(ctx)
+		must(t, err)
+		if len(pending) != 1 || pending[0].Text != "más" {
+			t.Fatalf("pending additions = %+v", pending)
+		}
+		a := &Addition{IncidentID: pending[0].IncidentID, At: seedMs, Text: "y más"}
+		must(t, db.Addition.Insert(ctx, a))
+		if a.ID == pending[0].ID {
+			t.Errorf("new addition took the old one's id %d", a.ID)
+		}
+	}},
+}
+
+func seedReleased(t *testing.T, raw *dbutil.Database, v int) {
+	t.Helper()
+	for _, r := range releasedRows {
+		if r.since > v {
+			continue
+		}
+		for _, q := range r.rows {
+			if _, err := raw.Exec(context.Background(), q); err != nil {
+				t.Fatalf("failed to store %s at v%d: %v", r.name, v, err)
+			}
+		}
+	}
+}
+
+func checkSeeded(t *testing.T, db *Database, v int) {
+	t.Helper()
+	for _, r := range releasedRows {
+		if r.since <= v {
+			t.Run(r.name, func(t *testing.T) { r.check(t, context.Background(), db) })
+		}
+	}
+}
+
+// compareSchemas lists what only want has and what only got has.
+func compareSchemas(want, got []string) (missing, extra []string) {
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			missing = append(missing, w)
+		}
+	}
+	for _, g := range got {
+		if !slices.Contains(want, g) {
+			extra = append(extra, g)
+		}
+	}
+	return missing, extra
+}
+
+// schemaOf describes every table as far as the bot can tell them apart:
+// columns with type, nullability and default, indexes, keys and foreign
+// keys, one sorted line each. Column order is left out: ALTER TABLE can only
+// append, and no query depends on it.
+func schemaOf(t *testing.T, db *dbutil.Database) []string {
+	t.Helper()
+	var out []string
+	var err error
+	switch db.Dialect {
+	case dbutil.SQLite:
+		out, err = sqliteSchema(context.Background(), db)
+	case dbutil.Postgres:
+		out, err = postgresSchema(context.Background(), db)
+	default:
+		t.Fatalf("no schema description for %s", db.Dialect)
+	}
+	if err != nil {
+		t.Fatalf("failed to describe schema: %v", err)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func sqliteSchema(ctx context.Context, db *dbutil.Database) ([]string, error) {
+	tables, err := strings1(ctx, db, `SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'`)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, table := range tables {
+		out = append(out, "table "+table)
+		var withoutRowID, strict bool
+		if err = db.QueryRow(ctx, `SELECT wr, strict FROM pragma_table_list WHERE schema='main' AND name=$1`, table).Scan(&withoutRowID, &strict); err != nil {
+			return nil, err
+		}
+		out = append(out, fmt.Sprintf("%s: without rowid %v, strict %v", table, withoutRowID, strict))
+		rows, err := db.Query(ctx, `SELECT name, type, "notnull", COALESCE(dflt_value, 'NULL'), pk FROM pragma_table_info($1)`, table)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var name, typ, def string
+			var notNull bool
+			var pk int
+			if err = rows.Scan(&name, &typ, &notNull, &def, &pk); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, fmt.Sprintf("%s.%s %s%s default %s, primary key part %d", table, name, strings.ToUpper(typ), notNullText(notNull), def, pk))
+		}
+		if err = closeRows(rows); err != nil {
+			return nil, err
+		}
+		rows, err = db.Query(ctx, `SELECT name, "unique", origin, partial FROM pragma_index_list($1)`, table)
+		if err != nil {
+			return nil, err
+		}
+		type index struct {
+			name, origin    string
+			unique, partial bool
+		}
+		var indexes []index
+		for rows.Next() {
+			var ix index
+			if err = rows.Scan(&ix.name, &ix.unique, &ix.origin, &ix.partial); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			indexes = append(indexes, ix)
+		}
+		if err = closeRows(rows); err != nil {
+			return nil, err
+		}
+		for _, ix := range indexes {
+			cols, err := strings1(ctx, db, `SELECT COALESCE(name, '<expr>') FROM pragma_index_xinfo($1) WHERE key ORDER BY seqno`, ix.name)
+			if err != nil {
+				return nil, err
+			}
+			// The names SQLite gives a table's own key and unique indexes
+			// count the constraints; the columns are what matters.
+			name := ix.name
+			if ix.origin != "c" {
+				name = map[string]string{"pk": "primary key", "u": "unique constraint"}[ix.origin]
+			}
+			out = append(out, fmt.Sprintf("%s: index %s (%s) unique %v partial %v", table, name, strings.Join(cols, ", "), ix.unique, ix.partial))
+		}
+		rows, err = db.Query(ctx, `SELECT id, "table", "from", COALESCE("to", ''), on_update, on_delete FROM pragma_foreign_key_list($1) ORDER BY id, seq`, table)
+		if err != nil {
+			return nil, err
+		}
+		keys := map[int]*[5]string{}
+		var ids []int
+		for rows.Next() {
+			var n int
+			var parent, from, to, onUpdate, onDelete string
+			if err = rows.Scan(&n, &parent, &from, &to, &onUpdate, &onDelete); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if keys[n] == nil {
+				keys[n] = &[5]string{parent, "", "", onUpdate, onDelete}
+				ids = append(ids, n)
+			}
+			keys[n][1] = strings.TrimPrefix(keys[n][1]+", "+from, ", ")
+			keys[n][2] = strings.TrimPrefix(keys[n][2]+", "+to, ", ")
+		}
+		if err = closeRows(rows); err != nil {
+			return nil, err
+		}
+		for _, n := range ids {
+			k := keys[n]
+			out = append(out, fmt.Sprintf("%s: foreign key (%s) references %s (%s) on update %s on delete %s", table, k[1], k[0], k[2], k[3], k[4]))
+		}
+	}
+	return out, nil
+}
+
+func postgresSchema(ctx context.Context, db *dbutil.Database) ([]string, error) {
+	var out []string
+	tables, err := strings1(ctx, db, `SELECT 'table ' || tablename FROM pg_tables WHERE schemaname=current_schema()`)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, tables...)
+	rows, err := db.Query(ctx, `
+		SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+			COALESCE(pg_get_expr(d.adbin, d.adrelid), 'NULL'), a.attidentity
+		FROM pg_attribute a
+		JOIN pg_class c ON c.oid = a.attrelid
+		JOIN pg_namespace n ON n.oid = c.relnamespace
+		LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+		WHERE n.nspname = current_schema() AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var table, name, typ, def, identity string
+		var notNull bool
+		if err = rows.Scan(&table, &name, &typ, &notNull, &def, &identity); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		identity = map[string]string{"": "", "a": ", generated always as identity", "d": ", generated by default as identity"}[identity]
+		out = append(out, fmt.Sprintf("%s.%s %s%s default %s%s", table, name, strings.ToUpper(typ), notNullText(notNull), def, identity))
+	}
+	if err = closeRows(rows); err != nil {
+		return nil, err
+	}
+	indexes, err := strings1(ctx, db, `SELECT tablename || ': ' || indexdef FROM pg_indexes WHERE schemaname=current_schema()`)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, indexes...)
+	constraints, err := strings1(ctx, db, `
+		SELECT c.relname || ': constraint ' || con.conname || ' ' || pg_get_constraintdef(con.oid)
+		FROM pg_constraint con
+		JOIN pg_class c ON c.oid = con.conrelid
+		JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = current_schema()`)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, constraints...), nil
+}
+
+func notNullText(notNull bool) string {
+	if notNull {
+		return " not null"
+	}
+	return ""
+}
+
+// strings1 reads a one-column result.
+func strings1(ctx context.Context, db *dbutil.Database, query string, args ...any) ([]string, error) {
+	rows, err := db.Query(ctx, query, args...)
+	return dbutil.NewRowIterWithError(rows, dbutil.ScanSingleColumn[string], err).AsList()
+}
+
+func closeRows(rows dbutil.Rows) error {
+	err := rows.Err()
+	if closeErr := rows.Close(); err == nil {
+		err = closeErr
+	}
+	return err
+}
