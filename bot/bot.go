@@ -257,4 +257,22 @@ func (b *Bot) prune(ctx context.Context) {
 			b.log.Warn().Err(err).Msg("Failed to prune join codes")
 		}
 	}
+	{
+		// Long after anyone still edits, deletes or answers a message; a
+		// reaction goes with the copies of the message it is on.
+		cutoff := b.now().Add(-90 * 24 * time.Hour)
+		if err := b.db.RelayCopy.Prune(ctx, cutoff); err != nil && ctx.Err() == nil {
+			b.log.Warn().Err(err).Msg("Failed to prune relayed copies")
+		}
+		if err := b.db.RelayReaction.Prune(ctx); err != nil && ctx.Err() == nil {
+			b.log.Warn().Err(err).Msg("Failed to prune relayed reactions")
+		}
+	}
+	{
+		// Incident intakes are the incidents service's, with its retention.
+		cutoff := b.now().Add(-30 * 24 * time.Hour)
+		if err := b.db.Conversation.PruneAbandoned(ctx, cutoff); err != nil && ctx.Err() == nil {
+			b.log.Warn().Err(err).Msg("Failed to prune abandoned form conversations")
+		}
+	}
 }

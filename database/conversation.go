@@ -21,6 +21,10 @@ const (
 	setConversationRoomSQL  = `UPDATE conversation SET room_id=$2 WHERE user_id=$1`
 	conversationUsersInSQL  = `SELECT user_id FROM conversation WHERE room_id=$1`
 	pruneConversationsSQL   = `DELETE FROM conversation WHERE kind=$1 AND updated_at < $2`
+	// 'form' is forms.KindForm, whose ref is the form's id.
+	pruneAbandonedFormsSQL = `
+		DELETE FROM conversation WHERE kind='form' AND updated_at < $1
+		AND NOT EXISTS (SELECT 1 FROM form WHERE form.id=conversation.ref AND NOT form.closed)`
 )
 
 // Conversation is a dialogue a person has open with the bot.
@@ -108,4 +112,16 @@ func (q *ConversationQuery) Prune(ctx context.Context, kind string, before time.
 		return 0, fmt.Errorf("failed to prune conversations: %w", err)
 	}
 	return res.RowsAffected()
+}
+
+// PruneAbandoned deletes form conversations left untouched since before
+// whose form is closed or gone: nothing can be submitted to it any more, and
+// the row only keeps the person from starting another form. A conversation
+// on a form still open is kept however old, as the person may yet finish it;
+// incident intakes go with the reports, by Prune.
+func (q *ConversationQuery) PruneAbandoned(ctx context.Context, before time.Time) error {
+	if err := q.Exec(ctx, pruneAbandonedFormsSQL, before.UnixMilli()); err != nil {
+		return fmt.Errorf("failed to prune abandoned form conversations: %w", err)
+	}
+	return nil
 }

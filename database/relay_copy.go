@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.mau.fi/util/dbutil"
 	"maunium.net/go/mautrix/id"
@@ -12,13 +13,14 @@ import (
 
 const (
 	insertRelayCopyQuery = `
-		INSERT INTO relay_copy (source_event, source_room, target_room, copy_event, source_sender) VALUES ($1, $2, $3, $4, $5)
+		INSERT INTO relay_copy (source_event, source_room, target_room, copy_event, source_sender, copied_at) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (source_event, target_room) DO NOTHING`
-	relayCopyColumns      = `source_event, source_room, target_room, copy_event, source_sender`
+	relayCopyColumns      = `source_event, source_room, target_room, copy_event, source_sender, copied_at`
 	getRelayCopyQuery     = `SELECT copy_event FROM relay_copy WHERE source_event=$1 AND target_room=$2`
 	relayCopiesQuery      = `SELECT ` + relayCopyColumns + ` FROM relay_copy WHERE source_event=$1`
 	relayCopyOriginQuery  = `SELECT ` + relayCopyColumns + ` FROM relay_copy WHERE copy_event=$1`
 	deleteRelayCopiesByID = `DELETE FROM relay_copy WHERE source_event=$1`
+	pruneRelayCopiesQuery = `DELETE FROM relay_copy WHERE copied_at < $1`
 )
 
 // Copy ties a relayed copy to the event it was made from.
@@ -29,12 +31,20 @@ type Copy struct {
 	CopyEvent   id.EventID
 	// SourceSender sent the source event ("" for copies made before it was kept).
 	SourceSender id.UserID
+	// CopiedAt is when the copy was made; Put takes the current time when
+	// it is zero.
+	CopiedAt time.Time
 }
 
 func newCopy(_ *dbutil.QueryHelper[*Copy]) *Copy { return &Copy{} }
 
 func (c *Copy) Scan(row dbutil.Scannable) (*Copy, error) {
-	return c, row.Scan(&c.SourceEvent, &c.SourceRoom, &c.TargetRoom, &c.CopyEvent, &c.SourceSender)
+	var copied int64
+	if err := row.Scan(&c.SourceEvent, &c.SourceRoom, &c.TargetRoom, &c.CopyEvent, &c.SourceSender, &copied); err != nil {
+		return nil, err
+	}
+	c.CopiedAt = ms(copied)
+	return c, nil
 }
 
 type RelayCopyQuery struct {
@@ -42,7 +52,13 @@ type RelayCopyQuery struct {
 }
 
 func (q *RelayCopyQuery) Put(ctx context.Context, c *Copy) error {
-	if err := q.Exec(ctx, insertRelayCopyQuery, c.SourceEvent, c.SourceRoom, c.TargetRoom, c.CopyEvent, c.SourceSender); err != nil {
+	at := c.CopiedAt
+	if at.IsZero() {
+		// A copy stamped 0 would be the first to be pruned, right after
+		// it was made.
+		at = time.Now()
+	}
+	if err := q.Exec(ctx, insertRelayCopyQuery, c.SourceEvent, c.SourceRoom, c.TargetRoom, c.CopyEvent, c.SourceSender, at.UnixMilli()); err != nil {
 		return fmt.Errorf("failed to store relayed copy: %w", err)
 	}
 	return nil
@@ -82,6 +98,16 @@ func (q *RelayCopyQuery) Origin(ctx context.Context, eventID id.EventID) (*Copy,
 func (q *RelayCopyQuery) Forget(ctx context.Context, source id.EventID) error {
 	if err := q.Exec(ctx, deleteRelayCopiesByID, source); err != nil {
 		return fmt.Errorf("failed to forget relayed copies: %w", err)
+	}
+	return nil
+}
+
+// Prune forgets copies made before the cutoff. Edits, deletions, replies and
+// reactions that reach an old message after that are not mirrored onto its
+// copies, so the cutoff is far beyond when people still touch a message.
+func (q *RelayCopyQuery) Prune(ctx context.Context, before time.Time) error {
+	if err := q.Exec(ctx, pruneRelayCopiesQuery, before.UnixMilli()); err != nil {
+		return fmt.Errorf("failed to prune relayed copies: %w", err)
 	}
 	return nil
 }

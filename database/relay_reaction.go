@@ -21,6 +21,13 @@ const (
 			WHERE o.target_room=r.target_room AND o.copy_event=r.copy_event AND o.source_event<>r.source_event)
 		FROM relay_reaction r WHERE r.source_event=$1 AND r.target_room=$2`
 	deleteRelayReactionQuery = `DELETE FROM relay_reaction WHERE source_event=$1 AND target_room=$2`
+	// The annotated event is a copy, or the original itself when the
+	// reaction was relayed back into the original's room.
+	pruneRelayReactionsQuery = `
+		DELETE FROM relay_reaction
+		WHERE NOT EXISTS (SELECT 1 FROM relay_copy c WHERE c.copy_event=relay_reaction.annotated)
+		AND NOT EXISTS (SELECT 1 FROM relay_copy c
+			WHERE c.source_event=relay_reaction.annotated AND c.source_room=relay_reaction.target_room)`
 )
 
 // ReactionCopy is the bot's reaction standing for a person's reaction in a
@@ -75,6 +82,17 @@ func (q *RelayReactionQuery) Get(ctx context.Context, source id.EventID, target 
 func (q *RelayReactionQuery) Delete(ctx context.Context, source id.EventID, target id.RoomID) error {
 	if _, err := q.db.Exec(ctx, deleteRelayReactionQuery, source, target); err != nil {
 		return fmt.Errorf("failed to forget relayed reaction: %w", err)
+	}
+	return nil
+}
+
+// Prune forgets reactions on messages whose copies were pruned or deleted: a
+// reaction goes with the message it is on. Withdrawing it after that leaves
+// the bot's reaction in place, as nothing else done to that message is
+// mirrored any more either.
+func (q *RelayReactionQuery) Prune(ctx context.Context) error {
+	if _, err := q.db.Exec(ctx, pruneRelayReactionsQuery); err != nil {
+		return fmt.Errorf("failed to prune relayed reactions: %w", err)
 	}
 	return nil
 }

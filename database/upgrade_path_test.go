@@ -214,6 +214,7 @@ var releasedRows = []struct {
 		`INSERT INTO relay_job (event_id, room_id, event, received_at) VALUES ('$msg', '!r:x', '{"type":"m.room.message"}', 1700000000000)`,
 		`INSERT INTO relay_delivery (job_id, target_room) SELECT id, '!t:x' FROM relay_job WHERE event_id='$msg'`,
 		`INSERT INTO relay_copy (source_event, source_room, target_room, copy_event) VALUES ('$msg', '!r:x', '!t:x', '$copy')`,
+		`INSERT INTO relay_copy (source_event, source_room, target_room, copy_event) VALUES ('$pruned', '!r:x', '!t:x', '$pruned-copy')`,
 		`INSERT INTO sent_txn (txn_id, room_id, event_id, sent_at) VALUES ('txn1', '!t:x', '$copy', 1700000000000)`,
 	}, func(t *testing.T, ctx context.Context, db *Database) {
 		if c, err := db.Coalition.Get(ctx, "c1"); err != nil || c == nil || c.Name != "Red" {
@@ -239,8 +240,12 @@ var releasedRows = []struct {
 		if ok, err := db.RelayJob.Enqueue(ctx, "$new", "!r:x", "{}", seedMs, []id.RoomID{"!t:x"}); err != nil || !ok {
 			t.Errorf("new job queued = %v, %v", ok, err)
 		}
-		if c, err := db.RelayCopy.Origin(ctx, "$copy"); err != nil || c == nil || c.SourceEvent != "$msg" || c.SourceSender != "" {
+		// A copy counts from its job, or from the upgrade once its job is gone.
+		if c, err := db.RelayCopy.Origin(ctx, "$copy"); err != nil || c == nil || c.SourceEvent != "$msg" || c.SourceSender != "" || !c.CopiedAt.Equal(seedMs) {
 			t.Errorf("copy origin = %+v, %v", c, err)
+		}
+		if c, err := db.RelayCopy.Origin(ctx, "$pruned-copy"); err != nil || c == nil || time.Since(c.CopiedAt).Abs() > time.Minute {
+			t.Errorf("copy whose job is gone = %+v, %v", c, err)
 		}
 		if e, err := db.SentTxn.Get(ctx, "txn1"); err != nil || e != "$copy" {
 			t.Errorf("sent txn = %q, %v", e, err)

@@ -1,4 +1,4 @@
--- v0 -> v8: Latest revision
+-- v0 -> v9: Latest revision
 
 -- Settings and membership facts per room the bot is in.
 CREATE TABLE room (
@@ -106,9 +106,13 @@ CREATE TABLE relay_copy (
     copy_event   TEXT NOT NULL,
     -- Who sent the source event: only they may edit its copies.
     source_sender TEXT NOT NULL DEFAULT '',
+    -- When the copy was made (ms); old copies are forgotten, and edits,
+    -- deletions and replies of their source no longer reach them.
+    copied_at     BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (source_event, target_room)
 );
 CREATE UNIQUE INDEX relay_copy_copy_idx ON relay_copy (copy_event);
+CREATE INDEX relay_copy_copied_at_idx ON relay_copy (copied_at);
 
 -- One bot reaction per key on a copy, however many people react.
 CREATE TABLE relay_reaction (
