@@ -1,4 +1,5 @@
-// Command starling runs the Starling bot: Init → Run(ctx) → Stop.
+// Command starling runs the Starling bot (Init → Run(ctx) → Stop), or backs
+// up its database: starling -c config.yaml backup <file>.
 package main
 
 import (
@@ -30,7 +31,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 	configPath := flags.String("c", "", "path to the config file (default: built-in example config)")
 	flags.StringVar(configPath, "config", "", "same as -c")
 	generate := flags.Bool("generate-config", false, "print the documented example config and exit")
+	flags.Usage = func() {
+		fmt.Fprintf(stderr, "usage: starling [-c config.yaml]   run the bot\n       %s\n\n", backupUsage)
+		flags.PrintDefaults()
+	}
 	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+	command, commandArgs := flags.Arg(0), []string(nil)
+	if command != "" {
+		// Flags may also follow the command: starling backup -c config.yaml <file>.
+		if err := flags.Parse(flags.Args()[1:]); err != nil {
+			return 2
+		}
+		commandArgs = flags.Args()
+	}
+	if command != "" && command != "backup" {
+		fmt.Fprintf(stderr, "starling: unknown command %q\n", command)
+		flags.Usage()
 		return 2
 	}
 	if *generate {
@@ -42,16 +60,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "starling: %v\n", err)
 		return 1
 	}
-	log := newLogger(cfg.Logging, stderr)
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if command == "backup" {
+		return backupCommand(ctx, cfg, commandArgs, stdout, stderr)
+	}
+	return serve(ctx, cfg, stderr)
+}
+
+// serve runs the bot until a signal cancels ctx.
+func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) int {
+	log := newLogger(cfg.Logging, stderr)
 	ctx = log.WithContext(ctx)
 
 	b := bot.New(cfg, log, bot.WithRecoveryKeyHandler(func(key string) {
 		fmt.Fprintf(stderr, "\nStarling's recovery key, shown only this once. Keep it somewhere safe:\n\n    %s\n\n", key)
 	}))
-	if err = b.Init(ctx); err != nil {
+	if err := b.Init(ctx); err != nil {
 		log.Error().Err(err).Msg("Failed to start")
 		_ = b.Stop()
 		return 1
@@ -60,6 +85,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	log.Info().Msg("Shutting down")
 	stopped := make(chan error, 1)
 	go func() { stopped <- b.Stop() }()
+	var err error
 	select {
 	case err = <-stopped:
 	case <-time.After(15 * time.Second):
