@@ -35,6 +35,9 @@ func (b *Bot) healthy(ctx context.Context) error {
 		return fmt.Errorf("database unreachable: %w", err)
 	}
 	last := monitor.LastSync()
+	if err := monitor.SyncFailing(); err != nil {
+		return fmt.Errorf("homeserver unreachable: %w", err)
+	}
 	switch {
 	case last.IsZero():
 		return fmt.Errorf("not synced with the homeserver yet")

@@ -47,8 +47,10 @@ func (b *Bot) login(ctx context.Context) error {
 		return fmt.Errorf("failed to create Matrix client: %w", err)
 	}
 	client.Log = b.log.With().Str("component", "matrix").Logger()
-	// A plain client retries nothing; these retries also honour Retry-After
-	// on M_LIMIT_EXCEEDED.
+	// Rate limits are waited out inside each request (see rateLimited);
+	// these retries are for network errors and 502–504.
+	client.Client = newHTTPClient(b.log.With().Str("component", "matrix").Logger())
+	client.IgnoreRateLimit = true
 	client.DefaultHTTPRetries = 4
 	client.DefaultHTTPBackoff = time.Second
 	client.MaxHTTPBackoff = 30 * time.Second

@@ -55,10 +55,15 @@ type trackingSyncer struct {
 	once      sync.Once
 	synced    chan struct{}
 	syncedMu  sync.Mutex
+	// failPause is the wait before the next sync after a failed one: short
+	// at first, so an outage of a few seconds costs a few seconds.
+	failPause time.Duration
+	// next is closed when the next response has been processed.
+	next chan struct{}
 }
 
 func newTrackingSyncer() *trackingSyncer {
-	return &trackingSyncer{DefaultSyncer: mautrix.NewDefaultSyncer(), synced: make(chan struct{})}
+	return &trackingSyncer{DefaultSyncer: mautrix.NewDefaultSyncer(), synced: make(chan struct{}), next: make(chan struct{})}
 }
 
 func (s *trackingSyncer) ProcessResponse(ctx context.Context, res *mautrix.RespSync, since string) error {
@@ -77,8 +82,26 @@ func (s *trackingSyncer) ProcessResponse(ctx context.Context, res *mautrix.RespS
 		s.committed(ctx)
 	}
 	monitor.Synced(time.Now())
+	s.syncedMu.Lock()
+	s.failPause = 0
+	close(s.next)
+	s.next = make(chan struct{})
+	s.syncedMu.Unlock()
 	s.once.Do(func() { close(s.synced) })
 	return nil
+}
+
+// OnFailedSync waits 1 s, then twice as long each time up to 10 s, and lets
+// /health report the homeserver unreachable until a sync succeeds again.
+func (s *trackingSyncer) OnFailedSync(res *mautrix.RespSync, err error) (time.Duration, error) {
+	if _, fatal := s.DefaultSyncer.OnFailedSync(res, err); fatal != nil {
+		return 0, fatal
+	}
+	monitor.SyncFailed(time.Now(), err)
+	s.syncedMu.Lock()
+	defer s.syncedMu.Unlock()
+	s.failPause = min(max(2*s.failPause, time.Second), 10*time.Second)
+	return s.failPause, nil
 }
 
 // WaitForSync blocks until a sync response has been fully processed since
@@ -90,6 +113,24 @@ func (b *Bot) WaitForSync(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// WaitForFreshSync blocks until a sync requested after the call has been
+// processed: the second response from now, as the first may have been
+// requested before. Whatever the homeserver stored before the call has then
+// been seen, such as the bot's own event from a send that failed late.
+func (b *Bot) WaitForFreshSync(ctx context.Context) error {
+	for range 2 {
+		b.syncer.syncedMu.Lock()
+		next := b.syncer.next
+		b.syncer.syncedMu.Unlock()
+		select {
+		case <-next:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // onOwnEvent records the bot's own events sent with a Starling transaction

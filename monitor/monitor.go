@@ -26,11 +26,19 @@ var (
 	relayDelivered      = metrics.NewCounter(`starling_relay_deliveries_total{result="delivered"}`)
 	relayRetried        = metrics.NewCounter(`starling_relay_deliveries_total{result="retry"}`)
 	relayDropped        = metrics.NewCounter(`starling_relay_deliveries_total{result="dropped"}`)
+	rateLimited         = metrics.NewCounter(`starling_rate_limited_total`)
 	translationFailures = metrics.NewCounter(`starling_translation_failures_total`)
 	translationSeconds  = metrics.NewPrometheusHistogram(`starling_translation_seconds`)
 
 	lastSync atomic.Int64 // unix nanoseconds of the last processed sync
+
+	syncFailure atomic.Pointer[failure] // the last failed sync
 )
+
+type failure struct {
+	at  time.Time
+	err error
+}
 
 func init() {
 	metrics.NewGauge(`starling_last_sync_timestamp_seconds`, func() float64 {
@@ -42,6 +50,21 @@ func init() {
 func Synced(at time.Time) {
 	syncResponses.Inc()
 	lastSync.Store(at.UnixNano())
+}
+
+// SyncFailed records a sync request that failed.
+func SyncFailed(at time.Time, err error) {
+	syncFailure.Store(&failure{at: at, err: err})
+}
+
+// SyncFailing is the error of the last sync request if it failed after the
+// last processed one: the homeserver is unreachable now.
+func SyncFailing() error {
+	f := syncFailure.Load()
+	if f == nil || f.at.Before(LastSync()) {
+		return nil
+	}
+	return f.err
 }
 
 // LastSync is when the last sync response was processed (zero before one).
@@ -70,6 +93,9 @@ func Panicked(what string) {
 // Refused counts a message the send guard kept out of a room: content from
 // encrypted events bound for an unencrypted room.
 func Refused() { sendsRefused.Inc() }
+
+// RateLimited counts one request the homeserver refused with 429.
+func RateLimited() { rateLimited.Inc() }
 
 // Command counts a command run by its registered name.
 func Command(name string) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix/event"
@@ -134,23 +135,39 @@ func (r *Relay) inTarget(ctx context.Context, eventID id.EventID, sourceRoom, ta
 	return r.db.RelayCopy.Get(ctx, originEvent, target)
 }
 
-// send sends into the target exactly once. A send that a crash may have cut
-// short is first looked up among the events the bot saw itself send; only
-// if it never arrived is it sent again.
+// freshSyncWait bounds the wait for a sync before a retry: a homeserver
+// that does not answer now leaves the delivery for a later attempt.
+const freshSyncWait = 2 * time.Minute
+
+// send sends into the target exactly once. A send that a crash or a failed
+// attempt may have cut short is first looked up among the events the bot
+// saw itself send; only if it never arrived is it sent again — under a
+// transaction id of its own: a homeserver stopped in the middle of a send
+// (Dendrite) can keep the transaction id and lose the event, and would
+// swallow the same id sent again.
 func (r *Relay) send(ctx context.Context, j *job, kind string, evtType event.Type, content any) (id.EventID, error) {
-	txn := txnID(kind, j.EventID, j.TargetRoom)
+	base := txnID(kind, j.EventID, j.TargetRoom)
 	if j.Attempted {
-		if err := r.mx.WaitForSync(ctx); err != nil {
-			return "", err
+		wait, cancel := context.WithTimeout(ctx, freshSyncWait)
+		err := r.mx.WaitForSync(wait)
+		if err == nil && j.Attempts > 0 {
+			err = r.mx.WaitForFreshSync(wait)
 		}
-	}
-	if sent, err := r.db.SentTxn.Get(ctx, txn); err != nil || sent != "" {
-		return sent, err
+		cancel()
+		if err != nil {
+			return "", fmt.Errorf("failed to sync before a retry: %w", err)
+		}
+		for k := 0; k <= j.Attempts; k++ {
+			if sent, err := r.db.SentTxn.Get(ctx, attemptTxn(base, k)); err != nil || sent != "" {
+				return sent, err
+			}
+		}
 	}
 	if err := r.db.RelayJob.Attempt(ctx, j.JobID, j.TargetRoom); err != nil {
 		return "", err
 	}
 	j.Attempted = true
+	txn := attemptTxn(base, j.Attempts)
 	eventID, err := r.mx.Send(ctx, j.TargetRoom, evtType, content, txn, j.origin)
 	if err != nil {
 		return "", r.sendError(ctx, j.Delivery, err)

@@ -48,6 +48,9 @@ type Matrix interface {
 	// WaitForSync returns once the bot has processed a sync since it
 	// started, and so has seen its own events from before a crash.
 	WaitForSync(ctx context.Context) error
+	// WaitForFreshSync returns once a sync requested after the call has
+	// been processed.
+	WaitForFreshSync(ctx context.Context) error
 	// Download reads an attachment, at most limit+1 bytes of it.
 	Download(ctx context.Context, uri id.ContentURIString, limit int64) ([]byte, error)
 	Upload(ctx context.Context, data []byte, mimeType string) (id.ContentURIString, error)

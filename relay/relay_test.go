@@ -41,11 +41,21 @@ type fakeMatrix struct {
 	redactors map[id.UserID]bool
 	// panicOn makes a send of a copy ending with this text panic.
 	panicOn string
+	// loseEvent answers 500 to this many sends, keeping their transaction
+	// ids and losing the events, as Dendrite stopped mid-send can: the
+	// same id sent again is acknowledged and swallowed.
+	loseEvent map[id.RoomID]int
+	swallowed map[string]bool
+	// storeThenFail stores this many events but answers 500, and echoes
+	// them to the bot (echo) as a sync would.
+	storeThenFail map[id.RoomID]int
+	echo          func(txn string, room id.RoomID, eventID id.EventID)
 }
 
 func newFakeMatrix() *fakeMatrix {
 	return &fakeMatrix{sent: map[id.RoomID][]string{}, failures: map[id.RoomID]int{}, forbidden: map[id.RoomID]int{}, attempts: map[id.RoomID]int{}, txns: map[string]bool{},
-		notices: map[id.RoomID][]string{}, senders: map[id.EventID]id.UserID{}, redactors: map[id.UserID]bool{}}
+		notices: map[id.RoomID][]string{}, senders: map[id.EventID]id.UserID{}, redactors: map[id.UserID]bool{},
+		loseEvent: map[id.RoomID]int{}, swallowed: map[string]bool{}, storeThenFail: map[id.RoomID]int{}}
 }
 
 func (f *fakeMatrix) BotUserID() id.UserID { return "@bot:test" }
@@ -72,7 +82,8 @@ func (f *fakeMatrix) Decrypt(_ context.Context, evt *event.Event) (*event.Event,
 func (f *fakeMatrix) FetchEvent(context.Context, id.RoomID, id.EventID) (*event.Event, error) {
 	return nil, errors.New("not stored")
 }
-func (f *fakeMatrix) WaitForSync(context.Context) error { return nil }
+func (f *fakeMatrix) WaitForSync(context.Context) error      { return nil }
+func (f *fakeMatrix) WaitForFreshSync(context.Context) error { return nil }
 func (f *fakeMatrix) Redact(_ context.Context, room id.RoomID, target id.EventID, _ string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -132,10 +143,25 @@ func (f *fakeMatrix) Send(ctx context.Context, room id.RoomID, _ event.Type, con
 		return "", mautrix.HTTPError{Response: &http.Response{StatusCode: http.StatusForbidden},
 			RespError: &mautrix.RespError{ErrCode: "M_FORBIDDEN", Err: "You don't have permission to post that to the room."}}
 	}
+	serverError := mautrix.HTTPError{Response: &http.Response{StatusCode: http.StatusInternalServerError}}
+	if f.swallowed[txn] {
+		return "$swallowed", nil
+	}
+	if f.loseEvent[room] > 0 {
+		f.loseEvent[room]--
+		f.swallowed[txn] = true
+		return "", serverError
+	}
 	if f.txns[txn] {
 		return "", fmt.Errorf("transaction %s sent twice", txn)
 	}
 	f.txns[txn] = true
+	if f.storeThenFail[room] > 0 {
+		f.storeThenFail[room]--
+		f.sent[room] = append(f.sent[room], content.(*event.MessageEventContent).Body)
+		f.echo(txn, room, id.EventID(fmt.Sprintf("$%s-%d", room, len(f.sent[room]))))
+		return "", serverError
+	}
 	switch c := content.(type) {
 	case *event.ReactionEventContent:
 		f.sent[room] = append(f.sent[room], "react "+string(c.RelatesTo.EventID)+" "+c.RelatesTo.Key)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
@@ -109,5 +111,53 @@ func TestNothingQueuedForARoomTheBotLeft(t *testing.T) {
 	}
 	if mx.attempts["!c:test"] != 0 {
 		t.Fatalf("%d sends to a room the bot left", mx.attempts["!c:test"])
+	}
+}
+
+// A send that fails with a server error may have been lost with its
+// transaction id kept, or stored all the same; either way the copy arrives
+// exactly once.
+func TestAFailedSendIsNeitherLostNorDoubled(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		breakIt func(mx *fakeMatrix)
+	}{
+		{"the homeserver kept the transaction id and lost the event", func(mx *fakeMatrix) { mx.loseEvent["!b:test"] = 1 }},
+		{"the homeserver stored the event and answered 500", func(mx *fakeMatrix) { mx.storeThenFail["!b:test"] = 1 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			mx := newFakeMatrix()
+			r := newTestRelay(t, mx)
+			mx.echo = func(txn string, room id.RoomID, eventID id.EventID) {
+				if err := r.db.SentTxn.Put(ctx, txn, room, eventID, time.Now()); err != nil {
+					t.Error(err)
+				}
+			}
+			tc.breakIt(mx)
+			link(t, r, "!a:test", "!b:test")
+			if err := r.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for i := 1; i <= 3; i++ {
+				evt := &event.Event{ID: id.EventID(fmt.Sprintf("$m%d", i)), RoomID: "!a:test", Sender: "@ana:test", Type: event.EventMessage,
+					Content: event.Content{Parsed: &event.MessageEventContent{MsgType: event.MsgText, Body: fmt.Sprintf("message %d", i)}}}
+				evt.Content.VeryRaw = mustJSON(t, evt.Content.Parsed)
+				if err := r.Enqueue(ctx, evt); err != nil {
+					t.Fatal(err)
+				}
+			}
+			waitFor(t, func() bool { n, _ := r.db.RelayJob.Pending(ctx); return n == 0 })
+			got := mx.bodies("!b:test")
+			if len(got) != 3 {
+				t.Fatalf("copies %q, want the three messages once each", got)
+			}
+			for i, body := range got {
+				if !strings.HasSuffix(body, fmt.Sprintf("message %d", i+1)) {
+					t.Fatalf("copies %q: order lost", got)
+				}
+			}
+		})
 	}
 }

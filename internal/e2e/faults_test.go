@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -52,39 +51,4 @@ func TestMalformedEventsHoldUpNothing(t *testing.T) {
 	}
 	// The image whose link is broken still arrives, saying so.
 	c.copyIn(t, "en", "could not be copied")
-}
-
-// Messages sent while the bot is stopped — more than one sync returns at
-// once — are all relayed after it starts, each once, in order, and a
-// recent command sent meanwhile is still answered.
-func TestNothingSentWhileTheBotIsDownIsLost(t *testing.T) {
-	c := newCoalition(t, "es", "en")
-	es, en := c.rooms["es"], c.rooms["en"]
-	bot := c.setup.userID
-	es.mod.SendText(es.room, "Antes de parar Zorblax0")
-	c.copyIn(t, "en", "Zorblax0")
-	if code := c.bot.Stop(); code != 0 {
-		t.Fatalf("stop exited %d", code)
-	}
-	const n = 120
-	for i := 1; i <= n; i++ {
-		es.mod.SendText(es.room, fmt.Sprintf("Mensaje Qwzx%03d", i))
-	}
-	sent := es.mod.SendText(es.room, "!lang")
-	c.bot = c.setup.start(t)
-	en.mod.Eventually(fmt.Sprintf("all %d copies", n), 2*time.Minute, func() bool {
-		return len(copiesWith(en, bot, "Qwzx")) >= n
-	})
-	time.Sleep(2 * time.Second) // a duplicate would arrive now
-	copies := copiesWith(en, bot, "Qwzx")
-	if len(copies) != n {
-		t.Fatalf("%d copies, want %d", len(copies), n)
-	}
-	for i, body := range copies {
-		if !strings.Contains(body, fmt.Sprintf("Qwzx%03d", i+1)) {
-			t.Fatalf("copy %d is %q: order lost", i+1, body)
-		}
-	}
-	// A recent command sent meanwhile is still answered.
-	es.mod.WaitForReply(es.room, bot, sent, 30*time.Second)
 }

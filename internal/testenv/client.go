@@ -481,3 +481,46 @@ func (c *Client) WaitForInvite(sender id.UserID, timeout time.Duration, except .
 	})
 	return room
 }
+
+// ServerHistory reads the room's last limit events from the homeserver
+// rather than from what sync delivered, and returns the bodies of sender's
+// messages, oldest first, decrypting what it can. Dendrite stopped in the
+// middle of traffic can store an event and never deliver it by sync to a
+// client that was syncing; the room's history still holds it.
+func (c *Client) ServerHistory(roomID id.RoomID, sender id.UserID, limit int) []string {
+	ctx := context.Background()
+	var chunk []*event.Event
+	from := ""
+	for len(chunk) < limit {
+		resp, err := c.Client.Messages(ctx, roomID, from, "", mautrix.DirectionBackward, nil, min(limit-len(chunk), 100))
+		if err != nil {
+			return []string{"(history unreadable: " + err.Error() + ")"}
+		}
+		chunk = append(chunk, resp.Chunk...)
+		if resp.End == "" || len(resp.Chunk) == 0 {
+			break
+		}
+		from = resp.End
+	}
+	var out []string
+	for i := len(chunk) - 1; i >= 0; i-- {
+		evt := chunk[i]
+		if evt.Sender != sender {
+			continue
+		}
+		if evt.Type == event.EventEncrypted {
+			_ = evt.Content.ParseRaw(evt.Type)
+			dec, err := c.Crypto.Decrypt(ctx, evt)
+			if err != nil {
+				out = append(out, fmt.Sprintf("(%s undecryptable: %v)", evt.ID, err))
+				continue
+			}
+			evt = dec
+		}
+		_ = evt.Content.ParseRaw(evt.Type)
+		if msg := evt.Content.AsMessage(); msg != nil {
+			out = append(out, msg.Body)
+		}
+	}
+	return out
+}

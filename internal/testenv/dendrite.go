@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+	"maunium.net/go/mautrix/id"
 )
 
 // DendriteVersion is the homeserver every test runs against.
@@ -92,6 +93,8 @@ type Dendrite struct {
 	URL          string
 	SharedSecret string
 	Dir          string
+	bin          string
+	opts         DendriteOptions
 	cmd          *exec.Cmd
 	done         chan struct{}
 	logFile      *os.File
@@ -125,29 +128,85 @@ func StartDendrite(ctx context.Context, opts DendriteOptions) (*Dendrite, error)
 	if err != nil {
 		return nil, err
 	}
-	logFile, err := os.OpenFile(filepath.Join(opts.Dir, "dendrite.out"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("failed to open homeserver log: %w", err)
+	d := &Dendrite{URL: "http://" + opts.Addr, SharedSecret: secret, Dir: opts.Dir, bin: bin, opts: opts}
+	if err = d.launch(ctx); err != nil {
+		return nil, err
 	}
-	args := []string{"--config", filepath.Join(opts.Dir, "dendrite.yaml"), "--http-bind-address", opts.Addr}
-	if opts.OpenRegistration {
+	return d, nil
+}
+
+// launch starts the homeserver process and waits until it answers.
+func (d *Dendrite) launch(ctx context.Context) error {
+	logFile, err := os.OpenFile(filepath.Join(d.Dir, "dendrite.out"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("failed to open homeserver log: %w", err)
+	}
+	args := []string{"--config", filepath.Join(d.Dir, "dendrite.yaml"), "--http-bind-address", d.opts.Addr}
+	if d.opts.OpenRegistration {
 		args = append(args, "--really-enable-open-registration")
 	}
-	cmd := exec.Command(filepath.Join(bin, "dendrite"), args...)
-	cmd.Dir = opts.Dir
+	cmd := exec.Command(filepath.Join(d.bin, "dendrite"), args...)
+	cmd.Dir = d.Dir
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err = cmd.Start(); err != nil {
 		logFile.Close()
-		return nil, fmt.Errorf("failed to start Dendrite: %w", err)
+		return fmt.Errorf("failed to start Dendrite: %w", err)
 	}
-	d := &Dendrite{URL: "http://" + opts.Addr, SharedSecret: secret, Dir: opts.Dir, cmd: cmd, done: make(chan struct{}), logFile: logFile}
-	go func() { _ = cmd.Wait(); close(d.done) }()
+	d.cmd, d.done, d.logFile = cmd, make(chan struct{}), logFile
+	go func(done chan struct{}) { _ = cmd.Wait(); close(done) }(d.done)
 	if err = d.waitReady(ctx, 60*time.Second); err != nil {
 		d.Stop()
-		return nil, err
+		return err
 	}
-	return d, nil
+	return nil
+}
+
+// Start starts a stopped homeserver again, on the same address and data;
+// a running one is left as it is.
+func (d *Dendrite) Start(ctx context.Context) error {
+	select {
+	case <-d.done:
+		return d.launch(ctx)
+	default:
+		return nil
+	}
+}
+
+// Freeze stops the homeserver's process (SIGSTOP): connections are
+// accepted by the kernel and never answered, as with a hung server.
+func (d *Dendrite) Freeze() error { return d.cmd.Process.Signal(syscall.SIGSTOP) }
+
+// Thaw lets a frozen homeserver run again.
+func (d *Dendrite) Thaw() error { return d.cmd.Process.Signal(syscall.SIGCONT) }
+
+// RateLimit sets the homeserver's rate limiting — on: threshold requests
+// per device within cooloff, exempt users apart; off: threshold 0 — and
+// restarts it.
+func (d *Dendrite) RateLimit(ctx context.Context, threshold int, cooloff time.Duration, exempt ...id.UserID) error {
+	path := filepath.Join(d.Dir, "dendrite.yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("failed to read homeserver config: %w", err)
+	}
+	var cfg map[string]any
+	if err = yaml.Unmarshal(data, &cfg); err != nil {
+		return fmt.Errorf("failed to parse homeserver config: %w", err)
+	}
+	ids := make([]string, len(exempt))
+	for i, u := range exempt {
+		ids[i] = u.String()
+	}
+	clientAPI, _ := cfg["client_api"].(map[string]any)
+	clientAPI["rate_limiting"] = map[string]any{"enabled": threshold > 0, "threshold": max(threshold, 1), "cooloff_ms": cooloff.Milliseconds(), "exempt_user_ids": ids}
+	if data, err = yaml.Marshal(cfg); err != nil {
+		return fmt.Errorf("failed to write homeserver config: %w", err)
+	}
+	if err = os.WriteFile(path, data, 0o600); err != nil {
+		return fmt.Errorf("failed to write homeserver config: %w", err)
+	}
+	d.Stop()
+	return d.Start(ctx)
 }
 
 func (d *Dendrite) waitReady(ctx context.Context, timeout time.Duration) error {
@@ -176,6 +235,7 @@ func (d *Dendrite) waitReady(ctx context.Context, timeout time.Duration) error {
 // Stop ends the homeserver.
 func (d *Dendrite) Stop() {
 	if d.cmd.Process != nil {
+		_ = d.cmd.Process.Signal(syscall.SIGCONT) // a frozen server cannot stop
 		_ = d.cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-d.done:

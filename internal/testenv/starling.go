@@ -202,3 +202,16 @@ func (b *Bot) Kill() {
 		<-b.done
 	}
 }
+
+// Running tells whether the process is still the one started.
+func (b *Bot) Running() bool {
+	select {
+	case <-b.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// PID is the bot's process id.
+func (b *Bot) PID() int { return b.cmd.Process.Pid }
