@@ -85,6 +85,91 @@ func (b *Bot) missed(ctx context.Context, roomID id.RoomID, from, to string) []*
 	return out
 }
 
+// sweepTypes are the events whose handling an unsent event would cost.
+var sweepTypes = map[event.Type]bool{
+	event.EventMessage: true, event.EventEncrypted: true, event.EventReaction: true,
+	event.EventRedaction: true, event.EventSticker: true,
+}
+
+// sweep completes the first sync after the homeserver was unreachable with
+// the events of each joined room that the bot never received. A homeserver
+// stopped in the middle of traffic (Dendrite) can store an event and never
+// send it by sync — no limited timeline says so — so the rooms' recent
+// history, from a little before the outage, is read for events neither
+// queued nor handled. The handlers' own de-duplication makes an event that
+// also comes by sync later harmless.
+func (b *Bot) sweep(ctx context.Context, res *mautrix.RespSync, from time.Time) {
+	joined, err := b.client.JoinedRooms(ctx)
+	if err != nil {
+		b.log.Warn().Err(err).Msg("Failed to list rooms to look for events missed in an outage")
+		return
+	}
+	if res.Rooms.Join == nil {
+		res.Rooms.Join = map[id.RoomID]*mautrix.SyncJoinedRoom{}
+	}
+	since := from.Add(-seenSlack)
+	for _, roomID := range joined.JoinedRooms {
+		room := res.Rooms.Join[roomID]
+		inResponse := map[id.EventID]bool{}
+		if room != nil {
+			for _, evt := range room.Timeline.Events {
+				inResponse[evt.ID] = true
+			}
+		}
+		missed := b.unseenSince(ctx, roomID, since, inResponse)
+		if len(missed) == 0 {
+			continue
+		}
+		b.log.Info().Stringer("room_id", roomID).Int("events", len(missed)).Msg("Found events the homeserver did not send during an outage")
+		if room == nil {
+			room = &mautrix.SyncJoinedRoom{}
+			res.Rooms.Join[roomID] = room
+		}
+		room.Timeline.Events = append(missed, room.Timeline.Events...)
+	}
+}
+
+// unseenSince pages back through a room's latest events to since and
+// returns, oldest first, those the bot neither queued nor handled.
+func (b *Bot) unseenSince(ctx context.Context, roomID id.RoomID, since time.Time, skip map[id.EventID]bool) []*event.Event {
+	var out []*event.Event
+	from, read := "", 0
+	defer func() {
+		b.log.Debug().Stringer("room_id", roomID).Int("read", read).Int("unseen", len(out)).Msg("Looked through a room's history after an outage")
+	}()
+	for page := 0; page < backfillPages && ctx.Err() == nil; page++ {
+		resp, err := b.client.Messages(ctx, roomID, from, "", mautrix.DirectionBackward, nil, backfillPage)
+		if err != nil {
+			b.log.Warn().Err(err).Stringer("room_id", roomID).Msg("Failed to read a room's history after an outage")
+			break
+		}
+		older := false
+		for _, evt := range resp.Chunk {
+			read++
+			if older = time.UnixMilli(evt.Timestamp).Before(since); older {
+				break
+			}
+			if skip[evt.ID] || !sweepTypes[evt.Type] || evt.Sender == b.client.UserID {
+				continue
+			}
+			queued, err := b.db.RelayJob.Has(ctx, evt.ID)
+			if err == nil && !queued {
+				queued, err = b.db.HandledEvent.Has(ctx, evt.ID)
+			}
+			if err == nil && !queued {
+				evt.RoomID = roomID
+				out = append(out, evt)
+			}
+		}
+		if older || len(resp.Chunk) == 0 || resp.End == "" || resp.End == from {
+			break
+		}
+		from = resp.End
+	}
+	slices.Reverse(out)
+	return out
+}
+
 // syncedAtKey keeps when the bot last finished processing a sync.
 const syncedAtKey = "synced_at"
 

@@ -118,7 +118,7 @@ func (b *Bot) Init(ctx context.Context) error {
 	}, commands.Deps{DB: b.db, L10n: b.l10n, Authority: b.rooms, Rooms: b, Replier: b, Relay: b.relay, Scheduler: b.sched, Forms: b.forms, Incidents: b.incs, Files: b})
 	// Registered after the crypto helper's own handlers, so that room keys in
 	// a sync are stored before the events they unlock reach these handlers.
-	b.syncer.fill, b.syncer.committed = b.backfill, b.noteSynced
+	b.syncer.fill, b.syncer.sweep, b.syncer.committed = b.backfill, b.sweep, b.noteSynced
 	syncer := b.client.Syncer.(mautrix.ExtensibleSyncer)
 	syncer.OnEvent(b.contained(b.onOwnEvent))
 	syncer.OnEventType(event.StateMember, b.contained(b.onMember))

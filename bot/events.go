@@ -205,6 +205,7 @@ func (b *Bot) onMessage(ctx context.Context, evt *event.Event) {
 		return
 	}
 	content := evt.Content.AsMessage()
+	injectFault(content.Body)
 	isCommand := strings.HasPrefix(strings.TrimSpace(content.Body), b.cfg.Commands.Prefix)
 	if person, err := b.rooms.DirectChat(ctx, evt.RoomID); err == nil && person == evt.Sender && !isCommand {
 		if b.refuseUntrustedAnswer(ctx, evt) {

@@ -50,11 +50,17 @@ type trackingSyncer struct {
 	store *deferredStore
 	// fill completes a response before it is processed (see backfill);
 	// committed runs after one was processed and its token kept.
-	fill      func(ctx context.Context, res *mautrix.RespSync, since string)
-	committed func(ctx context.Context)
-	once      sync.Once
-	synced    chan struct{}
-	syncedMu  sync.Mutex
+	fill func(ctx context.Context, res *mautrix.RespSync, since string)
+	// sweep completes the first response after failed syncs, and one
+	// sweepAgain later (see sweep); outageFrom is when the last sync
+	// before the failures was processed.
+	sweep      func(ctx context.Context, res *mautrix.RespSync, from time.Time)
+	outageFrom time.Time
+	sweeps     []time.Time
+	committed  func(ctx context.Context)
+	once       sync.Once
+	synced     chan struct{}
+	syncedMu   sync.Mutex
 	// failPause is the wait before the next sync after a failed one: short
 	// at first, so an outage of a few seconds costs a few seconds.
 	failPause time.Duration
@@ -69,6 +75,9 @@ func newTrackingSyncer() *trackingSyncer {
 func (s *trackingSyncer) ProcessResponse(ctx context.Context, res *mautrix.RespSync, since string) error {
 	if s.fill != nil {
 		s.fill(ctx, res, since)
+	}
+	if s.sweep != nil && since != "" && s.sweepDue() {
+		s.sweep(ctx, res, s.outageFrom)
 	}
 	if err := s.DefaultSyncer.ProcessResponse(ctx, res, since); err != nil {
 		return err
@@ -91,6 +100,22 @@ func (s *trackingSyncer) ProcessResponse(ctx context.Context, res *mautrix.RespS
 	return nil
 }
 
+// sweepAgain is how long after an outage the rooms are looked through a
+// second time.
+const sweepAgain = 45 * time.Second
+
+// sweepDue tells whether a sweep after an outage is due now, and counts it
+// done.
+func (s *trackingSyncer) sweepDue() bool {
+	s.syncedMu.Lock()
+	defer s.syncedMu.Unlock()
+	if len(s.sweeps) == 0 || time.Now().Before(s.sweeps[0]) {
+		return false
+	}
+	s.sweeps = s.sweeps[1:]
+	return true
+}
+
 // OnFailedSync waits 1 s, then twice as long each time up to 10 s, and lets
 // /health report the homeserver unreachable until a sync succeeds again.
 func (s *trackingSyncer) OnFailedSync(res *mautrix.RespSync, err error) (time.Duration, error) {
@@ -100,6 +125,14 @@ func (s *trackingSyncer) OnFailedSync(res *mautrix.RespSync, err error) (time.Du
 	monitor.SyncFailed(time.Now(), err)
 	s.syncedMu.Lock()
 	defer s.syncedMu.Unlock()
+	if len(s.sweeps) == 0 {
+		s.outageFrom = monitor.LastSync()
+	}
+	// A restarted homeserver may still be catching up on its own queue
+	// when it answers again: look once more a little later.
+	if !s.outageFrom.IsZero() {
+		s.sweeps = []time.Time{{}, time.Now().Add(sweepAgain)}
+	}
 	s.failPause = min(max(2*s.failPause, time.Second), 10*time.Second)
 	return s.failPause, nil
 }

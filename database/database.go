@@ -53,7 +53,11 @@ func Open(uri, dialect string, maxOpenConns int) (*dbutil.Database, error) {
 			return nil, err
 		}
 	}
-	db, err := dbutil.NewWithDialect(uri, dialect)
+	driverName := dialect
+	if dialect == "sqlite3-fk-wal" {
+		driverName = sqliteDriver
+	}
+	db, err := dbutil.NewWithDialect(uri, driverName)
 	if err != nil {
 		return nil, fmt.Errorf("failed to open database: %w", err)
 	}

@@ -1,7 +1,11 @@
 package e2e
 
 import (
+	"context"
+	"fmt"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -51,4 +55,58 @@ func TestMalformedEventsHoldUpNothing(t *testing.T) {
 	}
 	// The image whose link is broken still arrives, saying so.
 	c.copyIn(t, "en", "could not be copied")
+}
+
+var (
+	faultBinOnce sync.Once
+	faultBin     string
+	faultBinErr  error
+)
+
+// faultBinary builds, once, the bot with the faultinject tag: it panics
+// while handling the message "starling-test-panic".
+func faultBinary(t *testing.T) string {
+	t.Helper()
+	faultBinOnce.Do(func() {
+		faultBin, faultBinErr = testenv.BuildStarling(context.Background(), filepath.Dir(starlingBin), "faultinject")
+	})
+	if faultBinErr != nil {
+		t.Fatal(faultBinErr)
+	}
+	return faultBin
+}
+
+// A handler that panics costs its event only: the panic is logged with its
+// stack and counted, the bot keeps answering, and after a crash it does not
+// meet the same event again.
+func TestAPanickingHandlerCostsOnlyItsEvent(t *testing.T) {
+	alice := user(t, "alice")
+	setup := newBot(t, alice.UserID)
+	bin := faultBinary(t)
+	bot := testenv.StartBot(t, bin, setup.config)
+	room := encryptedRoomWithBot(t, alice, setup.userID)
+	alice.SendText(room, "starling-test-panic")
+	bot.WaitLog("Recovered from a panic", 30*time.Second)
+	for _, e := range bot.LogEntries() {
+		if e["message"] == "Recovered from a panic" {
+			if e["level"] != "error" || e["work"] != "event" || !strings.Contains(fmt.Sprint(e["stack"]), "injectFault") {
+				t.Fatalf("the panic was not logged at error level with its stack: %v", e)
+			}
+		}
+	}
+	if reply := testenv.Body(ask(t, alice, room, setup.userID, "!lang")); reply == "" {
+		t.Fatal("the bot stopped answering after a panic")
+	}
+	_, metrics := httpGet(t, bot.MonitorURL()+"/metrics")
+	if !strings.Contains(metrics, `starling_panics_total{work="event"} 1`) {
+		t.Fatalf("the panic was not counted:\n%s", metrics)
+	}
+	bot.Kill() // a crash: whatever was not committed is replayed on start
+	bot = testenv.StartBot(t, bin, setup.config)
+	ask(t, alice, room, setup.userID, "!lang")
+	for _, e := range bot.LogEntries() {
+		if e["message"] == "Recovered from a panic" {
+			t.Fatal("the bot met the poison event again after a restart")
+		}
+	}
 }

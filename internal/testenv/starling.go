@@ -19,10 +19,11 @@ import (
 	"maunium.net/go/mautrix/id"
 )
 
-// BuildStarling compiles the starling binary into dir.
-func BuildStarling(ctx context.Context, dir string) (string, error) {
-	out := filepath.Join(dir, "starling")
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "goolm", "-o", out, "./cmd/starling")
+// BuildStarling compiles the starling binary into dir, with extra build
+// tags if given (such as faultinject, for a binary tests can make fail).
+func BuildStarling(ctx context.Context, dir string, tags ...string) (string, error) {
+	out := filepath.Join(dir, strings.Join(append([]string{"starling"}, tags...), "-"))
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", strings.Join(append([]string{"goolm"}, tags...), ","), "-o", out, "./cmd/starling")
 	cmd.Dir = moduleRoot()
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("failed to build starling: %w\n%s", err, b)
