@@ -154,11 +154,33 @@ func (b *Bot) Run(ctx context.Context) error {
 	go func() { defer close(schedDone); b.sched.Run(ctx) }()
 	defer func() { <-schedDone }()
 	defer b.relay.Wait()
-	err := b.client.SyncWithContext(ctx)
-	if err != nil && !errors.Is(err, context.Canceled) {
-		return fmt.Errorf("failed to sync: %w", err)
+	return b.syncUntilStopped(ctx)
+}
+
+// syncUntilStopped runs the sync loop, and starts it again from the last
+// committed token when it ends on a failure that is not for good — storage
+// that could not answer while a response was processed — so the response
+// is processed again instead of the bot stopping or moving past it.
+func (b *Bot) syncUntilStopped(ctx context.Context) error {
+	pause := time.Second
+	for {
+		err := b.client.SyncWithContext(ctx)
+		switch {
+		case ctx.Err() != nil || errors.Is(err, context.Canceled):
+			return nil
+		case errors.Is(err, mautrix.MUnknownToken):
+			return fmt.Errorf("failed to sync: %w", err)
+		case err == nil:
+			return nil
+		}
+		b.log.Warn().Err(err).Dur("retry_in", pause).Msg("Sync stopped; starting again from the last processed response")
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 30*time.Second)
 	}
-	return nil
 }
 
 // Stop releases the database; call it after Run has returned.

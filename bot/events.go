@@ -158,6 +158,7 @@ func (b *Bot) fresh(ctx context.Context, evt *event.Event) (context.Context, boo
 	ctx = log.WithContext(ctx)
 	encrypted, err := b.client.StateStore.IsEncrypted(ctx, evt.RoomID)
 	if err != nil {
+		b.storageTrouble(err)
 		log.Err(err).Msg("Failed to check room encryption")
 		return ctx, false
 	}
@@ -168,6 +169,7 @@ func (b *Bot) fresh(ctx context.Context, evt *event.Event) (context.Context, boo
 	}
 	room, err := b.db.Room.Get(ctx, evt.RoomID)
 	if err != nil {
+		b.storageTrouble(err)
 		log.Err(err).Msg("Failed to load room")
 		return ctx, false
 	}
@@ -185,6 +187,7 @@ func (b *Bot) onRelayable(ctx context.Context, evt *event.Event) {
 		return
 	}
 	if err := b.relay.Enqueue(ctx, evt); err != nil {
+		b.storageTrouble(err)
 		zerolog.Ctx(ctx).Err(err).Msg("Failed to queue event for relay")
 	}
 }
@@ -198,6 +201,7 @@ func (b *Bot) onMessage(ctx context.Context, evt *event.Event) {
 	log := zerolog.Ctx(ctx)
 	claimed, err := b.db.HandledEvent.Claim(ctx, evt.RoomID, evt.ID, b.now())
 	if err != nil {
+		b.storageTrouble(err)
 		log.Err(err).Msg("Failed to claim event")
 		return
 	} else if !claimed {

@@ -68,6 +68,8 @@ func (b *Bot) login(ctx context.Context) error {
 	}
 	helper.LoginAs = loginAs
 	helper.DecryptErrorCallback = func(evt *event.Event, err error) {
+		// The room key may be there, in a database that could not answer.
+		b.storageTrouble(err)
 		b.log.Warn().Err(err).
 			Stringer("room_id", evt.RoomID).
 			Stringer("event_id", evt.ID).

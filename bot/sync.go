@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
+	"starling/database"
 	"starling/monitor"
 	"starling/rooms"
 )
@@ -66,6 +69,20 @@ type trackingSyncer struct {
 	failPause time.Duration
 	// next is closed when the next response has been processed.
 	next chan struct{}
+	// replay is why the response being processed must be processed again.
+	replay error
+}
+
+// replayLater has the response being processed handled again, from the
+// start, once the sync loop starts again: a handler met storage that could
+// not answer, and its event would otherwise be lost. The handlers'
+// de-duplication makes the rest of the response harmless to repeat.
+func (s *trackingSyncer) replayLater(err error) {
+	s.syncedMu.Lock()
+	defer s.syncedMu.Unlock()
+	if s.replay == nil {
+		s.replay = err
+	}
 }
 
 func newTrackingSyncer() *trackingSyncer {
@@ -81,6 +98,13 @@ func (s *trackingSyncer) ProcessResponse(ctx context.Context, res *mautrix.RespS
 	}
 	if err := s.DefaultSyncer.ProcessResponse(ctx, res, since); err != nil {
 		return err
+	}
+	s.syncedMu.Lock()
+	replay := s.replay
+	s.replay = nil
+	s.syncedMu.Unlock()
+	if replay != nil {
+		return fmt.Errorf("%w: %w", errReplay, replay)
 	}
 	if s.store != nil {
 		if err := s.store.commit(ctx); err != nil {
@@ -135,6 +159,20 @@ func (s *trackingSyncer) OnFailedSync(res *mautrix.RespSync, err error) (time.Du
 	}
 	s.failPause = min(max(2*s.failPause, time.Second), 10*time.Second)
 	return s.failPause, nil
+}
+
+// errReplay ends the sync loop so that the response it was processing is
+// fetched and processed again (see Bot.Run).
+var errReplay = errors.New("a sync response is to be processed again")
+
+// storageTrouble has the sync response being processed handled again
+// later if err says the database cannot answer now; it tells whether so.
+func (b *Bot) storageTrouble(err error) bool {
+	if !database.Unavailable(err) {
+		return false
+	}
+	b.syncer.replayLater(err)
+	return true
 }
 
 // WaitForSync blocks until a sync response has been fully processed since

@@ -4,9 +4,11 @@ package e2e
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
+	"starling/internal/pgtest"
 	"starling/internal/testenv"
 )
 
@@ -22,7 +25,25 @@ var (
 	hs          *testenv.Dendrite
 	starlingBin string
 	userSeq     atomic.Int64
+
+	pgOnce sync.Once
+	pg     *pgtest.Server
+	pgErr  error
+	// onPostgres makes newBot give each bot a fresh PostgreSQL database.
+	onPostgres bool
 )
+
+// postgres makes the bots of the rest of test t keep their tables in
+// PostgreSQL, on a throwaway server started for the package.
+func postgres(t *testing.T) {
+	t.Helper()
+	pgOnce.Do(func() { pg, pgErr = pgtest.Shared() })
+	if pgErr != nil {
+		t.Fatal(pgErr)
+	}
+	onPostgres = true
+	t.Cleanup(func() { onPostgres = false })
+}
 
 func TestMain(m *testing.M) {
 	os.Exit(runMain(m))
@@ -47,6 +68,11 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer hs.Stop()
+	defer func() {
+		if pg != nil {
+			pg.Stop()
+		}
+	}()
 	return m.Run()
 }
 
@@ -62,6 +88,7 @@ type botSetup struct {
 	config    string
 	userID    id.UserID
 	allow     []id.UserID
+	dbURI     string // "" for SQLite in dir
 }
 
 // newBot registers a bot account and writes its config; allow lists who may invite it.
@@ -78,11 +105,16 @@ func newBotWith(t testing.TB, extra map[string]any, allow ...id.UserID) *botSetu
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	cfg, err := hs.WriteBotConfig(dir, testenv.BotConfig{Localpart: localpart, Password: "bot-password", AllowUsers: allow, Extra: extra})
+	uri := ""
+	if onPostgres {
+		uri = pg.NewDatabase(t)
+		t.Cleanup(func() { assertKeptInPostgres(t, uri, dir) })
+	}
+	cfg, err := hs.WriteBotConfig(dir, testenv.BotConfig{Localpart: localpart, Password: "bot-password", DatabaseURI: uri, AllowUsers: allow, Extra: extra})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &botSetup{localpart: localpart, dir: dir, config: cfg, userID: testenv.UserID(localpart), allow: allow}
+	return &botSetup{localpart: localpart, dir: dir, config: cfg, userID: testenv.UserID(localpart), allow: allow, dbURI: uri}
 }
 
 // anyDevice lets any device change settings, also in unencrypted rooms,
@@ -92,7 +124,7 @@ var anyDevice = map[string]any{"permissions": map[string]any{"device_trust": "an
 // reconfigure rewrites the bot's config (same account and database).
 func (s *botSetup) reconfigure(t testing.TB, extra map[string]any) {
 	t.Helper()
-	if _, err := hs.WriteBotConfig(s.dir, testenv.BotConfig{Localpart: s.localpart, Password: "bot-password", AllowUsers: s.allow, Extra: extra}); err != nil {
+	if _, err := hs.WriteBotConfig(s.dir, testenv.BotConfig{Localpart: s.localpart, Password: "bot-password", DatabaseURI: s.dbURI, AllowUsers: s.allow, Extra: extra}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -154,4 +186,21 @@ func ask(t testing.TB, c *testenv.Client, room id.RoomID, bot id.UserID, text st
 		t.Fatalf("reply to %q was not encrypted", text)
 	}
 	return reply
+}
+
+// assertKeptInPostgres checks that a bot on PostgreSQL kept its rooms there,
+// and no SQLite file beside its config.
+func assertKeptInPostgres(t testing.TB, uri, dir string) {
+	db, err := sql.Open("postgres", uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var rooms int
+	if err = db.QueryRow(`SELECT count(*) FROM room`).Scan(&rooms); err != nil || rooms == 0 {
+		t.Errorf("the bot's PostgreSQL database holds %d rooms (%v)", rooms, err)
+	}
+	if _, err = os.Stat(filepath.Join(dir, "starling.db")); err == nil {
+		t.Error("a bot configured for PostgreSQL wrote an SQLite file")
+	}
 }

@@ -27,6 +27,7 @@ type Server struct {
 	dir  string
 	port int
 	bin  string
+	opts string
 }
 
 var (
@@ -93,7 +94,7 @@ func start() (*Server, error) {
 	if out, err := run(filepath.Join(bin, "pg_ctl"), "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start").CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("pg_ctl start failed: %w\n%s", err, out)
 	}
-	return &Server{dir: dir, port: port, bin: bin}, nil
+	return &Server{dir: dir, port: port, bin: bin, opts: opts}, nil
 }
 
 // NewDatabase creates an empty database and returns its URI.
@@ -122,6 +123,17 @@ func (s *Server) NewDatabase(t testing.TB) string {
 
 func (s *Server) uri(db string) string {
 	return fmt.Sprintf("postgres://starling@127.0.0.1:%d/%s?sslmode=disable", s.port, db)
+}
+
+// Restart stops the server as `systemctl restart` does (fast: every
+// connection is cut, committed work is kept — this test server runs without
+// fsync, so a crash would lose it) and starts it again on the same port.
+func (s *Server) Restart() error {
+	data := filepath.Join(s.dir, "data")
+	if out, err := run(filepath.Join(s.bin, "pg_ctl"), "-D", data, "-o", s.opts, "-l", filepath.Join(s.dir, "log"), "-m", "fast", "-w", "-t", "60", "restart").CombinedOutput(); err != nil {
+		return fmt.Errorf("pg_ctl restart failed: %w\n%s", err, out)
+	}
+	return nil
 }
 
 // Stop ends the server and removes its files.
