@@ -248,23 +248,33 @@ func (b *Bot) onMessage(ctx context.Context, evt *event.Event) {
 // the bot was down is not run hours later, when its moment has passed.
 const staleAfter = 10 * time.Minute
 
+// lateCommand is the rule for a command sent at sent and seen now: it is
+// not run if it is staleAfter old or more, and its sender, last told at
+// told, is told again only after an hour.
+func lateCommand(now, sent, told time.Time) (late, tell bool) {
+	if now.Sub(sent) < staleAfter {
+		return false, false
+	}
+	return true, now.Sub(told) >= time.Hour
+}
+
 // stale tells whether a command is too old to run; the sender is told, at
 // most once an hour, that it was not run.
 func (b *Bot) stale(ctx context.Context, evt *event.Event) bool {
-	if b.now().Sub(time.UnixMilli(evt.Timestamp)) < staleAfter {
-		return false
-	}
-	zerolog.Ctx(ctx).Info().Msg("Not running a command sent while the bot was away")
 	b.staleMu.Lock()
-	told := b.now().Sub(b.staleTold[evt.Sender]) < time.Hour
-	if !told {
+	late, tell := lateCommand(b.now(), time.UnixMilli(evt.Timestamp), b.staleTold[evt.Sender])
+	if tell {
 		if b.staleTold == nil {
 			b.staleTold = map[id.UserID]time.Time{}
 		}
 		b.staleTold[evt.Sender] = b.now()
 	}
 	b.staleMu.Unlock()
-	if !told {
+	if !late {
+		return false
+	}
+	zerolog.Ctx(ctx).Info().Msg("Not running a command sent while the bot was away")
+	if tell {
 		lang := b.rooms.Language(ctx, evt.RoomID)
 		if person, err := b.rooms.DirectChat(ctx, evt.RoomID); err == nil && person == evt.Sender {
 			lang = b.personLanguage(ctx, evt.Sender)

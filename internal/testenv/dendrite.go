@@ -331,3 +331,6 @@ func tail(b []byte, n int) string {
 	}
 	return strings.ToValidUTF8(string(b), "")
 }
+
+// PID is the homeserver's process id.
+func (d *Dendrite) PID() int { return d.cmd.Process.Pid }
