@@ -286,6 +286,9 @@ func (b *Bot) prune(ctx context.Context) {
 		if err := b.db.RelayCopy.Prune(ctx, cutoff); err != nil && ctx.Err() == nil {
 			b.log.Warn().Err(err).Msg("Failed to prune relayed copies")
 		}
+		if err := b.db.RelayFailure.Prune(ctx, cutoff); err != nil && ctx.Err() == nil {
+			b.log.Warn().Err(err).Msg("Failed to prune relay failures")
+		}
 		if err := b.db.RelayReaction.Prune(ctx); err != nil && ctx.Err() == nil {
 			b.log.Warn().Err(err).Msg("Failed to prune relayed reactions")
 		}

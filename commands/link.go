@@ -7,6 +7,7 @@ import (
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"maunium.net/go/mautrix/format"
+	"maunium.net/go/mautrix/id"
 
 	"starling/database"
 	"starling/relay"
@@ -77,7 +78,27 @@ var (
 	msgLinkMixed     = &i18n.Message{ID: "LinkMixed", Other: "This room cannot join: the coalition's rooms and this one differ in end-to-end encryption, and encrypted messages are never relayed into unencrypted rooms. Turn on encryption in every room first. Nothing was changed."}
 	msgLinkBadName   = &i18n.Message{ID: "LinkBadName", Other: "Give the coalition a name of at most {{.Max}} characters, for example {{.Example}}."}
 	msgLinkEncrypted = &i18n.Message{ID: "LinkEncryptedTag", Other: "encrypted"}
+
+	msgLinkFailuresSummary = &i18n.Message{ID: "LinkFailuresSummary", Other: "List the copies from or to this room that the relay gave up on (moderators)."}
+	msgLinkFailuresNone    = &i18n.Message{ID: "LinkFailuresNone", Other: "No copy from or to this room has been given up on."}
+	msgLinkFailuresHeader  = &i18n.Message{ID: "LinkFailuresHeader", Other: "Copies the relay gave up on, from or to this room, newest first:"}
+	msgLinkFailureLine     = &i18n.Message{
+		ID:          "LinkFailureLine",
+		Description: "One copy given up on. Time is a date and time with its zone; From and To are room names in bold; Reason is one of the LinkFailure reasons.",
+		Other:       "{{.Time}} · {{.From}} → {{.To}}: {{.Reason}}",
+	}
+	msgLinkFailureUnreadable = &i18n.Message{ID: "LinkFailureUnreadable", Other: "the message could not be read (malformed, or its keys never came)"}
+	msgLinkFailureRefused    = &i18n.Message{ID: "LinkFailureRefused", Other: "the homeserver refused the copy (too large, or not allowed there)"}
+	msgLinkFailureCrashed    = &i18n.Message{ID: "LinkFailureCrashed", Other: "a fault in Starling met it; it is in the log for the admins"}
+	msgLinkFailureReasons    = map[string]*i18n.Message{
+		database.FailureUnreadable: msgLinkFailureUnreadable,
+		database.FailureRefused:    msgLinkFailureRefused,
+		database.FailureCrashed:    msgLinkFailureCrashed,
+	}
 )
+
+// failuresShown is how many of the latest failures !link failures lists.
+const failuresShown = 10
 
 func relayError(cx *Ctx, err error) error {
 	switch {
@@ -236,4 +257,49 @@ func runLinkResume(cx *Ctx) error {
 // defaults are the configured room settings, for rooms that chose none.
 func (cx *Ctx) defaults() database.Room {
 	return database.Room{Language: cx.router.settings.DefaultLanguage, Timezone: cx.router.settings.DefaultTimezone}
+}
+
+// runLinkFailures lists the latest copies from or to this room the relay
+// gave up on, so a moderator learns that something did not arrive, and why,
+// without reading the bot's log. Never their text: only when and where.
+func runLinkFailures(cx *Ctx) error {
+	_, rooms, err := cx.router.Relay.Coalitions().List(cx.Ctx, cx.RoomID, cx.defaults())
+	if err != nil {
+		return relayError(cx, err)
+	}
+	names := map[id.RoomID]string{}
+	for _, r := range rooms {
+		names[r.RoomID] = r.Name
+	}
+	failures, err := cx.router.DB.RelayFailure.Recent(cx.Ctx, cx.RoomID, failuresShown)
+	if err != nil {
+		return err
+	}
+	if len(failures) == 0 {
+		cx.Reply(msgLinkFailuresNone, nil)
+		return nil
+	}
+	name := func(room id.RoomID) string {
+		if n, ok := names[room]; ok {
+			return bold(n)
+		}
+		return format.SafeMarkdownCode(room)
+	}
+	var b strings.Builder
+	b.WriteString(cx.T(msgLinkFailuresHeader, nil))
+	b.WriteString("\n\n")
+	for _, f := range failures {
+		reason, ok := msgLinkFailureReasons[f.Reason]
+		if !ok {
+			reason = msgLinkFailureReasons[database.FailureRefused]
+		}
+		fmt.Fprintf(&b, "- %s\n", cx.T(msgLinkFailureLine, map[string]any{
+			"Time":   f.FailedAt.UTC().Format("2006-01-02 15:04 UTC"),
+			"From":   name(f.SourceRoom),
+			"To":     name(f.TargetRoom),
+			"Reason": cx.T(reason, nil),
+		}))
+	}
+	cx.ReplyMarkdown(b.String())
+	return nil
 }

@@ -34,6 +34,8 @@ func TestLinkCommands(t *testing.T) {
 		{"code works once", ca, string(mod), "!link join " + code, "unknown, already used or expired"},
 		{"list", en, string(user), "!link list", "has 2 rooms"},
 		{"unencrypted room refused", "!plain:test", string(mod), "!link join " + code, "unknown"},
+		{"member may not see failures", es, string(user), "!link failures", "only moderators"},
+		{"no failures", es, string(mod), "!link failures", "No copy from or to this room"},
 		{"pause", en, string(mod), "!link pause", "no longer relayed"},
 		{"list shows paused", es, string(user), "!link", "(encrypted, paused)"},
 		{"member may not leave", en, string(user), "!link leave", "only moderators"},

@@ -43,6 +43,7 @@ func registry() []*Command {
 				{Name: "resume", Need: Moderator, Shared: true, Summary: msgLinkResumeSummary, Run: runLinkResume},
 				{Name: "remove", Need: Moderator, Shared: true, Usage: "<room>", Example: "2", MinArgs: 1, MaxArgs: -1,
 					Summary: msgLinkRemoveSummary, Run: runLinkRemove},
+				{Name: "failures", Need: Moderator, Shared: true, Summary: msgLinkFailuresSummary, Run: runLinkFailures},
 			},
 		},
 		{

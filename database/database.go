@@ -31,6 +31,7 @@ type Database struct {
 	JoinCode      *JoinCodeQuery
 	Glossary      *GlossaryTermQuery
 	RelayJob      *RelayJobQuery
+	RelayFailure  *RelayFailureQuery
 	RelayCopy     *RelayCopyQuery
 	RelayReaction *RelayReactionQuery
 	SentTxn       *SentTxnQuery
@@ -115,6 +116,7 @@ func New(db *dbutil.Database, log zerolog.Logger) *Database {
 		RelayJob:      &RelayJobQuery{db: child},
 		RelayCopy:     &RelayCopyQuery{dbutil.MakeQueryHelper(child, newCopy)},
 		RelayReaction: &RelayReactionQuery{db: child},
+		RelayFailure:  &RelayFailureQuery{db: child},
 		SentTxn:       &SentTxnQuery{db: child},
 		Schedule:      &ScheduleQuery{dbutil.MakeQueryHelper(child, newSchedule)},
 		Occurrence:    &OccurrenceQuery{dbutil.MakeQueryHelper(child, newOccurrence)},

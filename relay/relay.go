@@ -177,7 +177,7 @@ func (r *Relay) work(ctx context.Context, target id.RoomID, wake chan struct{}) 
 		// A delivery that panics is one no retry can cure: it is dropped,
 		// and the room's queue moves on.
 		if safe.Run(&dlog, "relay", func() { err = r.deliver(dlog.WithContext(ctx), d) }) {
-			err = permanent(errors.New("delivery panicked"))
+			err = permanent(errPanicked)
 		}
 		var permanent *permanentError
 		switch {
@@ -186,6 +186,10 @@ func (r *Relay) work(ctx context.Context, target id.RoomID, wake chan struct{}) 
 		case errors.As(err, &permanent):
 			monitor.Relayed(monitor.RelayDropped)
 			dlog.Warn().Err(err).Msg("Giving up relaying event")
+			if err := r.db.RelayFailure.Put(ctx, &database.RelayFailure{EventID: d.EventID, SourceRoom: d.SourceRoom, TargetRoom: target,
+				Reason: failureReason(err), FailedAt: r.now()}); err != nil {
+				dlog.Err(err).Msg("Failed to record a relay failure")
+			}
 		case ctx.Err() != nil:
 			return
 		default:
@@ -213,6 +217,19 @@ func sleep(ctx context.Context, wake chan struct{}, d time.Duration) {
 	case <-t.C:
 	case <-wake:
 	}
+}
+
+var errPanicked = errors.New("delivery panicked")
+
+// failureReason sorts a delivery given up on for the moderators who ask.
+func failureReason(err error) string {
+	switch {
+	case errors.Is(err, errPanicked):
+		return database.FailureCrashed
+	case unreadable(err):
+		return database.FailureUnreadable
+	}
+	return database.FailureRefused
 }
 
 // permanentError is a delivery that can never succeed; retrying would only

@@ -155,4 +155,17 @@ func TestOneBadEventHoldsUpNothing(t *testing.T) {
 	if got := mx.bodies("!b:test"); !slices.Equal(got, []string{"ana (!a:test): one", "ana (!a:test): two", "ana (!a:test): three"}) {
 		t.Fatalf("after a bad event and a panic the room got %q", got)
 	}
+	// Both are recorded for the moderators, with why.
+	failures, err := r.db.RelayFailure.Recent(ctx, "!b:test", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range failures {
+		got = append(got, string(f.EventID)+" "+f.Reason)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"$bad unreadable", "$boom crashed"}) {
+		t.Fatalf("recorded failures %q", got)
+	}
 }

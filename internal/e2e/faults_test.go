@@ -55,6 +55,13 @@ func TestMalformedEventsHoldUpNothing(t *testing.T) {
 	}
 	// The image whose link is broken still arrives, saying so.
 	c.copyIn(t, "en", "could not be copied")
+	// A moderator of the receiving room can see what was given up on, and
+	// why, without the bot's log; never what it said.
+	failures := c.ask(t, en, "!link failures")
+	assertWords(t, "!link failures", failures, "Sala es", "Sala en", "could not be read")
+	if strings.Contains(failures, "menciones") {
+		t.Fatalf("!link failures quotes what was sent: %s", failures)
+	}
 }
 
 var (
