@@ -6,6 +6,11 @@ FUZZTIME ?= 30s
 
 .PHONY: all build run test deps bench fuzz lint clean
 
+# staticcheck, built once into the user's cache folder.
+STATICCHECK_VERSION := v0.8.2
+CACHE       := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/starling
+STATICCHECK := $(CACHE)/staticcheck-$(STATICCHECK_VERSION)
+
 all: build
 
 build:
@@ -30,9 +35,9 @@ deps:
 	@command -v $(GO) >/dev/null || { echo "Go 1.26 or newer is needed: https://go.dev/dl/" >&2; exit 1; }
 	$(GO) mod download
 
-# vet, then every test: unit, fuzz seeds, and integration against real Dendrite.
-test: deps
-	$(GO) vet -tags $(TAGS) ./...
+# vet, gofmt and staticcheck, then every test: unit, fuzz seeds, and
+# integration against real Dendrite.
+test: deps lint
 	$(GO) run -tags $(TAGS) ./internal/testenv/cmd/localrun -build-only
 	$(GO) test -tags $(TAGS) -count=1 -timeout 30m ./...
 
@@ -50,10 +55,15 @@ fuzz:
 	$(GO) test -tags $(TAGS) ./rooms -run '^$$' -fuzz FuzzDirectChat -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 	$(GO) test -tags $(TAGS) ./internal/mxtext -run '^$$' -fuzz FuzzVisibleMentions -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 
-lint:
+lint: $(STATICCHECK)
 	$(GO) vet -tags $(TAGS) ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
-	@if command -v staticcheck >/dev/null; then staticcheck -tags $(TAGS) ./...; else echo "staticcheck not installed; skipped"; fi
+	$(STATICCHECK) -tags $(TAGS) ./...
+
+$(STATICCHECK):
+	mkdir -p $(CACHE)/staticcheck-build
+	GOBIN=$(CACHE)/staticcheck-build $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	mv $(CACHE)/staticcheck-build/staticcheck $@
 
 clean:
 	rm -rf bin

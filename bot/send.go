@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -60,7 +61,8 @@ func (b *Bot) SendFile(ctx context.Context, roomID id.RoomID, replyTo id.EventID
 	}
 	if encrypted {
 		file := attachment.NewEncryptedFile()
-		cipher := file.Encrypt(data)
+		cipher := bytes.Clone(data) // the caller's bytes stay as they were
+		file.EncryptInPlace(cipher)
 		uri, err := b.Upload(ctx, cipher, "application/octet-stream")
 		if err != nil {
 			return err

@@ -60,7 +60,7 @@ func (fakeMatrix) IsEncrypted(_ context.Context, r id.RoomID) (bool, error) {
 	return r != "!plain:test", nil
 }
 func (fakeMatrix) RoomName(_ context.Context, r id.RoomID) string {
-	return strings.Trim(string(r), "!:test")
+	return strings.TrimSuffix(strings.TrimPrefix(string(r), "!"), ":test")
 }
 func (fakeMatrix) SendOnce(context.Context, id.RoomID, *event.MessageEventContent, string, rooms.Origin) (id.EventID, error) {
 	return "$posted", nil

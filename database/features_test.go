@@ -29,10 +29,10 @@ func testSchedules(t *testing.T, db *Database) {
 	if got.Occurrences != 1 || !got.LastOccurrence.Equal(at) || len(got.Rotation) != 2 || got.Window != time.Hour {
 		t.Fatalf("schedule = %+v", got)
 	}
-	occ, err := db.Occurrence.Ensure(ctx, sc.ID, at, 1, true)
+	_, err = db.Occurrence.Ensure(ctx, sc.ID, at, 1, true)
 	must(t, err)
 	must(t, db.Occurrence.MarkStep(ctx, sc.ID, at, StepPosted|StepReminded))
-	occ, _ = db.Occurrence.Get(ctx, sc.ID, at)
+	occ, _ := db.Occurrence.Get(ctx, sc.ID, at)
 	if !occ.Late || !occ.Done(StepPosted) || !occ.Done(StepReminded) || occ.Done(StepSummarised) {
 		t.Fatalf("occurrence = %+v", occ)
 	}

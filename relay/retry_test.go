@@ -80,12 +80,13 @@ func TestNothingQueuedForARoomTheBotLeft(t *testing.T) {
 	mx := newFakeMatrix()
 	mx.kicked = map[id.RoomID]bool{"!c:test": true}
 	r := newTestRelay(t, mx)
-	_, code, err := r.Coalitions().Create(ctx, "!a:test", "Red", "@mod:test")
+	_, _, err := r.Coalitions().Create(ctx, "!a:test", "Red", "@mod:test")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, room := range []id.RoomID{"!b:test", "!c:test"} {
-		if code, err = r.Coalitions().NewCode(ctx, "!a:test", "@mod:test"); err != nil {
+		code, err := r.Coalitions().NewCode(ctx, "!a:test", "@mod:test")
+		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err = r.Coalitions().Join(ctx, room, code.Code, "@mod:test"); err != nil {

@@ -8,9 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
+
+	"go.mau.fi/util/retryafter"
 )
 
 // ErrQuota means the engine's account has no translation quota left.
@@ -126,11 +127,10 @@ func jsonRequest(method, url string, body any) (*http.Request, error) {
 	return req, nil
 }
 
+// retryAfter is how long a Retry-After header (seconds or an HTTP date)
+// asks to wait; 0 when it asks nothing.
 func retryAfter(v string) time.Duration {
-	if secs, err := strconv.Atoi(v); err == nil && secs > 0 {
-		return time.Duration(secs) * time.Second
-	}
-	return 0
+	return max(retryafter.Parse(v, 0), 0)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {

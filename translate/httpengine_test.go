@@ -230,3 +230,29 @@ func TestDeepL(t *testing.T) {
 		t.Fatal("a 456 answer was retried")
 	}
 }
+
+func TestRetryAfter(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		header string
+		want   time.Duration
+	}{
+		{"seconds", "3", 3 * time.Second},
+		{"nothing", "", 0},
+		{"zero", "0", 0},
+		{"garbage", "soon", 0},
+		{"a date in the past", "Wed, 21 Oct 2015 07:28:00 GMT", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := retryAfter(tc.header); got != tc.want {
+				t.Fatalf("retryAfter(%q) = %s, want %s", tc.header, got, tc.want)
+			}
+		})
+	}
+	t.Run("a date", func(t *testing.T) {
+		at := time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat)
+		if got := retryAfter(at); got < 80*time.Second || got > 90*time.Second {
+			t.Fatalf("retryAfter(%q) = %s, want about 90 s", at, got)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -84,6 +85,31 @@ func isPill(tok xhtml.Token) bool {
 	return false
 }
 
+// termPatterns keeps each glossary term's compiled pattern: every copy of
+// every message runs through all its coalition's terms. Terms are few and
+// change rarely; the map is emptied if it ever grows large (terms removed
+// over a long time), rather than tracking use.
+var termPatterns = struct {
+	sync.Mutex
+	m map[string]*regexp.Regexp
+}{m: map[string]*regexp.Regexp{}}
+
+const maxTermPatterns = 4096
+
+func termPattern(term string) *regexp.Regexp {
+	termPatterns.Lock()
+	defer termPatterns.Unlock()
+	if re, ok := termPatterns.m[term]; ok {
+		return re
+	}
+	if len(termPatterns.m) >= maxTermPatterns {
+		termPatterns.m = map[string]*regexp.Regexp{}
+	}
+	re := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(term))
+	termPatterns.m[term] = re
+	return re
+}
+
 // protect splits the text pieces around protected spans and glossary terms.
 // In HTML the kept spans are escaped, since kept pieces are raw HTML.
 func protect(doc Doc, glossary Glossary, target string, escape bool) Doc {
@@ -101,7 +127,7 @@ func protect(doc Doc, glossary Glossary, target string, escape bool) Doc {
 		if strings.TrimSpace(term.Term) == "" {
 			continue
 		}
-		re := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(term.Term))
+		re := termPattern(term.Term)
 		form, fixed := term.Forms[target]
 		doc = splitPieces(doc, func(text string) [][]int { return wholeWords(text, re.FindAllStringIndex(text, -1)) },
 			func(s string) Piece {

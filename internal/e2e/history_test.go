@@ -71,7 +71,7 @@ func TestBotDeviceIsCrossSigned(t *testing.T) {
 	if !ok {
 		t.Fatalf("alice sees no device %s for the bot", device)
 	}
-	if trust := mach.ResolveTrust(dev); trust < id.TrustStateCrossSignedTOFU {
+	if trust, err := mach.ResolveTrustContext(t.Context(), dev); err != nil || trust < id.TrustStateCrossSignedTOFU {
 		t.Fatalf("bot device trust is %s, want cross-signed", trust)
 	}
 }

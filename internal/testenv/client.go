@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -424,7 +425,8 @@ func (c *Client) WaitForEvent(roomID id.RoomID, sender id.UserID, evtType event.
 func (c *Client) UploadEncrypted(data []byte) *event.EncryptedFileInfo {
 	c.t.Helper()
 	file := attachment.NewEncryptedFile()
-	cipher := file.Encrypt(data)
+	cipher := bytes.Clone(data)
+	file.EncryptInPlace(cipher)
 	resp, err := c.UploadBytes(context.Background(), cipher, "application/octet-stream")
 	if err != nil {
 		c.t.Fatalf("failed to upload: %v", err)

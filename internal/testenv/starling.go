@@ -83,12 +83,11 @@ func nonNil[T any](s []T) []T {
 
 // Bot is a running starling process.
 type Bot struct {
-	t      testing.TB
-	cmd    *exec.Cmd
-	done   chan struct{}
-	mu     sync.Mutex
-	lines  []string
-	stderr strings.Builder
+	t     testing.TB
+	cmd   *exec.Cmd
+	done  chan struct{}
+	mu    sync.Mutex
+	lines []string
 }
 
 // StartBot runs the binary with the config and waits until it is ready.
