@@ -20,6 +20,7 @@ import (
 
 	"starling/database"
 	"starling/internal/safe"
+	"starling/internal/shortid"
 	"starling/rooms"
 	"starling/translate"
 )
@@ -41,13 +42,10 @@ var (
 var ErrNoForm = errors.New("no such form here")
 
 // ShortID is how people refer to a form: f3.
-func ShortID(f *database.Form) string { return "f" + strconv.FormatInt(f.ID, 10) }
+func ShortID(f *database.Form) string { return shortid.Format('f', f.ID) }
 
 // ParseShortID reads f3 or 3.
-func ParseShortID(s string) (int64, bool) {
-	n, err := strconv.ParseInt(strings.TrimLeft(strings.ToLower(strings.TrimSpace(s)), "f#"), 10, 64)
-	return n, err == nil && n > 0
-}
+func ParseShortID(s string) (int64, bool) { return shortid.Parse(s, "f") }
 
 // StartForm runs a template in the room's coalition (or the room alone):
 // an invitation goes to every room.

@@ -10,8 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +21,7 @@ import (
 	"starling/database"
 	"starling/forms"
 	"starling/internal/safe"
+	"starling/internal/shortid"
 	"starling/rooms"
 	"starling/translate"
 	"starling/translations"
@@ -149,13 +148,10 @@ func (s *Service) StartReport(ctx context.Context, userID id.UserID) error {
 }
 
 // ShortID is how people refer to an incident: i12.
-func ShortID(incidentID int64) string { return "i" + strconv.FormatInt(incidentID, 10) }
+func ShortID(incidentID int64) string { return shortid.Format('i', incidentID) }
 
 // ParseShortID reads i12 or 12.
-func ParseShortID(s string) (int64, bool) {
-	n, err := strconv.ParseInt(strings.TrimLeft(strings.ToLower(strings.TrimSpace(s)), "i#"), 10, 64)
-	return n, err == nil && n > 0
-}
+func ParseShortID(s string) (int64, bool) { return shortid.Parse(s, "i") }
 
 // ErrNotHere is what anyone outside an incident's responder room learns
 // about it: nothing, whether it exists or not.

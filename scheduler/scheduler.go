@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"starling/database"
 	"starling/internal/safe"
+	"starling/internal/shortid"
 	"starling/rooms"
 	"starling/translate"
 	"starling/translations"
@@ -371,19 +371,14 @@ func (s *Scheduler) post(ctx context.Context, sc *database.Schedule, at time.Tim
 
 // ShortID is how people refer to a schedule: c12 for a check-in, v3 for a vigil.
 func ShortID(sc *database.Schedule) string {
-	prefix := "c"
 	if sc.Kind == database.KindVigil {
-		prefix = "v"
+		return shortid.Format('v', sc.ID)
 	}
-	return prefix + strconv.FormatInt(sc.ID, 10)
+	return shortid.Format('c', sc.ID)
 }
 
 // ParseShortID reads c12, v3 or 12.
-func ParseShortID(s string) (int64, bool) {
-	s = strings.TrimLeft(strings.ToLower(strings.TrimSpace(s)), "cv#")
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil && n > 0
-}
+func ParseShortID(s string) (int64, bool) { return shortid.Parse(s, "cv") }
 
 // ErrNotFound is a schedule id that names nothing visible here.
 var ErrNotFound = errors.New("no such schedule here")
