@@ -60,10 +60,12 @@ type trackingSyncer struct {
 	sweep      func(ctx context.Context, res *mautrix.RespSync, from time.Time)
 	outageFrom time.Time
 	sweeps     []time.Time
-	committed  func(ctx context.Context)
-	once       sync.Once
-	synced     chan struct{}
-	syncedMu   sync.Mutex
+	// failingSince is when the current run of failed syncs began.
+	failingSince time.Time
+	committed    func(ctx context.Context)
+	once         sync.Once
+	synced       chan struct{}
+	syncedMu     sync.Mutex
 	// failPause is the wait before the next sync after a failed one: short
 	// at first, so an outage of a few seconds costs a few seconds.
 	failPause time.Duration
@@ -116,7 +118,7 @@ func (s *trackingSyncer) ProcessResponse(ctx context.Context, res *mautrix.RespS
 	}
 	monitor.Synced(time.Now())
 	s.syncedMu.Lock()
-	s.failPause = 0
+	s.failPause, s.failingSince = 0, time.Time{}
 	close(s.next)
 	s.next = make(chan struct{})
 	s.syncedMu.Unlock()
@@ -125,8 +127,12 @@ func (s *trackingSyncer) ProcessResponse(ctx context.Context, res *mautrix.RespS
 }
 
 // sweepAgain is how long after an outage the rooms are looked through a
-// second time.
-const sweepAgain = 45 * time.Second
+// second time; minOutage is how long syncs must have failed for the rooms
+// to be looked through at all.
+const (
+	sweepAgain = 45 * time.Second
+	minOutage  = 3 * time.Second
+)
 
 // sweepDue tells whether a sweep after an outage is due now, and counts it
 // done.
@@ -149,12 +155,17 @@ func (s *trackingSyncer) OnFailedSync(res *mautrix.RespSync, err error) (time.Du
 	monitor.SyncFailed(time.Now(), err)
 	s.syncedMu.Lock()
 	defer s.syncedMu.Unlock()
+	if s.failingSince.IsZero() {
+		s.failingSince = time.Now()
+	}
 	if len(s.sweeps) == 0 {
 		s.outageFrom = monitor.LastSync()
 	}
-	// A restarted homeserver may still be catching up on its own queue
-	// when it answers again: look once more a little later.
-	if !s.outageFrom.IsZero() {
+	// One failed request is a blip, not an outage: reading back every room
+	// for it would cost a request per room. A restarted homeserver may still
+	// be catching up on its own queue when it answers again: look once more
+	// a little later.
+	if !s.outageFrom.IsZero() && time.Since(s.failingSince) >= minOutage {
 		s.sweeps = []time.Time{{}, time.Now().Add(sweepAgain)}
 	}
 	s.failPause = min(max(2*s.failPause, time.Second), 10*time.Second)

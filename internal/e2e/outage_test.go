@@ -236,7 +236,9 @@ func TestNothingSentWhileTheBotIsDownIsLost(t *testing.T) {
 	es, en := c.rooms["es"], c.rooms["en"]
 	bot := c.setup.userID
 	madrid := mustZone(t, "Europe/Madrid")
-	at := virtualNow(started).Add(3 * time.Minute).In(madrid).Truncate(time.Minute)
+	// Far enough ahead that the bot's clock, which started before the rooms
+	// were set up, has not passed it on a slow machine.
+	at := virtualNow(started).Add(15 * time.Minute).In(madrid).Truncate(time.Minute)
 	c.ask(t, es, fmt.Sprintf("!checkin add every day %s Europe/Madrid | ¿Cómo está vuestro grupo? | window 2h", at.Format("15:04")))
 	prompt := en.mod.WaitForMessage(en.room, bot, time.Minute, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "📋") })
 	if code := c.bot.Stop(); code != 0 {
