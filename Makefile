@@ -26,8 +26,9 @@ APERTIUM := apertium apertium-eng-spa apertium-spa-cat apertium-eng-cat apertium
 	apertium-fra-cat apertium-es-pt apertium-por-cat apertium-spa-ita apertium-cat-ita
 
 # What a fresh machine needs: a C compiler for SQLite (cgo), Apertium, and
-# PostgreSQL for the tests of the PostgreSQL code path.
-DEBS := gcc libc6-dev postgresql $(APERTIUM)
+# PostgreSQL for the tests of the PostgreSQL code path (and pg_dump for
+# backups), systemd-analyze to check the example units.
+DEBS := gcc libc6-dev postgresql systemd $(APERTIUM)
 
 deps:
 	@if ! dpkg -s $(DEBS) >/dev/null 2>&1; then \

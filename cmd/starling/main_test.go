@@ -275,7 +275,7 @@ func withPassword(uri, password string) string {
 
 func TestBackupPostgresWithPgDump(t *testing.T) {
 	if _, err := exec.LookPath("pg_dump"); err != nil {
-		t.Skip("pg_dump is not installed")
+		t.Fatal("pg_dump is not installed (Debian's postgresql package, which make deps installs, brings it)")
 	}
 	server := postgres(t)
 	uri := server.NewDatabase(t)
