@@ -49,7 +49,7 @@ func (b *Bot) login(ctx context.Context) error {
 	client.Log = b.log.With().Str("component", "matrix").Logger()
 	// Rate limits are waited out inside each request (see rateLimited);
 	// these retries are for network errors and 502–504.
-	client.Client = newHTTPClient(b.log.With().Str("component", "matrix").Logger())
+	client.Client = newHTTPClient(b.log.With().Str("component", "matrix").Logger(), responseTimeout)
 	client.IgnoreRateLimit = true
 	client.DefaultHTTPRetries = 4
 	client.DefaultHTTPBackoff = time.Second

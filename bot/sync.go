@@ -71,8 +71,38 @@ type trackingSyncer struct {
 	failPause time.Duration
 	// next is closed when the next response has been processed.
 	next chan struct{}
-	// replay is why the response being processed must be processed again.
-	replay error
+	// replay is why the response being processed must be processed again;
+	// replays counts how often the response after replaySince was.
+	replay      error
+	replays     int
+	replaySince string
+}
+
+// maxReplays bounds how often one response is processed again: storage
+// that stays away that long is an outage /health reports, and a response
+// that keeps failing for another reason must not stop the bot for good.
+const maxReplays = 10
+
+// takeReplay is the error that has the response after since processed
+// again, if a handler asked for it and the response has not been replayed
+// maxReplays times already.
+func (s *trackingSyncer) takeReplay(since string) error {
+	s.syncedMu.Lock()
+	defer s.syncedMu.Unlock()
+	replay := s.replay
+	s.replay = nil
+	if replay == nil {
+		s.replays, s.replaySince = 0, ""
+		return nil
+	}
+	if since != s.replaySince {
+		s.replays, s.replaySince = 0, since
+	}
+	if s.replays++; s.replays > maxReplays {
+		s.replays, s.replaySince = 0, ""
+		return nil
+	}
+	return fmt.Errorf("%w: %w", errReplay, replay)
 }
 
 // replayLater has the response being processed handled again, from the
@@ -101,12 +131,8 @@ func (s *trackingSyncer) ProcessResponse(ctx context.Context, res *mautrix.RespS
 	if err := s.DefaultSyncer.ProcessResponse(ctx, res, since); err != nil {
 		return err
 	}
-	s.syncedMu.Lock()
-	replay := s.replay
-	s.replay = nil
-	s.syncedMu.Unlock()
-	if replay != nil {
-		return fmt.Errorf("%w: %w", errReplay, replay)
+	if err := s.takeReplay(since); err != nil {
+		return err
 	}
 	if s.store != nil {
 		if err := s.store.commit(ctx); err != nil {

@@ -25,12 +25,13 @@ const (
 	requestTimeout  = 3 * time.Minute
 )
 
-// newHTTPClient is the client for every request to the homeserver.
-func newHTTPClient(log zerolog.Logger) *http.Client {
+// newHTTPClient is the client for every request to the homeserver; it
+// gives up on one that has no answer within answerWithin.
+func newHTTPClient(log zerolog.Logger, answerWithin time.Duration) *http.Client {
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.DialContext = (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext
 	base.TLSHandshakeTimeout = dialTimeout
-	base.ResponseHeaderTimeout = responseTimeout
+	base.ResponseHeaderTimeout = answerWithin
 	return &http.Client{
 		Timeout:   requestTimeout,
 		Transport: &rateLimited{next: base, log: log, maxTries: 8, maxWait: time.Minute, firstWait: time.Second, sleep: sleepCtx},

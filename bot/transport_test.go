@@ -141,3 +141,22 @@ func TestRateLimitedGivesUp(t *testing.T) {
 		}
 	})
 }
+
+// A homeserver that accepts a request and never answers (frozen) costs the
+// request its answer time, not the room's queue for ever.
+func TestAHungRequestGivesUp(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer srv.Close()
+	defer close(release)
+	client := newHTTPClient(zerolog.Nop(), 200*time.Millisecond)
+	start := time.Now()
+	res, err := client.Get(srv.URL)
+	if err == nil {
+		res.Body.Close()
+		t.Fatal("a request to a server that never answers succeeded")
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("the request hung for %s", took)
+	}
+}

@@ -90,6 +90,7 @@ var (
 	msgLinkFailureUnreadable = &i18n.Message{ID: "LinkFailureUnreadable", Other: "the message could not be read (malformed, or its keys never came)"}
 	msgLinkFailureRefused    = &i18n.Message{ID: "LinkFailureRefused", Other: "the homeserver refused the copy (too large, or not allowed there)"}
 	msgLinkFailureCrashed    = &i18n.Message{ID: "LinkFailureCrashed", Other: "a fault in Starling met it; it is in the log for the admins"}
+	msgLinkFailureFormerRoom = &i18n.Message{ID: "LinkFailureFormerRoom", Other: "a room no longer in the coalition"}
 	msgLinkFailureReasons    = map[string]*i18n.Message{
 		database.FailureUnreadable: msgLinkFailureUnreadable,
 		database.FailureRefused:    msgLinkFailureRefused,
@@ -283,7 +284,7 @@ func runLinkFailures(cx *Ctx) error {
 		if n, ok := names[room]; ok {
 			return bold(n)
 		}
-		return format.SafeMarkdownCode(room)
+		return cx.T(msgLinkFailureFormerRoom, nil) // its id is not this room's to know
 	}
 	var b strings.Builder
 	b.WriteString(cx.T(msgLinkFailuresHeader, nil))

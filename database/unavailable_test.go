@@ -24,7 +24,7 @@ func TestUnavailable(t *testing.T) {
 		{"PostgreSQL shutting down", &pq.Error{Code: "57P01"}, true},
 		{"PostgreSQL connection failure", &pq.Error{Code: "08006"}, true},
 		{"SQLite locked past the wait", sqlite3.Error{Code: sqlite3.ErrBusy}, true},
-		{"wrapped with %v", fmt.Errorf("failed to get group session: %v", "read tcp 127.0.0.1:1->127.0.0.1:2: read: connection reset by peer"), true},
+		{"text a sender chose, not a connection error", fmt.Errorf("no session %v", "connection reset by peer"), false},
 		{"unique violation", &pq.Error{Code: "23505"}, false},
 		{"SQLite constraint", sqlite3.Error{Code: sqlite3.ErrConstraint}, false},
 		{"a bug", errors.New("failed to parse stored event: unexpected end of JSON input"), false},
