@@ -300,6 +300,11 @@ func writeDendriteConfig(ctx context.Context, bin, dir string, openRegistration 
 	set(false, "global", "server_notices", "enabled")
 	set([]any{}, "federation_api", "key_perspectives")
 	set(false, "sync_api", "search", "enabled")
+	// generate-config -ci keeps the homeserver's internal queue in memory: a
+	// stop then loses events it had acknowledged to their sender but not yet
+	// passed on to sync and /messages, which no real deployment does.
+	set(false, "global", "jetstream", "in_memory")
+	set(filepath.Join(dir, "jetstream"), "global", "jetstream", "storage_path")
 	set(secret, "client_api", "registration_shared_secret")
 	set(!openRegistration, "client_api", "registration_disabled")
 	set(false, "client_api", "rate_limiting", "enabled")
