@@ -26,6 +26,7 @@ import (
 	"starling/relay"
 	"starling/rooms"
 	"starling/scheduler"
+	"starling/service"
 	"starling/translate"
 	"starling/translations"
 )
@@ -103,19 +104,12 @@ func (b *Bot) Init(ctx context.Context) error {
 		return err
 	}
 	b.rooms = rooms.New(b.db, b, rooms.Settings{DefaultLanguage: b.cfg.Defaults.Language, DefaultTimezone: b.cfg.Defaults.Timezone})
-	if err = b.initRelay(); err != nil {
+	if err = b.initServices(); err != nil {
 		return err
 	}
 	if err = b.initMonitor(); err != nil {
 		return err
 	}
-	b.router = commands.New(commands.Settings{
-		Prefix:          b.cfg.Commands.Prefix,
-		ModeratorLevel:  b.cfg.Permissions.ModeratorLevel,
-		MinTrust:        b.cfg.Permissions.MinTrust(),
-		DefaultLanguage: b.cfg.Defaults.Language,
-		DefaultTimezone: b.cfg.Defaults.Timezone,
-	}, commands.Deps{DB: b.db, L10n: b.l10n, Authority: b.rooms, Rooms: b, Replier: b, Relay: b.relay, Scheduler: b.sched, Forms: b.forms, Incidents: b.incs, Files: b})
 	// Registered after the crypto helper's own handlers, so that room keys in
 	// a sync are stored before the events they unlock reach these handlers.
 	b.syncer.fill, b.syncer.sweep, b.syncer.committed = b.backfill, b.sweep, b.noteSynced
@@ -200,7 +194,9 @@ func (b *Bot) Stop() error {
 	return nil
 }
 
-func (b *Bot) initRelay() error {
+// initServices builds the translator and every service over one set of
+// dependencies, and the command router over them.
+func (b *Bot) initServices() error {
 	var engines []translate.Engine
 	if cfg := b.cfg.Translation.DeepL; cfg.URL != "" {
 		engines = append(engines, translate.NewDeepL(cfg.URL, cfg.APIKey, cfg.TrustedForEncrypted))
@@ -218,8 +214,8 @@ func (b *Bot) initRelay() error {
 		engines = append(engines, engine)
 	}
 	tr := translate.NewTranslator(engines, translate.WithTranslatorLogger(b.log.With().Str("component", "translate").Logger()))
-	b.relay = relay.New(b.db, b, b.rooms, tr, b.l10n, relay.Settings{Prefix: b.cfg.Commands.Prefix, DefaultLanguage: b.cfg.Defaults.Language},
-		b.log.With().Str("component", "relay").Logger())
+	deps := service.Deps{DB: b.db, Rooms: b.rooms, Translator: tr, L10n: b.l10n, Log: b.log, Now: time.Now}
+	b.relay = relay.New(deps, b, relay.Settings{Prefix: b.cfg.Commands.Prefix})
 	clock := scheduler.RealClock()
 	if cfg := b.cfg.Scheduler; cfg.ClockSpeed != 1 || cfg.ClockStart != "" {
 		start, _ := time.Parse(time.RFC3339, cfg.ClockStart)
@@ -230,21 +226,21 @@ func (b *Bot) initRelay() error {
 	if err != nil {
 		return fmt.Errorf("config key forms.templates_dir: %w", err)
 	}
-	b.forms = forms.NewEngine(b.db, b, b.rooms, tr, b.l10n, templates, b.cfg.Defaults.Language)
-	b.incs, err = incidents.New(b.db, b, tr, b.l10n, b.forms, incidents.Settings{
-		DefaultLanguage: b.cfg.Defaults.Language,
-		FallbackRoom:    b.cfg.Incidents.FallbackRoom,
-		Retention:       time.Duration(b.cfg.Incidents.RetentionDays) * 24 * time.Hour,
-		ModeratorLevel:  b.cfg.Permissions.ModeratorLevel,
-	}, b.log.With().Str("component", "incidents").Logger())
+	b.forms = forms.NewEngine(deps, b, templates)
+	b.incs, err = incidents.New(deps, b, b.forms, incidents.Settings{
+		FallbackRoom:   b.cfg.Incidents.FallbackRoom,
+		Retention:      time.Duration(b.cfg.Incidents.RetentionDays) * 24 * time.Hour,
+		ModeratorLevel: b.cfg.Permissions.ModeratorLevel,
+	})
 	if err != nil {
 		return err
 	}
-	b.sched = scheduler.New(b.db, b, b.rooms, tr, b.l10n, clock, scheduler.Settings{
-		DefaultLanguage: b.cfg.Defaults.Language,
-		DefaultTimezone: b.cfg.Defaults.Timezone,
-		DefaultWindow:   b.cfg.Scheduler.CheckinWindow,
-	}, b.log.With().Str("component", "scheduler").Logger())
+	b.sched = scheduler.New(deps, b, scheduler.Settings{DefaultWindow: b.cfg.Scheduler.CheckinWindow, Clock: clock})
+	b.router = commands.New(deps, b, commands.Settings{
+		Prefix:         b.cfg.Commands.Prefix,
+		ModeratorLevel: b.cfg.Permissions.ModeratorLevel,
+		MinTrust:       b.cfg.Permissions.MinTrust(),
+	}, commands.Services{Relay: b.relay, Scheduler: b.sched, Forms: b.forms, Incidents: b.incs})
 	return nil
 }
 

@@ -53,11 +53,9 @@ func runFormList(cx *Ctx) error {
 		title, _ := engine.Templates()[id].Title.In(cx.Lang, engine.Templates()[id].Language)
 		b.WriteString("- " + format.SafeMarkdownCode(id) + " — " + format.EscapeMarkdown(title) + "\n")
 	}
-	coalitionID := ""
-	if member, err := cx.router.DB.CoalitionRoom.Get(cx.Ctx, cx.RoomID); err != nil {
+	coalitionID, err := cx.router.Rooms.CoalitionOf(cx.Ctx, cx.RoomID)
+	if err != nil {
 		return err
-	} else if member != nil {
-		coalitionID = member.CoalitionID
 	}
 	list, err := cx.router.DB.Form.Visible(cx.Ctx, cx.RoomID, coalitionID)
 	if err != nil {
@@ -191,11 +189,11 @@ func runFormExport(cx *Ctx) error {
 	if err != nil {
 		return err
 	}
-	dm, err := cx.router.Rooms.OpenDM(cx.Ctx, cx.Sender)
+	dm, err := cx.router.mx.OpenDM(cx.Ctx, cx.Sender)
 	if err != nil {
 		return err
 	}
-	if err = cx.router.Files.SendFile(cx.Ctx, dm, "", data, forms.ShortID(f)+"-"+f.Template+".csv", "text/csv", rooms.Private); err != nil {
+	if err = cx.router.mx.SendFile(cx.Ctx, dm, "", data, forms.ShortID(f)+"-"+f.Template+".csv", "text/csv", rooms.Private); err != nil {
 		return err
 	}
 	if !cx.Direct {

@@ -5,6 +5,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -26,7 +27,7 @@ import (
 	"starling/relay"
 	"starling/rooms"
 	"starling/scheduler"
-	"starling/translations"
+	"starling/service"
 )
 
 // Permission is what a person needs to run a command.
@@ -63,22 +64,17 @@ type Command struct {
 }
 
 // Rooms answers what commands need to know about a room from Matrix.
-type Rooms interface {
+type Matrix interface {
 	// PowerLevel is the user's level in the room's current state.
 	PowerLevel(ctx context.Context, roomID id.RoomID, userID id.UserID) (int, error)
 	// SendToPerson sends to the user in a direct chat (opened if needed).
 	SendToPerson(ctx context.Context, userID id.UserID, roomID id.RoomID, markdown string) (id.RoomID, error)
 	OpenDM(ctx context.Context, userID id.UserID) (id.RoomID, error)
-}
-
-// Replier delivers the bot's answer to a command; from is where what the
-// answer quotes came from.
-type Replier interface {
+	// Reply delivers the bot's answer to a command; from is where what the
+	// answer quotes came from.
 	Reply(ctx context.Context, to *event.Event, markdown string, from rooms.Origin) error
-}
-
-// Files sends a file into a room, in reply to an event there if replyTo is set.
-type Files interface {
+	// SendFile sends a file into a room, in reply to an event there if
+	// replyTo is set.
 	SendFile(ctx context.Context, roomID id.RoomID, replyTo id.EventID, data []byte, fileName, mimeType string, from rooms.Origin) error
 }
 
@@ -87,36 +83,30 @@ type Settings struct {
 	Prefix         string
 	ModeratorLevel int
 	// MinTrust is the device trust Moderator and Trusted commands need.
-	MinTrust        id.TrustState
-	DefaultLanguage string
-	DefaultTimezone string
+	MinTrust id.TrustState
 }
 
-// Deps are what the handlers call into.
-type Deps struct {
-	DB        *database.Database
-	L10n      *translations.Localizer
-	Authority *rooms.Authority
-	Rooms     Rooms
-	Replier   Replier
+// Services are the services commands drive.
+type Services struct {
 	Relay     *relay.Relay
 	Scheduler *scheduler.Scheduler
 	Forms     *forms.Engine
 	Incidents *incidents.Service
-	Files     Files
 }
 
 // Router parses messages and dispatches them to the registry's handlers.
 type Router struct {
 	settings Settings
-	Deps
+	service.Deps
+	Services
+	mx       Matrix
 	proc     *mcmd.Processor[*Router]
 	registry []*Command
 }
 
 // New builds the router over the full registry.
-func New(settings Settings, deps Deps) *Router {
-	r := &Router{settings: settings, Deps: deps}
+func New(deps service.Deps, mx Matrix, settings Settings, services Services) *Router {
+	r := &Router{settings: settings, Deps: deps.For("commands"), Services: services, mx: mx}
 	r.registry = registry()
 	// The processor never sends on its own: every reply goes through Replier.
 	r.proc = &mcmd.Processor[*Router]{
@@ -145,7 +135,7 @@ func (r *Router) acceptsCommand(ce *mcmd.Event[*Router]) bool {
 		ce.Command = ce.Command[len(r.settings.Prefix):]
 		return true
 	}
-	person, err := r.Authority.DirectChat(ce.Ctx, ce.RoomID)
+	person, err := r.Rooms.DirectChat(ce.Ctx, ce.RoomID)
 	if err != nil {
 		zerolog.Ctx(ce.Ctx).Err(err).Msg("Failed to tell whether room is a direct chat")
 		return false
@@ -284,11 +274,11 @@ type UserError struct {
 func (e *UserError) Error() string { return e.Msg.ID }
 
 func (r *Router) newCtx(ce *mcmd.Event[*Router]) (*Ctx, error) {
-	directWith, err := r.Authority.DirectChat(ce.Ctx, ce.RoomID)
+	directWith, err := r.Rooms.DirectChat(ce.Ctx, ce.RoomID)
 	if err != nil {
 		return nil, fmt.Errorf("failed to check direct chat: %w", err)
 	}
-	room, err := r.Authority.Get(ce.Ctx, ce.RoomID)
+	room, err := r.Rooms.Get(ce.Ctx, ce.RoomID)
 	if err != nil {
 		return nil, err
 	}
@@ -305,10 +295,7 @@ func (r *Router) newCtx(ce *mcmd.Event[*Router]) (*Ctx, error) {
 // personLanguage is the sender's own language, for what goes to their
 // direct chat.
 func (cx *Ctx) personLanguage() string {
-	if cx.person.Language != "" {
-		return cx.person.Language
-	}
-	return cx.router.settings.DefaultLanguage
+	return cmp.Or(cx.person.Language, cx.router.Rooms.Defaults().DefaultLanguage)
 }
 
 // replyLanguage: the room's language in rooms, the person's own in a DM.
@@ -331,7 +318,7 @@ func (cx *Ctx) Prefix() string { return cx.router.settings.Prefix }
 // IsModerator tells whether the sender may change this room's settings.
 func (cx *Ctx) IsModerator() (bool, error) {
 	if cx.mod == nil && cx.modErr == nil {
-		level, err := cx.router.Rooms.PowerLevel(cx.Ctx, cx.RoomID, cx.Sender)
+		level, err := cx.router.mx.PowerLevel(cx.Ctx, cx.RoomID, cx.Sender)
 		if err != nil {
 			cx.modErr = fmt.Errorf("failed to get power level: %w", err)
 		} else {
@@ -362,14 +349,14 @@ func (cx *Ctx) ReplyFrom(from rooms.Origin, markdown string) {
 		markdown = cx.T(msgEncryptedNotHere, nil)
 		from = rooms.Bot
 	}
-	if err := cx.router.Replier.Reply(cx.Ctx, cx.Event.Event, markdown, from); err != nil {
+	if err := cx.router.mx.Reply(cx.Ctx, cx.Event.Event, markdown, from); err != nil {
 		zerolog.Ctx(cx.Ctx).Err(err).Msg("Failed to send command reply")
 	}
 }
 
 // ToSender sends to the sender in their direct chat, opened if needed.
 func (cx *Ctx) ToSender(markdown string) error {
-	_, err := cx.router.Rooms.SendToPerson(cx.Ctx, cx.Sender, "", markdown)
+	_, err := cx.router.mx.SendToPerson(cx.Ctx, cx.Sender, "", markdown)
 	return err
 }
 

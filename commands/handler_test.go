@@ -21,6 +21,7 @@ import (
 	"starling/relay"
 	"starling/rooms"
 	"starling/scheduler"
+	"starling/service"
 	"starling/translate"
 	"starling/translations"
 )
@@ -32,9 +33,11 @@ const (
 	user = id.UserID("@user:test")
 )
 
+// fakeRooms is the bot as commands see it: power levels, direct chats, and
+// the replies and files captured.
 type fakeRooms struct {
+	*captured
 	levels map[id.UserID]int
-	sent   *captured
 }
 
 func (f fakeRooms) PowerLevel(_ context.Context, _ id.RoomID, u id.UserID) (int, error) {
@@ -45,9 +48,9 @@ func (f fakeRooms) OpenDM(context.Context, id.UserID) (id.RoomID, error) { retur
 
 // SendToPerson records what goes to a person's direct chat.
 func (f fakeRooms) SendToPerson(_ context.Context, u id.UserID, _ id.RoomID, markdown string) (id.RoomID, error) {
-	f.sent.mu.Lock()
-	defer f.sent.mu.Unlock()
-	f.sent.dms = append(f.sent.dms, markdown)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.dms = append(f.dms, markdown)
 	return dm, nil
 }
 
@@ -145,13 +148,12 @@ func newHarness(t testing.TB) *harness {
 	if err = db.Room.SetDirect(context.Background(), dm, true); err != nil {
 		t.Fatal(err)
 	}
-	rl := relay.New(db, fakeMatrix{}, authority, translate.NewTranslator(nil), l10n, relay.Settings{Prefix: "!", DefaultLanguage: "en"}, zerolog.Nop())
-	fe := formsEngine(t, db, l10n, authority)
-	h.router = New(Settings{Prefix: "!", ModeratorLevel: 50, MinTrust: id.TrustStateCrossSignedTOFU, DefaultLanguage: "en", DefaultTimezone: "UTC"},
-		Deps{DB: db, L10n: l10n, Authority: authority, Rooms: fakeRooms{levels: map[id.UserID]int{mod: 100}, sent: h.replies},
-			Replier: h.replies, Relay: rl, Files: h.replies,
-			Forms: fe, Incidents: incidentsService(t, db, l10n, fe),
-			Scheduler: scheduler.New(db, fakeMatrix{}, authority, nil, l10n, scheduler.RealClock(), scheduler.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"}, zerolog.Nop())})
+	deps := service.Deps{DB: db, Rooms: authority, Translator: translate.NewTranslator(nil), L10n: l10n, Log: zerolog.Nop()}
+	rl := relay.New(deps, fakeMatrix{}, relay.Settings{Prefix: "!"})
+	fe := formsEngine(t, deps)
+	h.router = New(deps, fakeRooms{captured: h.replies, levels: map[id.UserID]int{mod: 100}},
+		Settings{Prefix: "!", ModeratorLevel: 50, MinTrust: id.TrustStateCrossSignedTOFU},
+		Services{Relay: rl, Forms: fe, Incidents: incidentsService(t, deps, fe), Scheduler: scheduler.New(deps, fakeMatrix{}, scheduler.Settings{})})
 	return h
 }
 
@@ -347,12 +349,12 @@ func TestHugeInputGetsShortError(t *testing.T) {
 func roomID(s string) id.RoomID { return id.RoomID(s) }
 func userID(s string) id.UserID { return id.UserID(s) }
 
-func formsEngine(t testing.TB, db *database.Database, l10n *translations.Localizer, authority *rooms.Authority) *forms.Engine {
+func formsEngine(t testing.TB, deps service.Deps) *forms.Engine {
 	ts, err := forms.LoadTemplates("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return forms.NewEngine(db, fakeMatrix{}, authority, nil, l10n, ts, "en")
+	return forms.NewEngine(deps, fakeMatrix{}, ts)
 }
 
 func (fakeMatrix) OpenDM(_ context.Context, u id.UserID) (id.RoomID, error) { return dm, nil }
@@ -376,8 +378,8 @@ func (fakeMatrix) DirectChat(_ context.Context, r id.RoomID) (id.UserID, error) 
 }
 func (fakeMatrix) CheckOrigin(context.Context, id.RoomID, rooms.Origin) error { return nil }
 
-func incidentsService(t testing.TB, db *database.Database, l10n *translations.Localizer, fe *forms.Engine) *incidents.Service {
-	svc, err := incidents.New(db, fakeMatrix{}, nil, l10n, fe, incidents.Settings{DefaultLanguage: "en", Retention: time.Hour}, zerolog.Nop())
+func incidentsService(t testing.TB, deps service.Deps, fe *forms.Engine) *incidents.Service {
+	svc, err := incidents.New(deps, fakeMatrix{}, fe, incidents.Settings{Retention: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -145,7 +145,7 @@ func runLinkCode(cx *Ctx) error {
 	if err != nil {
 		return relayError(cx, err)
 	}
-	coalition, _, err := coalitions.List(cx.Ctx, cx.RoomID, cx.defaults())
+	coalition, _, err := coalitions.List(cx.Ctx, cx.RoomID)
 	if err != nil {
 		return relayError(cx, err)
 	}
@@ -173,7 +173,7 @@ func runLinkJoin(cx *Ctx) error {
 	if err != nil {
 		return relayError(cx, err)
 	}
-	_, rooms, err := coalitions.List(cx.Ctx, cx.RoomID, cx.defaults())
+	_, rooms, err := coalitions.List(cx.Ctx, cx.RoomID)
 	if err != nil {
 		return err
 	}
@@ -182,7 +182,7 @@ func runLinkJoin(cx *Ctx) error {
 }
 
 func runLinkList(cx *Ctx) error {
-	coalition, rooms, err := cx.router.Relay.Coalitions().List(cx.Ctx, cx.RoomID, cx.defaults())
+	coalition, rooms, err := cx.router.Relay.Coalitions().List(cx.Ctx, cx.RoomID)
 	if err != nil {
 		return relayError(cx, err)
 	}
@@ -255,16 +255,11 @@ func runLinkResume(cx *Ctx) error {
 	return nil
 }
 
-// defaults are the configured room settings, for rooms that chose none.
-func (cx *Ctx) defaults() database.Room {
-	return database.Room{Language: cx.router.settings.DefaultLanguage, Timezone: cx.router.settings.DefaultTimezone}
-}
-
 // runLinkFailures lists the latest copies from or to this room the relay
 // gave up on, so a moderator learns that something did not arrive, and why,
 // without reading the bot's log. Never their text: only when and where.
 func runLinkFailures(cx *Ctx) error {
-	_, rooms, err := cx.router.Relay.Coalitions().List(cx.Ctx, cx.RoomID, cx.defaults())
+	_, rooms, err := cx.router.Relay.Coalitions().List(cx.Ctx, cx.RoomID)
 	if err != nil {
 		return relayError(cx, err)
 	}

@@ -263,5 +263,5 @@ func runCalendar(cx *Ctx) error {
 		cx.Reply(msgEncryptedNotHere, nil)
 		return nil
 	}
-	return cx.router.Files.SendFile(cx.Ctx, cx.RoomID, cx.Event.ID, data, "starling.ics", "text/calendar", from)
+	return cx.router.mx.SendFile(cx.Ctx, cx.RoomID, cx.Event.ID, data, "starling.ics", "text/calendar", from)
 }

@@ -16,6 +16,7 @@ import (
 
 	"starling/database"
 	"starling/rooms"
+	"starling/service"
 	"starling/translate"
 	"starling/translations"
 )
@@ -48,7 +49,6 @@ type Engine struct {
 	tr        *translate.Translator
 	l10n      *translations.Localizer
 	templates map[string]*Template
-	defLang   string
 	submit    map[string]SubmitFunc
 	hidden    map[string]bool
 	sources   map[string]OptionSource
@@ -56,9 +56,10 @@ type Engine struct {
 }
 
 // NewEngine builds an engine over the loaded templates.
-func NewEngine(db *database.Database, mx Matrix, rm *rooms.Authority, tr *translate.Translator, l10n *translations.Localizer, templates map[string]*Template, defaultLang string) *Engine {
-	return &Engine{db: db, mx: mx, authority: rm, tr: tr, l10n: l10n, templates: templates, defLang: defaultLang,
-		submit: map[string]SubmitFunc{}, hidden: map[string]bool{}, sources: map[string]OptionSource{}, now: time.Now}
+func NewEngine(deps service.Deps, mx Matrix, templates map[string]*Template) *Engine {
+	deps = deps.For("forms")
+	return &Engine{db: deps.DB, mx: mx, authority: deps.Rooms, tr: deps.Translator, l10n: deps.L10n, templates: templates,
+		submit: map[string]SubmitFunc{}, hidden: map[string]bool{}, sources: map[string]OptionSource{}, now: deps.Now}
 }
 
 // Templates are the templates people can start as forms, by id.
@@ -85,11 +86,7 @@ const KindForm = "form"
 
 // personLang is the person's own language, else the configured default.
 func (e *Engine) personLang(ctx context.Context, userID id.UserID) string {
-	p, err := e.db.Person.Get(ctx, userID)
-	if err == nil && p.Language != "" {
-		return p.Language
-	}
-	return e.defLang
+	return e.authority.PersonLanguage(ctx, userID)
 }
 
 // Start opens a conversation of kind on template for the user in their

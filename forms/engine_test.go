@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/rs/zerolog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"starling/database"
 	"starling/internal/dbtest"
 	"starling/rooms"
+	"starling/service"
 	"starling/translate"
 	"starling/translations"
 )
@@ -64,10 +66,11 @@ func (f *fakeMatrix) last(room id.RoomID) string {
 }
 
 type fx struct {
-	db  *database.Database
-	mx  *fakeMatrix
-	eng *Engine
-	tr  *translate.Translator
+	db   *database.Database
+	mx   *fakeMatrix
+	eng  *Engine
+	tr   *translate.Translator
+	deps service.Deps
 }
 
 func newFx(t *testing.T, path string, tr *translate.Translator) *fx {
@@ -82,7 +85,8 @@ func newFx(t *testing.T, path string, tr *translate.Translator) *fx {
 		t.Fatal(err)
 	}
 	mx := &fakeMatrix{sent: map[id.RoomID][]string{}}
-	return &fx{db: db, mx: mx, eng: NewEngine(db, mx, rooms.New(db, nil, rooms.Settings{}), tr, l10n, ts, "en"), tr: tr}
+	deps := service.Deps{DB: db, Rooms: rooms.New(db, nil, rooms.Settings{DefaultLanguage: "en"}), Translator: tr, L10n: l10n, Log: zerolog.Nop()}
+	return &fx{db: db, mx: mx, deps: deps, eng: NewEngine(deps, mx, ts), tr: tr}
 }
 
 func must(t *testing.T, err error) {

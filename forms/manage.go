@@ -55,20 +55,11 @@ func (e *Engine) StartForm(ctx context.Context, roomID id.RoomID, by id.UserID, 
 		return nil, fmt.Errorf("%w: %s", ErrNoTemplate, templateID)
 	}
 	f := &database.Form{Template: templateID, RoomID: roomID, CreatedBy: by, CreatedAt: e.now(), Deadline: deadline}
-	member, err := e.db.CoalitionRoom.Get(ctx, roomID)
+	targets, coalitionID, err := e.authority.Reach(ctx, roomID)
 	if err != nil {
 		return nil, err
 	}
-	targets := []id.RoomID{roomID}
-	if member != nil {
-		f.CoalitionID = member.CoalitionID
-		if all, err := e.db.CoalitionRoom.List(ctx, member.CoalitionID); err == nil && len(all) > 0 {
-			targets = targets[:0]
-			for _, r := range all {
-				targets = append(targets, r.RoomID)
-			}
-		}
-	}
+	f.CoalitionID = coalitionID
 	if err = e.db.Form.Insert(ctx, f); err != nil {
 		return nil, err
 	}
@@ -93,11 +84,7 @@ func (e *Engine) StartForm(ctx context.Context, roomID id.RoomID, by id.UserID, 
 var ErrNoTemplate = errors.New("no such template")
 
 func (e *Engine) roomLang(ctx context.Context, roomID id.RoomID) string {
-	r, err := e.db.Room.Get(ctx, roomID)
-	if err == nil && r.Language != "" {
-		return r.Language
-	}
-	return e.defLang
+	return e.authority.Language(ctx, roomID)
 }
 
 // Fill starts (or resumes) the person's answers to an open form. Only

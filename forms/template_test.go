@@ -108,7 +108,7 @@ func TestMissingLanguageIsTranslatedOnce(t *testing.T) {
 	t.Cleanup(func() { _ = apertium.Close() })
 	engine := &countingEngine{Engine: apertium}
 	f := newFx(t, filepath.Join(t.TempDir(), "f.db"), translate.NewTranslator([]translate.Engine{engine}))
-	f.eng = NewEngine(f.db, f.mx, f.eng.authority, f.tr, f.eng.l10n, ts, "en")
+	f.eng = NewEngine(f.deps, f.mx, ts)
 	form, err := f.eng.StartForm(ctx, "!coord:test", "@mod:test", "water", zeroTime)
 	must(t, err)
 	var first int

@@ -83,7 +83,7 @@ func TestPassDeliversWhatItCanAndKeepsTheRest(t *testing.T) {
 	}
 	now := time.Now()
 	mx := &fakeMatrix{plain: map[id.RoomID]bool{"!plain:x": true}, broken: map[id.RoomID]bool{"!gone:x": true}, posts: map[id.RoomID][]string{}}
-	s := &Service{db: db, mx: mx, l10n: l10n, settings: Settings{DefaultLanguage: "en"}, log: zerolog.Nop(),
+	s := &Service{db: db, mx: mx, rooms: testRooms(db), l10n: l10n, log: zerolog.Nop(),
 		now: func() time.Time { return now }, wake: make(chan struct{}, 1), retryAt: map[int64]retry{}, warned: map[int64]bool{}}
 	must := func(err error) {
 		t.Helper()
@@ -122,7 +122,7 @@ func TestPassDeliversWhatItCanAndKeepsTheRest(t *testing.T) {
 	// unencrypted room is refused as responder room.
 	must(db.Coalition.Insert(ctx, &database.Coalition{ID: "c1", Name: "Red", CreatedBy: "@mod:x", CreatedAt: now}))
 	for _, room := range []id.RoomID{"!member:x", "!later:x", "!plain2:x"} {
-		must(db.CoalitionRoom.Insert(ctx, &database.CoalitionRoom{RoomID: room, CoalitionID: "c1", AddedBy: "@mod:x", AddedAt: now}))
+		must(s.rooms.AddToCoalition(ctx, room, "c1", "@mod:x", now))
 	}
 	mx.plain["!plain2:x"] = true
 	if err = s.SetResponderRoom(ctx, "!plain2:x", "@mod:x"); !errors.Is(err, ErrNotEncrypted) {
@@ -155,7 +155,7 @@ func TestPassDeliversWhatItCanAndKeepsTheRest(t *testing.T) {
 	}
 	// After a restart (a fresh service on the same database) they are not
 	// told again.
-	restarted := &Service{db: db, mx: mx, l10n: l10n, settings: s.settings, log: zerolog.Nop(),
+	restarted := &Service{db: db, mx: mx, rooms: s.rooms, l10n: l10n, settings: s.settings, log: zerolog.Nop(),
 		now: s.now, wake: make(chan struct{}, 1), retryAt: map[int64]retry{}, warned: map[int64]bool{}}
 	must(restarted.Pass(ctx))
 	if n := mx.count("!dm:x"); n != 2 {
@@ -207,13 +207,13 @@ func TestResponderRoomAndPolicyNeedConsent(t *testing.T) {
 	}
 	mx := &fakeMatrix{plain: map[id.RoomID]bool{"!plainesc:x": true}, posts: map[id.RoomID][]string{},
 		levels: map[id.UserID]int{"@other:x": 0}, joined: map[id.RoomID]bool{"!resp:x": true, "!esc:x": true, "!plainesc:x": true}}
-	s := &Service{db: db, mx: mx, l10n: l10n, settings: Settings{DefaultLanguage: "en", ModeratorLevel: 50}, log: zerolog.Nop(),
+	s := &Service{db: db, mx: mx, rooms: testRooms(db), l10n: l10n, settings: Settings{ModeratorLevel: 50}, log: zerolog.Nop(),
 		now: time.Now, wake: make(chan struct{}, 1), retryAt: map[int64]retry{}, warned: map[int64]bool{}}
 	if err = db.Coalition.Insert(ctx, &database.Coalition{ID: "c1", Name: "Red", CreatedBy: "@mod:x", CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range []id.RoomID{"!resp:x", "!member:x"} {
-		if err = db.CoalitionRoom.Insert(ctx, &database.CoalitionRoom{RoomID: r, CoalitionID: "c1", AddedBy: "@mod:x", AddedAt: time.Now()}); err != nil {
+		if err = s.rooms.AddToCoalition(ctx, r, "c1", "@mod:x", time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -273,4 +273,9 @@ func TestResponderRoomAndPolicyNeedConsent(t *testing.T) {
 	if n, m := mx.count("!resp:x"), mx.count("!member:x"); n != 1 || m != 1 {
 		t.Fatalf("each room that gave the role away was told once: %d, %d", n, m)
 	}
+}
+
+// testRooms is the room authority over db, English by default.
+func testRooms(db *database.Database) *rooms.Authority {
+	return rooms.New(db, nil, rooms.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"})
 }

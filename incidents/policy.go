@@ -166,7 +166,7 @@ var ErrNeedResponderModerator = errors.New("only a moderator of the current resp
 // the role from another room needs a moderator of that room, by its current
 // power levels; both rooms are told.
 func (s *Service) SetResponderRoom(ctx context.Context, roomID id.RoomID, by id.UserID) error {
-	member, err := s.db.CoalitionRoom.Get(ctx, roomID)
+	member, err := s.rooms.Membership(ctx, roomID)
 	if err != nil {
 		return err
 	}
@@ -247,7 +247,7 @@ var ErrBadEscalationRoom = errors.New("escalations cannot go to that room")
 
 // responderCoalition returns the coalition whose responder room this is.
 func (s *Service) responderCoalition(ctx context.Context, roomID id.RoomID) (string, string, error) {
-	member, err := s.db.CoalitionRoom.Get(ctx, roomID)
+	member, err := s.rooms.Membership(ctx, roomID)
 	if err != nil {
 		return "", "", err
 	}

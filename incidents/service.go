@@ -23,6 +23,7 @@ import (
 	"starling/internal/safe"
 	"starling/internal/shortid"
 	"starling/rooms"
+	"starling/service"
 	"starling/translate"
 	"starling/translations"
 )
@@ -63,7 +64,6 @@ type Matrix interface {
 
 // Settings are the configured values.
 type Settings struct {
-	DefaultLanguage string
 	// FallbackRoom gets reports from people in no coalition.
 	FallbackRoom id.RoomID
 	// Retention is how long reports and their audit are kept.
@@ -76,6 +76,7 @@ type Settings struct {
 type Service struct {
 	db       *database.Database
 	mx       Matrix
+	rooms    *rooms.Authority
 	tr       *translate.Translator
 	l10n     *translations.Localizer
 	engine   *forms.Engine
@@ -94,12 +95,14 @@ type retry struct {
 }
 
 // New builds the service and registers the intake with the forms engine.
-func New(db *database.Database, mx Matrix, tr *translate.Translator, l10n *translations.Localizer, engine *forms.Engine, settings Settings, log zerolog.Logger) (*Service, error) {
+func New(deps service.Deps, mx Matrix, engine *forms.Engine, settings Settings) (*Service, error) {
 	intake, err := Intake()
 	if err != nil {
 		return nil, fmt.Errorf("failed to load the incident intake: %w", err)
 	}
-	s := &Service{db: db, mx: mx, tr: tr, l10n: l10n, engine: engine, settings: settings, log: log, now: time.Now, wake: make(chan struct{}, 1),
+	deps = deps.For("incidents")
+	s := &Service{db: deps.DB, mx: mx, rooms: deps.Rooms, tr: deps.Translator, l10n: deps.L10n, engine: engine, settings: settings,
+		log: deps.Log, now: deps.Now, wake: make(chan struct{}, 1),
 		retryAt: make(map[int64]retry), warned: make(map[int64]bool)}
 	engine.OnSubmit(Kind, s.submit, intake)
 	engine.Source("coalitions", s.coalitionOptions)
@@ -109,7 +112,7 @@ func New(db *database.Database, mx Matrix, tr *translate.Translator, l10n *trans
 // coalitionsOf are the coalitions the person is in (joined in one of their
 // rooms), in the order they were made.
 func (s *Service) coalitionsOf(ctx context.Context, userID id.UserID) ([]string, error) {
-	all, err := s.db.CoalitionRoom.All(ctx)
+	all, err := s.rooms.AllMemberships(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -403,11 +406,7 @@ func (s *Service) Purge(ctx context.Context) (int64, error) {
 }
 
 func (s *Service) roomLang(ctx context.Context, roomID id.RoomID) string {
-	r, err := s.db.Room.Get(ctx, roomID)
-	if err == nil && r.Language != "" {
-		return r.Language
-	}
-	return s.settings.DefaultLanguage
+	return s.rooms.Language(ctx, roomID)
 }
 
 // tr translates reporter text for responders (or back), keeping the

@@ -51,7 +51,7 @@ func (c *Coalitions) announce(ctx context.Context, coalitionID string, except id
 // announceFrom is announce for a change that carries content (a glossary
 // term): it goes only where content of that origin may.
 func (c *Coalitions) announceFrom(ctx context.Context, coalitionID string, except id.RoomID, from rooms.Origin, msg *i18n.Message, data map[string]any) {
-	list, err := c.db.CoalitionRoom.List(ctx, coalitionID)
+	list, err := c.rooms.CoalitionRooms(ctx, coalitionID)
 	if err != nil {
 		zerolog.Ctx(ctx).Err(err).Msg("Failed to list the coalition's rooms to tell them of a change")
 		return

@@ -14,6 +14,7 @@ import (
 
 	"starling/database"
 	"starling/rooms"
+	"starling/service"
 	"starling/translations"
 )
 
@@ -47,8 +48,9 @@ type Coalitions struct {
 }
 
 // NewCoalitions manages coalitions in db.
-func NewCoalitions(db *database.Database, mx Matrix, rm *rooms.Authority, l10n *translations.Localizer) *Coalitions {
-	return &Coalitions{db: db, mx: mx, rooms: rm, l10n: l10n, now: time.Now}
+func NewCoalitions(deps service.Deps, mx Matrix) *Coalitions {
+	deps = deps.For("coalitions")
+	return &Coalitions{db: deps.DB, mx: mx, rooms: deps.Rooms, l10n: deps.L10n, now: deps.Now}
 }
 
 // notDirect refuses a direct chat: it is private to one person and the bot.
@@ -79,7 +81,7 @@ func (c *Coalitions) Create(ctx context.Context, roomID id.RoomID, name string, 
 	var coalition *database.Coalition
 	var code *JoinCode
 	err := c.db.DoTxn(ctx, nil, func(ctx context.Context) error {
-		if existing, err := c.db.CoalitionRoom.Get(ctx, roomID); err != nil {
+		if existing, err := c.rooms.Membership(ctx, roomID); err != nil {
 			return err
 		} else if existing != nil {
 			return ErrAlreadyLinked
@@ -88,7 +90,7 @@ func (c *Coalitions) Create(ctx context.Context, roomID id.RoomID, name string, 
 		if err := c.db.Coalition.Insert(ctx, coalition); err != nil {
 			return err
 		}
-		if err := c.db.CoalitionRoom.Insert(ctx, &database.CoalitionRoom{RoomID: roomID, CoalitionID: coalition.ID, AddedBy: by, AddedAt: c.now()}); err != nil {
+		if err := c.rooms.AddToCoalition(ctx, roomID, coalition.ID, by, c.now()); err != nil {
 			return err
 		}
 		var err error
@@ -103,7 +105,7 @@ func (c *Coalitions) Create(ctx context.Context, roomID id.RoomID, name string, 
 
 // NewCode issues another join code for the room's coalition.
 func (c *Coalitions) NewCode(ctx context.Context, roomID id.RoomID, by id.UserID) (*JoinCode, error) {
-	member, err := c.db.CoalitionRoom.Get(ctx, roomID)
+	member, err := c.rooms.Membership(ctx, roomID)
 	if err != nil {
 		return nil, err
 	} else if member == nil {
@@ -132,7 +134,7 @@ func (c *Coalitions) Join(ctx context.Context, roomID id.RoomID, code string, by
 	}
 	var coalition *database.Coalition
 	err = c.db.DoTxn(ctx, nil, func(ctx context.Context) error {
-		if existing, err := c.db.CoalitionRoom.Get(ctx, roomID); err != nil {
+		if existing, err := c.rooms.Membership(ctx, roomID); err != nil {
 			return err
 		} else if existing != nil {
 			return ErrAlreadyLinked
@@ -143,7 +145,7 @@ func (c *Coalitions) Join(ctx context.Context, roomID id.RoomID, code string, by
 		} else if coalitionID == "" {
 			return ErrBadCode
 		}
-		rooms, err := c.db.CoalitionRoom.List(ctx, coalitionID)
+		rooms, err := c.rooms.CoalitionRooms(ctx, coalitionID)
 		if err != nil {
 			return err
 		}
@@ -159,7 +161,7 @@ func (c *Coalitions) Join(ctx context.Context, roomID id.RoomID, code string, by
 				return ErrEncryptionMismatch
 			}
 		}
-		if err = c.db.CoalitionRoom.Insert(ctx, &database.CoalitionRoom{RoomID: roomID, CoalitionID: coalitionID, AddedBy: by, AddedAt: c.now()}); err != nil {
+		if err = c.rooms.AddToCoalition(ctx, roomID, coalitionID, by, c.now()); err != nil {
 			return err
 		}
 		coalition, err = c.db.Coalition.Get(ctx, coalitionID)
@@ -226,7 +228,7 @@ func (c *Coalitions) Remove(ctx context.Context, from id.RoomID, target id.RoomI
 func (c *Coalitions) remove(ctx context.Context, roomID id.RoomID, byOthers bool) (*database.Coalition, error) {
 	var coalition *database.Coalition
 	err := c.db.DoTxn(ctx, nil, func(ctx context.Context) error {
-		member, err := c.db.CoalitionRoom.Get(ctx, roomID)
+		member, err := c.rooms.Membership(ctx, roomID)
 		if err != nil {
 			return err
 		} else if member == nil {
@@ -235,7 +237,7 @@ func (c *Coalitions) remove(ctx context.Context, roomID id.RoomID, byOthers bool
 		if coalition, err = c.db.Coalition.Get(ctx, member.CoalitionID); err != nil {
 			return err
 		}
-		if err = c.db.CoalitionRoom.Delete(ctx, roomID); err != nil {
+		if err = c.rooms.RemoveFromCoalition(ctx, roomID); err != nil {
 			return err
 		}
 		if responder, _, err := c.db.Incident.ResponderRoom(ctx, member.CoalitionID); err != nil {
@@ -252,7 +254,7 @@ func (c *Coalitions) remove(ctx context.Context, roomID id.RoomID, byOthers bool
 				return err
 			}
 		}
-		rest, err := c.db.CoalitionRoom.List(ctx, member.CoalitionID)
+		rest, err := c.rooms.CoalitionRooms(ctx, member.CoalitionID)
 		if err != nil {
 			return err
 		}
@@ -273,7 +275,7 @@ func (c *Coalitions) FindRoom(ctx context.Context, roomID id.RoomID, ref string)
 	} else if coalitionID == "" {
 		return "", ErrNotLinked
 	}
-	list, err := c.db.CoalitionRoom.List(ctx, coalitionID)
+	list, err := c.rooms.CoalitionRooms(ctx, coalitionID)
 	if err != nil {
 		return "", err
 	}
@@ -299,13 +301,13 @@ func (c *Coalitions) FindRoom(ctx context.Context, roomID id.RoomID, ref string)
 
 // SetPaused stops or restarts relaying from the room.
 func (c *Coalitions) SetPaused(ctx context.Context, roomID id.RoomID, paused bool) error {
-	member, err := c.db.CoalitionRoom.Get(ctx, roomID)
+	member, err := c.rooms.Membership(ctx, roomID)
 	if err != nil {
 		return err
 	} else if member == nil {
 		return ErrNotLinked
 	}
-	return c.db.CoalitionRoom.SetPaused(ctx, roomID, paused)
+	return c.rooms.SetPaused(ctx, roomID, paused)
 }
 
 // RoomInfo describes a coalition room for `!link list`.
@@ -319,8 +321,8 @@ type RoomInfo struct {
 }
 
 // List returns the room's coalition and its rooms.
-func (c *Coalitions) List(ctx context.Context, roomID id.RoomID, defaults database.Room) (*database.Coalition, []RoomInfo, error) {
-	member, err := c.db.CoalitionRoom.Get(ctx, roomID)
+func (c *Coalitions) List(ctx context.Context, roomID id.RoomID) (*database.Coalition, []RoomInfo, error) {
+	member, err := c.rooms.Membership(ctx, roomID)
 	if err != nil {
 		return nil, nil, err
 	} else if member == nil {
@@ -330,40 +332,26 @@ func (c *Coalitions) List(ctx context.Context, roomID id.RoomID, defaults databa
 	if err != nil {
 		return nil, nil, err
 	}
-	rooms, err := c.db.CoalitionRoom.List(ctx, member.CoalitionID)
+	rooms, err := c.rooms.CoalitionRooms(ctx, member.CoalitionID)
 	if err != nil {
 		return nil, nil, err
 	}
 	infos := make([]RoomInfo, 0, len(rooms))
 	for _, r := range rooms {
-		settings, err := c.db.Room.Get(ctx, r.RoomID)
-		if err != nil {
-			return nil, nil, err
-		}
 		enc, err := c.mx.IsEncrypted(ctx, r.RoomID)
 		if err != nil {
 			return nil, nil, err
 		}
-		info := RoomInfo{RoomID: r.RoomID, Name: c.mx.RoomName(ctx, r.RoomID), Language: settings.Language,
-			Timezone: settings.Timezone, Paused: r.Paused, Encrypted: enc}
-		if info.Language == "" {
-			info.Language = defaults.Language
-		}
-		if info.Timezone == "" {
-			info.Timezone = defaults.Timezone
-		}
-		infos = append(infos, info)
+		lang, zone := c.rooms.Place(ctx, r.RoomID)
+		infos = append(infos, RoomInfo{RoomID: r.RoomID, Name: c.mx.RoomName(ctx, r.RoomID), Language: lang,
+			Timezone: zone, Paused: r.Paused, Encrypted: enc})
 	}
 	return coalition, infos, nil
 }
 
 // CoalitionOf returns the room's coalition id, or "".
 func (c *Coalitions) CoalitionOf(ctx context.Context, roomID id.RoomID) (string, error) {
-	member, err := c.db.CoalitionRoom.Get(ctx, roomID)
-	if err != nil || member == nil {
-		return "", err
-	}
-	return member.CoalitionID, nil
+	return c.rooms.CoalitionOf(ctx, roomID)
 }
 
 // codeAlphabet leaves out letters and digits people confuse (0/O, 1/I/L).

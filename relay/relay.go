@@ -21,14 +21,14 @@ import (
 	"starling/internal/safe"
 	"starling/monitor"
 	"starling/rooms"
+	"starling/service"
 	"starling/translate"
 	"starling/translations"
 )
 
 // Settings are the configured values the relay relies on.
 type Settings struct {
-	Prefix          string
-	DefaultLanguage string
+	Prefix string
 }
 
 // Relay copies coalition messages across rooms. Events are queued durably
@@ -59,10 +59,11 @@ type Relay struct {
 }
 
 // New builds a relay; call Start to begin sending.
-func New(db *database.Database, mx Matrix, rm *rooms.Authority, tr *translate.Translator, l10n *translations.Localizer, settings Settings, log zerolog.Logger) *Relay {
+func New(deps service.Deps, mx Matrix, settings Settings) *Relay {
+	deps = deps.For("relay")
 	return &Relay{
-		db: db, mx: mx, rooms: rm, tr: tr, l10n: l10n, coalitions: NewCoalitions(db, mx, rm, l10n), settings: settings, log: log,
-		now: time.Now, retryBase: time.Second, maxAttempts: 12, workers: make(map[id.RoomID]chan struct{}),
+		db: deps.DB, mx: mx, rooms: deps.Rooms, tr: deps.Translator, l10n: deps.L10n, coalitions: NewCoalitions(deps, mx),
+		settings: settings, log: deps.Log, now: deps.Now, retryBase: time.Second, maxAttempts: 12, workers: make(map[id.RoomID]chan struct{}),
 		decoded: newDecryptCache(256),
 	}
 }

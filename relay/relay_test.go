@@ -18,6 +18,7 @@ import (
 
 	"starling/internal/dbtest"
 	"starling/rooms"
+	"starling/service"
 	"starling/translate"
 	"starling/translations"
 )
@@ -185,7 +186,7 @@ func newTestRelay(t *testing.T, mx Matrix) *Relay {
 		t.Fatal(err)
 	}
 	authority := rooms.New(db, mx.(rooms.Matrix), rooms.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"})
-	r := New(db, mx, authority, translate.NewTranslator(nil), l10n, Settings{Prefix: "!", DefaultLanguage: "en"}, zerolog.Nop())
+	r := New(service.Deps{DB: db, Rooms: authority, Translator: translate.NewTranslator(nil), L10n: l10n, Log: zerolog.Nop()}, mx, Settings{Prefix: "!"})
 	r.retryBase = 20 * time.Millisecond
 	return r
 }

@@ -9,6 +9,7 @@
 package rooms
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -71,13 +72,7 @@ func (a *Authority) Get(ctx context.Context, roomID id.RoomID) (*Room, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Room{ID: roomID, Language: row.Language, Timezone: row.Timezone}
-	if r.Language == "" {
-		r.Language = a.settings.DefaultLanguage
-	}
-	if r.Timezone == "" {
-		r.Timezone = a.settings.DefaultTimezone
-	}
+	r := &Room{ID: roomID, Language: cmp.Or(row.Language, a.settings.DefaultLanguage), Timezone: cmp.Or(row.Timezone, a.settings.DefaultTimezone)}
 	if r.Encrypted, err = a.mx.IsEncrypted(ctx, roomID); err != nil {
 		return nil, err
 	}
@@ -98,92 +93,39 @@ func (a *Authority) Get(ctx context.Context, roomID id.RoomID) (*Room, error) {
 
 // Language is the room's language or the default.
 func (a *Authority) Language(ctx context.Context, roomID id.RoomID) string {
+	lang, _ := a.Place(ctx, roomID)
+	return lang
+}
+
+// Place is the room's language and zone, each the default where the room
+// chose none (or cannot be read now).
+func (a *Authority) Place(ctx context.Context, roomID id.RoomID) (lang, zone string) {
+	lang, zone = a.settings.DefaultLanguage, a.settings.DefaultTimezone
 	row, err := a.db.Room.Get(ctx, roomID)
-	if err != nil || row.Language == "" {
-		return a.settings.DefaultLanguage
+	if err != nil {
+		return lang, zone
 	}
-	return row.Language
+	if row.Language != "" {
+		lang = row.Language
+	}
+	if row.Timezone != "" {
+		zone = row.Timezone
+	}
+	return lang, zone
 }
 
-// RelayTargets are the rooms a message from this room is relayed to: the
-// other rooms of its coalition that the bot is still in. The responder room
-// neither sends nor receives relayed traffic (what responders say stays
-// there), and a paused room sends nothing. A room the bot was removed from
-// gets nothing queued, rather than a queue it can never send.
-func (a *Authority) RelayTargets(ctx context.Context, source id.RoomID) ([]id.RoomID, error) {
-	member, err := a.db.CoalitionRoom.Get(ctx, source)
-	if err != nil || member == nil || member.Paused {
-		return nil, err
+// PersonLanguage is the language the person chose, else the default: what
+// the bot says in their direct chat is in it.
+func (a *Authority) PersonLanguage(ctx context.Context, userID id.UserID) string {
+	if p, err := a.db.Person.Get(ctx, userID); err == nil && p.Language != "" {
+		return p.Language
 	}
-	responder, _, err := a.db.Incident.ResponderRoom(ctx, member.CoalitionID)
-	if err != nil || responder == source {
-		return nil, err
-	}
-	rooms, err := a.db.CoalitionRoom.List(ctx, member.CoalitionID)
-	if err != nil {
-		return nil, err
-	}
-	var targets []id.RoomID
-	for _, r := range rooms {
-		if r.RoomID != source && r.RoomID != responder && a.mx.IsJoined(ctx, r.RoomID, a.mx.BotUserID()) {
-			targets = append(targets, r.RoomID)
-		}
-	}
-	return targets, nil
+	return a.settings.DefaultLanguage
 }
 
-// Reach is where something made in the room is posted: every room of its
-// coalition, or the room alone. It returns the coalition id ("" for none).
-func (a *Authority) Reach(ctx context.Context, roomID id.RoomID) ([]id.RoomID, string, error) {
-	member, err := a.db.CoalitionRoom.Get(ctx, roomID)
-	if err != nil || member == nil {
-		return []id.RoomID{roomID}, "", err
-	}
-	list, err := a.db.CoalitionRoom.List(ctx, member.CoalitionID)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]id.RoomID, 0, len(list))
-	for _, r := range list {
-		out = append(out, r.RoomID)
-	}
-	return out, member.CoalitionID, nil
-}
-
-// Scope is where something a room made for its coalition (a check-in, a
-// vigil, a form) reaches now: every room of that coalition while the room
-// that made it is still in it, else that room alone — a room taken out of
-// a coalition takes nothing of it along. Check-ins gather what rooms write,
-// so they leave the responder room out (withoutResponder).
-func (a *Authority) Scope(ctx context.Context, owner id.RoomID, coalitionID string, withoutResponder bool) ([]id.RoomID, error) {
-	if coalitionID == "" {
-		return []id.RoomID{owner}, nil
-	}
-	member, err := a.db.CoalitionRoom.Get(ctx, owner)
-	if err != nil {
-		return nil, err
-	}
-	if member == nil || member.CoalitionID != coalitionID {
-		return []id.RoomID{owner}, nil
-	}
-	responder := id.RoomID("")
-	if withoutResponder {
-		if responder, _, err = a.db.Incident.ResponderRoom(ctx, coalitionID); err != nil {
-			return nil, err
-		}
-	}
-	list, err := a.db.CoalitionRoom.List(ctx, coalitionID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]id.RoomID, 0, len(list))
-	for _, r := range list {
-		if r.RoomID != responder || r.RoomID == owner {
-			out = append(out, r.RoomID)
-		}
-	}
-	return out, nil
-}
+// Defaults are the configured language and zone of rooms and people that
+// chose none.
+func (a *Authority) Defaults() Settings { return a.settings }
 
 // DirectChat returns the person the room is a direct chat with, or "" when
 // it is not one. A direct chat was meant as one (the bot made it, or its

@@ -64,7 +64,7 @@ func BenchmarkLoad100kSchedules(b *testing.B) {
 		var before runtime.MemStats
 		runtime.ReadMemStats(&before)
 		start := time.Now()
-		s := New(db, nil, rooms.New(db, nil, rooms.Settings{}), nil, l10n, RealClock(), Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"}, zerolog.Nop())
+		s := New(testDeps(db, l10n), nil, Settings{})
 		if err := s.Load(context.Background()); err != nil {
 			b.Fatal(err)
 		}
@@ -109,7 +109,7 @@ func BenchmarkDueDelay1000(b *testing.B) {
 		clock := ScaledClock(due.Add(-500*time.Millisecond), 1)
 		mx := &timingMatrix{fakeMatrix: fakeMatrix{txns: map[string]id.EventID{}, events: map[id.EventID]*event.Event{}}, clock: clock, first: map[id.RoomID]time.Time{}}
 		l10n, _ := translations.New()
-		s := New(db, mx, rooms.New(db, nil, rooms.Settings{}), nil, l10n, clock, Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"}, zerolog.Nop())
+		s := New(testDeps(db, l10n), mx, Settings{Clock: clock})
 		if err := s.Load(context.Background()); err != nil {
 			b.Fatal(err)
 		}

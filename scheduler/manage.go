@@ -35,7 +35,7 @@ func (s *Scheduler) Add(ctx context.Context, ns NewSchedule) (*database.Schedule
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	member, err := s.db.CoalitionRoom.Get(ctx, ns.RoomID)
+	member, err := s.authority.Membership(ctx, ns.RoomID)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
@@ -83,11 +83,9 @@ type Info struct {
 
 // Visible lists the schedules of the room and of its coalition.
 func (s *Scheduler) Visible(ctx context.Context, roomID id.RoomID) ([]Info, error) {
-	coalitionID := ""
-	if member, err := s.db.CoalitionRoom.Get(ctx, roomID); err != nil {
+	coalitionID, err := s.authority.CoalitionOf(ctx, roomID)
+	if err != nil {
 		return nil, err
-	} else if member != nil {
-		coalitionID = member.CoalitionID
 	}
 	scheds, err := s.db.Schedule.Visible(ctx, roomID, coalitionID)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"starling/internal/safe"
 	"starling/internal/shortid"
 	"starling/rooms"
+	"starling/service"
 	"starling/translate"
 	"starling/translations"
 )
@@ -33,12 +34,13 @@ type Matrix interface {
 	JoinedMembers(ctx context.Context, roomID id.RoomID) ([]id.UserID, error)
 }
 
-// Settings are the configured defaults.
+// Settings are the scheduler's own configuration.
 type Settings struct {
-	DefaultLanguage string
-	DefaultTimezone string
 	// DefaultWindow is how long a check-in collects reports (24 h).
 	DefaultWindow time.Duration
+	// Clock is the scheduler's time: the wall clock unless a demo or a
+	// test runs schedules faster.
+	Clock Clock
 }
 
 // vigilLateWindow is how long after its start a missed vigil notice is
@@ -73,11 +75,15 @@ type entry struct {
 }
 
 // New builds a scheduler; Run starts it.
-func New(db *database.Database, mx Matrix, rm *rooms.Authority, tr *translate.Translator, l10n *translations.Localizer, clock Clock, settings Settings, log zerolog.Logger) *Scheduler {
+func New(deps service.Deps, mx Matrix, settings Settings) *Scheduler {
 	if settings.DefaultWindow <= 0 {
 		settings.DefaultWindow = 24 * time.Hour
 	}
-	return &Scheduler{db: db, mx: mx, authority: rm, tr: tr, l10n: l10n, clock: clock, settings: settings, log: log,
+	if settings.Clock == nil {
+		settings.Clock = RealClock()
+	}
+	deps = deps.For("scheduler")
+	return &Scheduler{db: deps.DB, mx: mx, authority: deps.Rooms, tr: deps.Translator, l10n: deps.L10n, clock: settings.Clock, settings: settings, log: deps.Log,
 		entries: make(map[int64]*entry), wake: make(chan struct{}, 1)}
 }
 
@@ -314,16 +320,7 @@ func (s *Scheduler) rooms(ctx context.Context, sc *database.Schedule) ([]id.Room
 }
 
 func (s *Scheduler) roomSettings(ctx context.Context, roomID id.RoomID) (lang string, loc *time.Location) {
-	room, err := s.db.Room.Get(ctx, roomID)
-	lang, zone := s.settings.DefaultLanguage, s.settings.DefaultTimezone
-	if err == nil {
-		if room.Language != "" {
-			lang = room.Language
-		}
-		if room.Timezone != "" {
-			zone = room.Timezone
-		}
-	}
+	lang, zone := s.authority.Place(ctx, roomID)
 	_, loc, ok := LookupZone(zone)
 	if !ok {
 		loc = time.UTC

@@ -17,6 +17,7 @@ import (
 	"starling/database"
 	"starling/internal/dbtest"
 	"starling/rooms"
+	"starling/service"
 	"starling/translations"
 )
 
@@ -104,7 +105,7 @@ func newFixture(t *testing.T, dbPath string, start time.Time) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{db: db, clock: &manualClock{now: start}, mx: &fakeMatrix{t: t, txns: map[string]id.EventID{}, events: map[id.EventID]*event.Event{}}}
-	f.s = New(db, f.mx, rooms.New(db, nil, rooms.Settings{}), nil, l10n, f.clock, Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"}, zerolog.Nop())
+	f.s = New(testDeps(db, l10n), f.mx, Settings{Clock: f.clock})
 	return f
 }
 
@@ -113,7 +114,7 @@ func (f *fixture) coalition(t *testing.T) {
 	ctx := context.Background()
 	must(t, f.db.Coalition.Insert(ctx, &database.Coalition{ID: "c", Name: "Red", CreatedBy: "@ana:test", CreatedAt: f.clock.Now()}))
 	for room, settings := range map[id.RoomID][2]string{"!es:test": {"es", "Europe/Madrid"}, "!en:test": {"en", "America/Santiago"}} {
-		must(t, f.db.CoalitionRoom.Insert(ctx, &database.CoalitionRoom{RoomID: room, CoalitionID: "c", AddedBy: "@ana:test", AddedAt: f.clock.Now()}))
+		must(t, f.s.authority.AddToCoalition(ctx, room, "c", "@ana:test", f.clock.Now()))
 		must(t, f.db.Room.SetLanguage(ctx, room, settings[0]))
 		must(t, f.db.Room.SetTimezone(ctx, room, settings[1]))
 	}
@@ -370,4 +371,10 @@ func TestVigilKeptWhenAnnouncementFails(t *testing.T) {
 	if es, en := bodies(posts, "!es:test"), bodies(posts, "!en:test"); len(es) != 1 || len(en) != 1 || !strings.Contains(es[0], "Mañana") {
 		t.Fatalf("24-hour reminders: es %q en %q", es, en)
 	}
+}
+
+// testDeps are a scheduler's dependencies on db, with English and UTC as
+// the defaults and no translation engine.
+func testDeps(db *database.Database, l10n *translations.Localizer) service.Deps {
+	return service.Deps{DB: db, Rooms: rooms.New(db, nil, rooms.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"}), L10n: l10n, Log: zerolog.Nop()}
 }
