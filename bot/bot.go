@@ -110,19 +110,8 @@ func (b *Bot) Init(ctx context.Context) error {
 	if err = b.initMonitor(); err != nil {
 		return err
 	}
-	// Registered after the crypto helper's own handlers, so that room keys in
-	// a sync are stored before the events they unlock reach these handlers.
 	b.syncer.fill, b.syncer.sweep, b.syncer.committed = b.backfill, b.sweep, b.noteSynced
-	syncer := b.client.Syncer.(mautrix.ExtensibleSyncer)
-	syncer.OnEvent(b.contained(b.onOwnEvent))
-	syncer.OnEventType(event.StateMember, b.contained(b.onMember))
-	syncer.OnEventType(event.EventMessage, b.contained(b.onMessage))
-	syncer.OnEventType(event.StateRoomName, b.contained(b.onRoomName))
-	syncer.OnEventType(event.EventReaction, b.contained(b.onReaction))
-	syncer.OnEventType(event.EventRedaction, b.contained(b.onRedaction))
-	for _, t := range []event.Type{event.EventEncrypted, event.EventMessage, event.EventReaction, event.EventRedaction, event.EventSticker} {
-		syncer.OnEventType(t, b.contained(b.onRelayable))
-	}
+	b.route(b.client.Syncer.(mautrix.ExtensibleSyncer))
 	b.log.Info().
 		Stringer("user_id", b.client.UserID).
 		Stringer("device_id", b.client.DeviceID).
@@ -215,7 +204,8 @@ func (b *Bot) initServices() error {
 	}
 	tr := translate.NewTranslator(engines, translate.WithTranslatorLogger(b.log.With().Str("component", "translate").Logger()))
 	deps := service.Deps{DB: b.db, Rooms: b.rooms, Translator: tr, L10n: b.l10n, Log: b.log, Now: time.Now}
-	b.relay = relay.New(deps, b, relay.Settings{Prefix: b.cfg.Commands.Prefix})
+	prefix := b.cfg.Commands.Prefix
+	b.relay = relay.New(deps, b, relay.Settings{IsCommand: func(c *event.MessageEventContent) bool { return commands.IsCommand(c, prefix) }})
 	clock := scheduler.RealClock()
 	if cfg := b.cfg.Scheduler; cfg.ClockSpeed != 1 || cfg.ClockStart != "" {
 		start, _ := time.Parse(time.RFC3339, cfg.ClockStart)

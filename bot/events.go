@@ -3,10 +3,8 @@ package bot
 import (
 	"context"
 	"slices"
-	"strings"
 	"time"
 
-	"starling/commands"
 	"starling/internal/safe"
 	"starling/rooms"
 
@@ -142,108 +140,6 @@ func (b *Bot) handleInvite(ctx context.Context, evt *event.Event, member *event.
 	log.Info().Bool("direct", member.IsDirect).Msg("Joined room after invite")
 }
 
-// fresh tells whether an event is new work: not the bot's own, not from the
-// very first sync (history), not from before the bot joined, and not
-// unencrypted content in an encrypted room. Everything else is dropped here,
-// before any domain code sees it.
-func (b *Bot) fresh(ctx context.Context, evt *event.Event) (context.Context, bool) {
-	if evt.Sender == b.client.UserID || ctx.Value(mautrix.SyncTokenContextKey) == "" {
-		return ctx, false
-	}
-	log := b.log.With().
-		Stringer("room_id", evt.RoomID).
-		Stringer("event_id", evt.ID).
-		Stringer("sender", evt.Sender).
-		Logger()
-	ctx = log.WithContext(ctx)
-	encrypted, err := b.client.StateStore.IsEncrypted(ctx, evt.RoomID)
-	if err != nil {
-		b.storageTrouble(err)
-		log.Err(err).Msg("Failed to check room encryption")
-		return ctx, false
-	}
-	plaintextContent := evt.Type == event.EventMessage || evt.Type == event.EventSticker
-	if encrypted && plaintextContent && evt.Mautrix.EventSource&event.SourceDecrypted == 0 {
-		log.Warn().Msg("Ignoring unencrypted message in an encrypted room")
-		return ctx, false
-	}
-	room, err := b.db.Room.Get(ctx, evt.RoomID)
-	if err != nil {
-		b.storageTrouble(err)
-		log.Err(err).Msg("Failed to load room")
-		return ctx, false
-	}
-	if room.JoinedAt.IsZero() || evt.Timestamp < room.JoinedAt.UnixMilli() {
-		log.Debug().Msg("Ignoring event from before the bot joined")
-		return ctx, false
-	}
-	return ctx, true
-}
-
-// onRelayable queues events of coalition rooms for the relay.
-func (b *Bot) onRelayable(ctx context.Context, evt *event.Event) {
-	ctx, ok := b.fresh(ctx, evt)
-	if !ok {
-		return
-	}
-	if err := b.relay.Enqueue(ctx, evt); err != nil {
-		b.storageTrouble(err)
-		zerolog.Ctx(ctx).Err(err).Msg("Failed to queue event for relay")
-	}
-}
-
-// onMessage hands new messages to the commands.
-func (b *Bot) onMessage(ctx context.Context, evt *event.Event) {
-	ctx, ok := b.fresh(ctx, evt)
-	if !ok {
-		return
-	}
-	log := zerolog.Ctx(ctx)
-	claimed, err := b.db.HandledEvent.Claim(ctx, evt.RoomID, evt.ID, b.now())
-	if err != nil {
-		b.storageTrouble(err)
-		log.Err(err).Msg("Failed to claim event")
-		return
-	} else if !claimed {
-		log.Debug().Msg("Ignoring event handled before")
-		return
-	}
-	content := evt.Content.AsMessage()
-	injectFault(content.Body)
-	isCommand := strings.HasPrefix(strings.TrimSpace(content.Body), b.cfg.Commands.Prefix)
-	if person, err := b.rooms.DirectChat(ctx, evt.RoomID); err == nil && person == evt.Sender && !isCommand {
-		if b.refuseUntrustedAnswer(ctx, evt) {
-			return
-		}
-		if handled, err := b.forms.Handle(ctx, evt.Sender, evt.RoomID, content.Body); err != nil {
-			log.Err(err).Msg("Conversation step failed")
-			return
-		} else if handled {
-			return
-		}
-		if !commands.IsBareCommand(content.Body) {
-			if handled, err := b.incs.FromReporter(ctx, evt.Sender, evt.RoomID, content.Body); err != nil {
-				log.Err(err).Msg("Failed to add to an incident")
-				return
-			} else if handled {
-				return
-			}
-		}
-	}
-	if !isCommand {
-		if counted, err := b.sched.OnMessage(ctx, evt); err != nil {
-			log.Err(err).Msg("Failed to record check-in report")
-		} else if counted {
-			log.Debug().Msg("Recorded check-in report")
-			return
-		}
-	}
-	if isCommand && b.stale(ctx, evt) {
-		return
-	}
-	b.router.Handle(ctx, evt)
-}
-
 // staleAfter is how old a command may be and still be run: one sent while
 // the bot was down is not run hours later, when its moment has passed.
 const staleAfter = 10 * time.Minute
@@ -308,39 +204,4 @@ func (b *Bot) refuseUntrustedAnswer(ctx context.Context, evt *event.Event) bool 
 		zerolog.Ctx(ctx).Err(err).Msg("Failed to explain a refused answer")
 	}
 	return true
-}
-
-// onReaction records RSVPs to vigils.
-func (b *Bot) onReaction(ctx context.Context, evt *event.Event) {
-	ctx, ok := b.fresh(ctx, evt)
-	if !ok {
-		return
-	}
-	if _, err := b.sched.OnReaction(ctx, evt); err != nil {
-		zerolog.Ctx(ctx).Err(err).Msg("Failed to record RSVP")
-	}
-	if _, err := b.forms.OnReaction(ctx, evt); err != nil {
-		zerolog.Ctx(ctx).Err(err).Msg("Failed to start a form from a reaction")
-	}
-	// Taking an incident acts on it: only from a device its owner verified.
-	if evt.Mautrix.TrustState < b.cfg.Permissions.MinTrust() {
-		// A reaction sent in the clear names no device at all.
-		zerolog.Ctx(ctx).Debug().Stringer("trust", evt.Mautrix.TrustState).Bool("encrypted", evt.Mautrix.WasEncrypted).
-			Msg("Not acting on a reaction from a device its owner has not verified")
-		return
-	}
-	if _, err := b.incs.OnReaction(ctx, evt); err != nil {
-		zerolog.Ctx(ctx).Err(err).Msg("Failed to acknowledge an incident")
-	}
-}
-
-// onRedaction withdraws what a removed reaction meant (an RSVP).
-func (b *Bot) onRedaction(ctx context.Context, evt *event.Event) {
-	ctx, ok := b.fresh(ctx, evt)
-	if !ok {
-		return
-	}
-	if err := b.sched.OnRedaction(ctx, evt); err != nil {
-		zerolog.Ctx(ctx).Err(err).Msg("Failed to withdraw RSVP")
-	}
 }

@@ -439,6 +439,15 @@ func splitLines(s string) []string    { return strings.Split(s, "\n") }
 func joinLines(lines []string) string { return strings.Join(lines, "\n") }
 func escapeMarkdown(s string) string  { return format.EscapeMarkdown(s) }
 
+// IsCommand tells whether a message is a command to the bot: its body
+// starts with the prefix, and it is not a notice — bots answer in notices,
+// and one bot's answer must never drive another. This is the one rule; the
+// router, the relay (which never copies commands) and the dispatch of
+// direct messages all ask it.
+func IsCommand(content *event.MessageEventContent, prefix string) bool {
+	return content.MsgType != event.MsgNotice && strings.HasPrefix(strings.TrimSpace(content.Body), prefix)
+}
+
 // IsBareCommand tells whether a direct-chat message without prefix is one
 // of the words that start something (so it is not taken as an addition to
 // an open incident).

@@ -149,7 +149,7 @@ func newHarness(t testing.TB) *harness {
 		t.Fatal(err)
 	}
 	deps := service.Deps{DB: db, Rooms: authority, Translator: translate.NewTranslator(nil), L10n: l10n, Log: zerolog.Nop()}
-	rl := relay.New(deps, fakeMatrix{}, relay.Settings{Prefix: "!"})
+	rl := relay.New(deps, fakeMatrix{}, relay.Settings{IsCommand: func(c *event.MessageEventContent) bool { return IsCommand(c, "!") }})
 	fe := formsEngine(t, deps)
 	h.router = New(deps, fakeRooms{captured: h.replies, levels: map[id.UserID]int{mod: 100}},
 		Settings{Prefix: "!", ModeratorLevel: 50, MinTrust: id.TrustStateCrossSignedTOFU},

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -57,7 +56,7 @@ func (r *Relay) deliver(ctx context.Context, d *database.Delivery) error {
 		// Without the quoted original, so a command sent as a reply is seen
 		// as one, and the quote is never relayed as the replier's words.
 		mxtext.StripReplyFallback(content)
-		if r.isCommand(content) {
+		if r.settings.IsCommand(content) {
 			return nil
 		}
 		return r.relayMessage(ctx, job, content)
@@ -112,10 +111,6 @@ func (r *Relay) loadEvent(ctx context.Context, d *database.Delivery) (*event.Eve
 	}
 	r.decoded.put(out)
 	return out, nil
-}
-
-func (r *Relay) isCommand(content *event.MessageEventContent) bool {
-	return content.MsgType != event.MsgNotice && strings.HasPrefix(strings.TrimSpace(content.Body), r.settings.Prefix)
 }
 
 // inTarget finds what stands for eventID (seen in sourceRoom) in the target

@@ -28,7 +28,9 @@ import (
 
 // Settings are the configured values the relay relies on.
 type Settings struct {
-	Prefix string
+	// IsCommand tells a command from a message (commands.IsCommand):
+	// commands are for the bot and are never copied.
+	IsCommand func(*event.MessageEventContent) bool
 }
 
 // Relay copies coalition messages across rooms. Events are queued durably

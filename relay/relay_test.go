@@ -186,7 +186,7 @@ func newTestRelay(t *testing.T, mx Matrix) *Relay {
 		t.Fatal(err)
 	}
 	authority := rooms.New(db, mx.(rooms.Matrix), rooms.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"})
-	r := New(service.Deps{DB: db, Rooms: authority, Translator: translate.NewTranslator(nil), L10n: l10n, Log: zerolog.Nop()}, mx, Settings{Prefix: "!"})
+	r := New(service.Deps{DB: db, Rooms: authority, Translator: translate.NewTranslator(nil), L10n: l10n, Log: zerolog.Nop()}, mx, Settings{IsCommand: func(c *event.MessageEventContent) bool { return strings.HasPrefix(c.Body, "!") }})
 	r.retryBase = 20 * time.Millisecond
 	return r
 }
