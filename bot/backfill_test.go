@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,7 +14,7 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
-	"starling/database"
+	"starling/internal/dbtest"
 )
 
 // sweepBot is a bot with a real database and a homeserver that answers
@@ -46,16 +45,7 @@ func sweepBot(t *testing.T, history map[id.RoomID][]*event.Event) *Bot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := database.Open("file:"+filepath.Join(t.TempDir(), "bot.db")+"?_txlock=immediate", "sqlite3-fk-wal", 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = raw.Close() })
-	db := database.New(raw, zerolog.Nop())
-	if err = db.Upgrade(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return &Bot{log: zerolog.Nop(), db: db, client: client, now: time.Now}
+	return &Bot{log: zerolog.Nop(), db: dbtest.Open(t), client: client, now: time.Now}
 }
 
 func TestSweepFindsWhatNoSyncBrought(t *testing.T) {

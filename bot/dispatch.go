@@ -8,6 +8,7 @@ import (
 	"maunium.net/go/mautrix/event"
 
 	"starling/commands"
+	"starling/rooms"
 )
 
 // This file is where every event the bot receives is routed, in order.
@@ -22,8 +23,9 @@ import (
 //   - Membership: invites are accepted or refused, joins remembered, and a
 //     direct chat that gains a third member stops being one (onMember).
 //   - Room names: the cache of names is kept current (onRoomName).
-//   - Messages: each is offered to messageRoutes, in their order; the first
-//     that takes it is the only one (onMessage).
+//   - Messages: each is offered to messageRoutes, in their order (edit,
+//     answer, incident addition, check-in report, command); the first that
+//     takes it is the only one (onMessage).
 //   - Reactions: an RSVP to a vigil, a form started from a reaction, an
 //     incident taken — the last only from a verified device (onReaction).
 //   - Redactions: a withdrawn RSVP (onRedaction).
@@ -49,8 +51,9 @@ type message struct {
 	evt     *event.Event
 	content *event.MessageEventContent
 	// command: it is one by commands.IsCommand; direct: it was sent in the
-	// sender's own direct chat with the bot.
-	command, direct bool
+	// sender's own direct chat with the bot; edit: it replaces an earlier
+	// message (m.replace).
+	command, direct, edit bool
 }
 
 // messageRoute is one way a message can be meant: takes says whether it
@@ -63,6 +66,19 @@ type messageRoute struct {
 
 // messageRoutes are tried in this order.
 var messageRoutes = []messageRoute{
+	{
+		// An edit changes what was handled already: it is never an answer,
+		// an addition, a report or a command (the relay alone carries it to
+		// the copies). Someone who edits what they told the bot is told so.
+		name:  "edit",
+		takes: func(m message) bool { return m.edit },
+		handle: func(b *Bot, ctx context.Context, m message) (bool, error) {
+			if m.direct && b.speaking(ctx, m.evt) {
+				return true, b.Reply(ctx, m.evt, b.l10n.Text(b.rooms.PersonLanguage(ctx, m.evt.Sender), msgEditNotRead, nil), rooms.Bot)
+			}
+			return true, nil
+		},
+	},
 	{
 		// In a direct chat, what is not a command answers the open form or
 		// incident intake — from a device its owner verified only.
@@ -126,7 +142,8 @@ func (b *Bot) onMessage(ctx context.Context, evt *event.Event) {
 	}
 	content := evt.Content.AsMessage()
 	injectFault(content.Body)
-	m := message{evt: evt, content: content, command: commands.IsCommand(content, b.cfg.Commands.Prefix)}
+	m := message{evt: evt, content: content, command: commands.IsCommand(content, b.cfg.Commands.Prefix),
+		edit: content.RelatesTo.GetReplaceID() != ""}
 	if person, err := b.rooms.DirectChat(ctx, evt.RoomID); err == nil && person == evt.Sender {
 		m.direct = true
 	}

@@ -30,6 +30,11 @@ var (
 		Description: "Reply in the private chat to an answer (to a form or an incident report) sent from a device its owner has not verified.",
 		Other:       "I did not take that: it came from a device you have not verified, and what you tell me here goes on in your name. Verify this device from one of your other sessions or with your recovery key (in Element: Settings → Sessions), then send it again.",
 	}
+	msgEditNotRead = &i18n.Message{
+		ID:          "EditNotRead",
+		Description: "Reply in the private chat when the person edits a message while answering a form or reporting an incident: edits are not taken.",
+		Other:       "I do not read edits: what you first sent stays as it was. Send anything you want to add or correct as a new message.",
+	}
 )
 
 // OpenDM returns a direct chat with the user: a room that still is one (the

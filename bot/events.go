@@ -190,18 +190,24 @@ func (b *Bot) refuseUntrustedAnswer(ctx context.Context, evt *event.Event) bool 
 	if evt.Mautrix.TrustState >= b.cfg.Permissions.MinTrust() {
 		return false
 	}
-	conv, err := b.db.Conversation.Get(ctx, evt.Sender)
-	speaking := err == nil && conv != nil && conv.RoomID == evt.RoomID
-	if !speaking {
-		inc, err := b.db.Incident.LatestOpenBy(ctx, evt.Sender, evt.RoomID)
-		speaking = err == nil && inc != nil
-	}
-	if !speaking {
+	if !b.speaking(ctx, evt) {
 		return false
 	}
 	zerolog.Ctx(ctx).Warn().Stringer("trust", evt.Mautrix.TrustState).Msg("Refused an answer from a device its owner has not verified")
-	if err = b.Reply(ctx, evt, b.l10n.Text(b.personLanguage(ctx, evt.Sender), msgUntrustedAnswer, nil), rooms.Bot); err != nil {
+	if err := b.Reply(ctx, evt, b.l10n.Text(b.personLanguage(ctx, evt.Sender), msgUntrustedAnswer, nil), rooms.Bot); err != nil {
 		zerolog.Ctx(ctx).Err(err).Msg("Failed to explain a refused answer")
 	}
 	return true
+}
+
+// speaking tells whether the sender has something open with the bot in
+// this direct chat — a form or intake conversation, or an incident report —
+// so that what they send here goes on in their name.
+func (b *Bot) speaking(ctx context.Context, evt *event.Event) bool {
+	conv, err := b.db.Conversation.Get(ctx, evt.Sender)
+	if err == nil && conv != nil && conv.RoomID == evt.RoomID {
+		return true
+	}
+	inc, err := b.db.Incident.LatestOpenBy(ctx, evt.Sender, evt.RoomID)
+	return err == nil && inc != nil
 }

@@ -132,6 +132,13 @@ func (r *Router) acceptsCommand(ce *mcmd.Event[*Router]) bool {
 		return false
 	}
 	if strings.HasPrefix(ce.Command, r.settings.Prefix) {
+		// The command is read from the formatted body, the relay's rule from
+		// the plain one: both must say command, or a crafted message could
+		// be run here and copied to the coalition too.
+		content, ok := ce.Event.Content.Parsed.(*event.MessageEventContent)
+		if !ok || !IsCommand(content, r.settings.Prefix) {
+			return false
+		}
 		ce.Command = ce.Command[len(r.settings.Prefix):]
 		return true
 	}
@@ -439,13 +446,17 @@ func splitLines(s string) []string    { return strings.Split(s, "\n") }
 func joinLines(lines []string) string { return strings.Join(lines, "\n") }
 func escapeMarkdown(s string) string  { return format.EscapeMarkdown(s) }
 
-// IsCommand tells whether a message is a command to the bot: its body
-// starts with the prefix, and it is not a notice — bots answer in notices,
+// IsCommand tells whether a message is a command to the bot: its body,
+// without a reply's quoted fallback, starts with the prefix, and it is not a notice — bots answer in notices,
 // and one bot's answer must never drive another. This is the one rule; the
 // router, the relay (which never copies commands) and the dispatch of
 // direct messages all ask it.
 func IsCommand(content *event.MessageEventContent, prefix string) bool {
-	return content.MsgType != event.MsgNotice && strings.HasPrefix(strings.TrimSpace(content.Body), prefix)
+	body := content.Body
+	if content.RelatesTo.GetReplyTo() != "" {
+		body = event.TrimReplyFallbackText(body) // a command sent as a reply
+	}
+	return content.MsgType != event.MsgNotice && strings.HasPrefix(strings.TrimSpace(body), prefix)
 }
 
 // IsBareCommand tells whether a direct-chat message without prefix is one

@@ -165,9 +165,14 @@ func (h *harness) say(roomID id.RoomID, sender id.UserID, body string) []string 
 
 // sayFrom is say from a device of the given trust.
 func (h *harness) sayFrom(roomID id.RoomID, sender id.UserID, trust id.TrustState, body string) []string {
+	return h.sayContent(roomID, sender, trust, &event.MessageEventContent{MsgType: event.MsgText, Body: body})
+}
+
+// sayContent sends content as a custom client would write it.
+func (h *harness) sayContent(roomID id.RoomID, sender id.UserID, trust id.TrustState, content *event.MessageEventContent) []string {
 	evt := &event.Event{
 		Type: event.EventMessage, RoomID: roomID, Sender: sender, ID: "$evt",
-		Content: event.Content{Parsed: &event.MessageEventContent{MsgType: event.MsgText, Body: body}},
+		Content: event.Content{Parsed: content},
 	}
 	evt.Mautrix.WasEncrypted, evt.Mautrix.TrustState = roomID != "!plain:test", trust
 	h.router.Handle(zerolog.Nop().WithContext(context.Background()), evt)
@@ -419,5 +424,52 @@ func TestCommandGate(t *testing.T) {
 	}
 	if r, _ := h.db.Room.Get(context.Background(), room); r.Language != "es" {
 		t.Fatalf("room language %q: a refused command changed it", r.Language)
+	}
+}
+
+func TestIsCommand(t *testing.T) {
+	reply := &event.RelatesTo{InReplyTo: &event.InReplyTo{EventID: "$quoted"}}
+	for _, tc := range []struct {
+		name    string
+		content event.MessageEventContent
+		want    bool
+	}{
+		{"a command", event.MessageEventContent{MsgType: event.MsgText, Body: "!help"}, true},
+		{"spaces before it", event.MessageEventContent{MsgType: event.MsgText, Body: "  !help"}, true},
+		{"a message", event.MessageEventContent{MsgType: event.MsgText, Body: "help"}, false},
+		{"a notice, as bots write", event.MessageEventContent{MsgType: event.MsgNotice, Body: "!link new"}, false},
+		{"a command sent as a reply, with the quote", event.MessageEventContent{MsgType: event.MsgText,
+			Body: "> <@ana:test> Hola\n\n!original", RelatesTo: reply}, true},
+		{"a quote that looks like a command is not one", event.MessageEventContent{MsgType: event.MsgText,
+			Body: "> <@ana:test> !link leave\n\nwhy?", RelatesTo: reply}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := IsCommand(&tc.content, "!"); got != tc.want {
+				t.Fatalf("IsCommand = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// A custom client writes a command into the formatted body under a plain
+// body that is not one: the relay would copy it as a message, so it must
+// not run as a command either.
+func TestCommandOnlyInFormattedBodyIsNotRun(t *testing.T) {
+	h := newHarness(t)
+	replies := h.sayContent(room, mod, id.TrustStateCrossSignedTOFU, &event.MessageEventContent{MsgType: event.MsgText,
+		Body: "Good morning", Format: event.FormatHTML, FormattedBody: "!lang room fr"})
+	if len(replies) != 0 {
+		t.Fatalf("replies %q, want none", replies)
+	}
+	stored, err := h.db.Room.Get(context.Background(), room)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Language != "" {
+		t.Fatalf("the room's language became %q", stored.Language)
+	}
+	if replies = h.sayContent(room, mod, id.TrustStateCrossSignedTOFU, &event.MessageEventContent{MsgType: event.MsgText,
+		Body: "!lang room fr", Format: event.FormatHTML, FormattedBody: "<p>!lang room fr</p>"}); len(replies) != 1 {
+		t.Fatalf("the same command in both bodies got replies %q, want one", replies)
 	}
 }

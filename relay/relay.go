@@ -62,6 +62,10 @@ type Relay struct {
 
 // New builds a relay; call Start to begin sending.
 func New(deps service.Deps, mx Matrix, settings Settings) *Relay {
+	if settings.IsCommand == nil {
+		// Without it commands (join codes among them) would be copied.
+		panic("relay.New: Settings.IsCommand is required")
+	}
 	deps = deps.For("relay")
 	return &Relay{
 		db: deps.DB, mx: mx, rooms: deps.Rooms, tr: deps.Translator, l10n: deps.L10n, coalitions: NewCoalitions(deps, mx),

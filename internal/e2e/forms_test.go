@@ -60,6 +60,18 @@ func TestNeedsAssessmentAcrossLanguages(t *testing.T) {
 	}
 	answer("7", "no es una de las opciones")
 	answer("1, 3", "2/5")
+	// She edits her last answer: an edit is not the answer to the question
+	// now asked, and she is told that what she first sent stands.
+	mine := maria.Messages(dm, maria.UserID)
+	edit := &event.MessageEventContent{MsgType: event.MsgText, Body: "* 2",
+		NewContent: &event.MessageEventContent{MsgType: event.MsgText, Body: "2"}}
+	edit.SetEdit(mine[len(mine)-1].ID)
+	before := len(maria.Messages(dm, bot))
+	maria.Send(dm, edit)
+	maria.Eventually("the bot to say it does not read edits", 30*time.Second, func() bool {
+		msgs := maria.Messages(dm, bot)
+		return len(msgs) > before && strings.Contains(testenv.Body(msgs[len(msgs)-1]), "No leo las ediciones")
+	})
 
 	if code := c.bot.Stop(); code != 0 {
 		t.Fatalf("stop exited %d", code)
