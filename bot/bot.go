@@ -21,7 +21,6 @@ import (
 	"starling/database"
 	"starling/forms"
 	"starling/incidents"
-	"starling/internal/safe"
 	"starling/monitor"
 	"starling/relay"
 	"starling/rooms"
@@ -121,7 +120,7 @@ func (b *Bot) Init(ctx context.Context) error {
 
 // Run syncs until ctx is cancelled.
 func (b *Bot) Run(ctx context.Context) error {
-	go b.pruneHandledEvents(ctx)
+	go b.pruneEveryHour(ctx)
 	if b.mon != nil {
 		go b.mon.Serve(ctx)
 	}
@@ -203,7 +202,7 @@ func (b *Bot) initServices() error {
 		engines = append(engines, engine)
 	}
 	tr := translate.NewTranslator(engines, translate.WithTranslatorLogger(b.log.With().Str("component", "translate").Logger()))
-	deps := service.Deps{DB: b.db, Rooms: b.rooms, Translator: tr, L10n: b.l10n, Log: b.log, Now: time.Now}
+	deps := service.Deps{DB: b.db, Rooms: b.rooms, Translator: tr, L10n: b.l10n, Log: b.log, Now: b.now}
 	prefix := b.cfg.Commands.Prefix
 	b.relay = relay.New(deps, b, relay.Settings{IsCommand: func(c *event.MessageEventContent) bool { return commands.IsCommand(c, prefix) }})
 	clock := scheduler.RealClock()
@@ -232,58 +231,4 @@ func (b *Bot) initServices() error {
 		MinTrust:       b.cfg.Permissions.MinTrust(),
 	}, commands.Services{Relay: b.relay, Scheduler: b.sched, Forms: b.forms, Incidents: b.incs})
 	return nil
-}
-
-// pruneHandledEvents keeps the de-duplication table small; sync tokens keep
-// old events from coming back long before a week has passed.
-func (b *Bot) pruneHandledEvents(ctx context.Context) {
-	ticker := time.NewTicker(time.Hour)
-	defer ticker.Stop()
-	for {
-		safe.Run(&b.log, "prune", func() { b.prune(ctx) })
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-		}
-	}
-}
-
-func (b *Bot) prune(ctx context.Context) {
-	{
-		cutoff := b.now().Add(-7 * 24 * time.Hour)
-		if err := b.db.SentTxn.Prune(ctx, cutoff); err != nil && ctx.Err() == nil {
-			b.log.Warn().Err(err).Msg("Failed to prune sent events")
-		}
-		if err := b.db.HandledEvent.Prune(ctx, cutoff); err != nil && ctx.Err() == nil {
-			b.log.Warn().Err(err).Msg("Failed to prune handled events")
-		}
-		if err := b.db.RelayJob.Prune(ctx, cutoff); err != nil && ctx.Err() == nil {
-			b.log.Warn().Err(err).Msg("Failed to prune relay jobs")
-		}
-		if err := b.db.JoinCode.Prune(ctx, b.now()); err != nil && ctx.Err() == nil {
-			b.log.Warn().Err(err).Msg("Failed to prune join codes")
-		}
-	}
-	{
-		// Long after anyone still edits, deletes or answers a message; a
-		// reaction goes with the copies of the message it is on.
-		cutoff := b.now().Add(-90 * 24 * time.Hour)
-		if err := b.db.RelayCopy.Prune(ctx, cutoff); err != nil && ctx.Err() == nil {
-			b.log.Warn().Err(err).Msg("Failed to prune relayed copies")
-		}
-		if err := b.db.RelayFailure.Prune(ctx, cutoff); err != nil && ctx.Err() == nil {
-			b.log.Warn().Err(err).Msg("Failed to prune relay failures")
-		}
-		if err := b.db.RelayReaction.Prune(ctx); err != nil && ctx.Err() == nil {
-			b.log.Warn().Err(err).Msg("Failed to prune relayed reactions")
-		}
-	}
-	{
-		// Incident intakes are the incidents service's, with its retention.
-		cutoff := b.now().Add(-30 * 24 * time.Hour)
-		if err := b.db.Conversation.PruneAbandoned(ctx, cutoff); err != nil && ctx.Err() == nil {
-			b.log.Warn().Err(err).Msg("Failed to prune abandoned form conversations")
-		}
-	}
 }

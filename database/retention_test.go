@@ -162,7 +162,7 @@ func testStorageStaysBounded(t *testing.T, db *Database) {
 		must(t, db.DoTxn(ctx, nil, func(ctx context.Context) error {
 			return steadyTraffic(ctx, db, round, messages, now.Add(-time.Hour))
 		}))
-		// As bot.prune does.
+		// With the retention the relay and the bot's sync tables prune with.
 		must(t, db.SentTxn.Prune(ctx, now.Add(-7*24*time.Hour)))
 		must(t, db.HandledEvent.Prune(ctx, now.Add(-7*24*time.Hour)))
 		must(t, db.RelayJob.Prune(ctx, now.Add(-7*24*time.Hour)))

@@ -52,6 +52,7 @@ type Engine struct {
 	submit    map[string]SubmitFunc
 	hidden    map[string]bool
 	sources   map[string]OptionSource
+	log       zerolog.Logger
 	now       func() time.Time
 }
 
@@ -59,7 +60,7 @@ type Engine struct {
 func NewEngine(deps service.Deps, mx Matrix, templates map[string]*Template) *Engine {
 	deps = deps.For("forms")
 	return &Engine{db: deps.DB, mx: mx, authority: deps.Rooms, tr: deps.Translator, l10n: deps.L10n, templates: templates,
-		submit: map[string]SubmitFunc{}, hidden: map[string]bool{}, sources: map[string]OptionSource{}, now: deps.Now}
+		submit: map[string]SubmitFunc{}, hidden: map[string]bool{}, sources: map[string]OptionSource{}, log: deps.Log, now: deps.Now}
 }
 
 // Templates are the templates people can start as forms, by id.

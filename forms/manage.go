@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
-	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/format"
 	"maunium.net/go/mautrix/id"
@@ -341,9 +340,9 @@ func (e *Engine) RunDeadlines(ctx context.Context) {
 	ticker := time.NewTicker(30 * time.Second)
 	defer ticker.Stop()
 	for {
-		safe.Run(zerolog.Ctx(ctx), "forms", func() {
+		safe.Run(&e.log, "forms", func() {
 			if err := e.CloseDue(ctx); err != nil && ctx.Err() == nil {
-				zerolog.Ctx(ctx).Err(err).Msg("Failed to close forms past their deadline")
+				e.log.Err(err).Msg("Failed to close forms past their deadline")
 			}
 		})
 		select {
@@ -352,4 +351,13 @@ func (e *Engine) RunDeadlines(ctx context.Context) {
 		case <-ticker.C:
 		}
 	}
+}
+
+// abandonedAfter is how long a form conversation nobody answers is kept.
+const abandonedAfter = 30 * 24 * time.Hour
+
+// Prune deletes form conversations abandoned half-way. Incident intakes are
+// the incidents service's, with its retention.
+func (e *Engine) Prune(ctx context.Context) error {
+	return e.db.Conversation.PruneAbandoned(ctx, e.now().Add(-abandonedAfter))
 }

@@ -241,26 +241,16 @@ func (s *Service) poke() {
 	}
 }
 
-// Run relays stored reports, sends due escalations and deletes reports past
-// retention, until ctx ends.
+// Run relays stored reports and sends due escalations until ctx ends.
 func (s *Service) Run(ctx context.Context) {
 	ticker := time.NewTicker(time.Second)
 	defer ticker.Stop()
-	lastPurge := time.Time{}
 	for {
 		safe.Run(&s.log, "incidents", func() {
 			if err := s.Pass(ctx); err != nil && ctx.Err() == nil {
 				s.log.Err(err).Msg("Incident pass failed")
 			}
 		})
-		if time.Since(lastPurge) > time.Hour {
-			safe.Run(&s.log, "incidents", func() {
-				if _, err := s.Purge(ctx); err != nil && ctx.Err() == nil {
-					s.log.Err(err).Msg("Failed to purge old incidents")
-				}
-			})
-			lastPurge = time.Now()
-		}
 		select {
 		case <-ctx.Done():
 			return
@@ -383,10 +373,11 @@ func (s *Service) failed(incidentID int64, err error) {
 	s.log.Warn().Err(err).Int64("incident_id", incidentID).Dur("retry_in", r.wait).Msg("Failed to post incident, will retry")
 }
 
-// Purge deletes reports older than the retention period.
-func (s *Service) Purge(ctx context.Context) (int64, error) {
+// Prune deletes reports older than the retention period, with their audit
+// trail and posts.
+func (s *Service) Prune(ctx context.Context) error {
 	if s.settings.Retention <= 0 {
-		return 0, nil
+		return nil
 	}
 	cutoff := s.now().Add(-s.settings.Retention)
 	n, err := s.db.Incident.Purge(ctx, cutoff)
@@ -394,7 +385,7 @@ func (s *Service) Purge(ctx context.Context) (int64, error) {
 		s.log.Info().Int64("count", n).Msg("Deleted incident reports past retention")
 	}
 	if err != nil {
-		return n, err
+		return err
 	}
 	// An intake left half-way holds what someone began to tell: it goes
 	// with the reports it would have become.
@@ -402,7 +393,7 @@ func (s *Service) Purge(ctx context.Context) (int64, error) {
 	if abandoned > 0 {
 		s.log.Info().Int64("count", abandoned).Msg("Deleted abandoned incident intakes past retention")
 	}
-	return n, err
+	return err
 }
 
 func (s *Service) roomLang(ctx context.Context, roomID id.RoomID) string {
