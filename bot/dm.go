@@ -11,6 +11,7 @@ import (
 	"maunium.net/go/mautrix/format"
 	"maunium.net/go/mautrix/id"
 
+	"starling/internal/txnid"
 	"starling/rooms"
 )
 
@@ -142,5 +143,5 @@ func (b *Bot) SendMarkdown(ctx context.Context, roomID id.RoomID, markdown strin
 	content := format.RenderMarkdown(markdown, true, false)
 	content.MsgType = event.MsgNotice
 	content.Mentions = &event.Mentions{}
-	return b.Send(ctx, roomID, event.EventMessage, &content, b.client.TxnID(), from)
+	return b.Send(ctx, roomID, event.EventMessage, &content, txnid.Unique(), from)
 }

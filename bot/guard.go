@@ -9,6 +9,7 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
+	"starling/internal/txnid"
 	"starling/monitor"
 	"starling/rooms"
 )
@@ -57,7 +58,7 @@ func (b *Bot) tellRefused(ctx context.Context, target id.RoomID, from rooms.Orig
 	if tell == "" || tell == target {
 		tell, msg = target, msgRefusedHere
 	}
-	txn := txnID("guard", id.EventID(tell), id.EventID(target))
+	txn := txnid.Stable("guard", string(tell), string(target))
 	if sent, err := b.db.SentTxn.Get(ctx, txn); err != nil || sent != "" {
 		return
 	}

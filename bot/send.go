@@ -3,8 +3,6 @@ package bot
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 
 	"maunium.net/go/mautrix/crypto/attachment"
@@ -12,6 +10,7 @@ import (
 	"maunium.net/go/mautrix/format"
 	"maunium.net/go/mautrix/id"
 
+	"starling/internal/txnid"
 	"starling/rooms"
 )
 
@@ -28,18 +27,8 @@ func (b *Bot) Reply(ctx context.Context, to *event.Event, markdown string, from 
 	content.MsgType = event.MsgNotice
 	content.SetReply(to)
 	content.Mentions = &event.Mentions{}
-	_, err := b.Send(ctx, to.RoomID, event.EventMessage, &content, txnID("reply", to.ID), from)
+	_, err := b.Send(ctx, to.RoomID, event.EventMessage, &content, txnid.Stable("reply", string(to.ID)), from)
 	return err
-}
-
-func txnID(kind string, parts ...id.EventID) string {
-	h := sha256.New()
-	h.Write([]byte(kind))
-	for _, p := range parts {
-		h.Write([]byte{0})
-		h.Write([]byte(p))
-	}
-	return "starling-" + kind + "-" + hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // SendFile uploads data and sends it as a file into a room, in reply to a
@@ -75,6 +64,6 @@ func (b *Bot) SendFile(ctx context.Context, roomID id.RoomID, replyTo id.EventID
 		}
 		content.URL = uri
 	}
-	_, err = b.Send(ctx, roomID, event.EventMessage, content, txnID("file", replyTo, id.EventID(roomID), id.EventID(fileName)), from)
+	_, err = b.Send(ctx, roomID, event.EventMessage, content, txnid.Stable("file", string(replyTo), string(roomID), fileName), from)
 	return err
 }

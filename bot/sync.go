@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/internal/txnid"
 	"starling/monitor"
 	"starling/rooms"
 )
@@ -245,7 +245,7 @@ func (b *Bot) WaitForFreshSync(ctx context.Context) error {
 // id, as the homeserver echoes them to the same session.
 func (b *Bot) onOwnEvent(ctx context.Context, evt *event.Event) {
 	txn := evt.Unsigned.TransactionID
-	if evt.Sender != b.client.UserID || !strings.HasPrefix(txn, "starling-") {
+	if evt.Sender != b.client.UserID || !txnid.IsStable(txn) {
 		return
 	}
 	if err := b.db.SentTxn.Put(ctx, txn, evt.RoomID, evt.ID, b.now()); err != nil {

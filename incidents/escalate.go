@@ -12,6 +12,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/internal/txnid"
 	"starling/rooms"
 )
 
@@ -53,7 +54,7 @@ func (s *Service) relay(ctx context.Context, inc *database.Incident) error {
 		"When": answer("when"), "Where": answer("where"), "What": answer("what"), "Safe": yesNo("safe"), "Contact": yesNo("contact"),
 		"Reporter": reporter, "Ack": format.SafeMarkdownCode("!ack " + ShortID(inc.ID)),
 	})
-	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, notice(text, nil), fmt.Sprintf("starling-incident-%d-report", inc.ID), rooms.Private)
+	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, notice(text, nil), txnid.Stable("incident-report", strconv.FormatInt(inc.ID, 10)), rooms.Private)
 	if err != nil {
 		return fmt.Errorf("failed to relay incident %d: %w", inc.ID, err)
 	}
@@ -94,7 +95,7 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 		"Minutes": int(s.now().Sub(inc.CreatedAt).Minutes()), "People": strings.Join(names, " "),
 	})
 	n := inc.Escalations
-	txn := fmt.Sprintf("starling-incident-%d-escalation-%d", inc.ID, n)
+	txn := txnid.Stable("incident-escalation", strconv.FormatInt(inc.ID, 10), strconv.Itoa(n))
 	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, notice(text, &event.Mentions{UserIDs: people}), txn, rooms.Private)
 	if err != nil {
 		return fmt.Errorf("failed to escalate incident %d: %w", inc.ID, err)

@@ -14,6 +14,7 @@ import (
 
 	"starling/database"
 	"starling/internal/mxtext"
+	"starling/internal/txnid"
 	"starling/rooms"
 )
 
@@ -141,7 +142,7 @@ const freshSyncWait = 2 * time.Minute
 // (Dendrite) can keep the transaction id and lose the event, and would
 // swallow the same id sent again.
 func (r *Relay) send(ctx context.Context, j *job, kind string, evtType event.Type, content any) (id.EventID, error) {
-	base := txnID(kind, j.EventID, j.TargetRoom)
+	base := txnid.Stable(kind, string(j.EventID), string(j.TargetRoom))
 	if j.Attempted {
 		wait, cancel := context.WithTimeout(ctx, freshSyncWait)
 		err := r.mx.WaitForSync(wait)
@@ -153,7 +154,7 @@ func (r *Relay) send(ctx context.Context, j *job, kind string, evtType event.Typ
 			return "", fmt.Errorf("failed to sync before a retry: %w", err)
 		}
 		for k := 0; k <= j.Attempts; k++ {
-			if sent, err := r.db.SentTxn.Get(ctx, attemptTxn(base, k)); err != nil || sent != "" {
+			if sent, err := r.db.SentTxn.Get(ctx, txnid.Attempt(base, k)); err != nil || sent != "" {
 				return sent, err
 			}
 		}
@@ -162,7 +163,7 @@ func (r *Relay) send(ctx context.Context, j *job, kind string, evtType event.Typ
 		return "", err
 	}
 	j.Attempted = true
-	txn := attemptTxn(base, j.Attempts)
+	txn := txnid.Attempt(base, j.Attempts)
 	eventID, err := r.mx.Send(ctx, j.TargetRoom, evtType, content, txn, j.origin)
 	if err != nil {
 		return "", r.sendError(ctx, j.Delivery, err)
@@ -325,7 +326,7 @@ func (r *Relay) relayRedaction(ctx context.Context, j *job) error {
 	}
 	// A shared reaction stays while someone else's reaction stands behind it.
 	if others == 0 {
-		if err = r.mx.Redact(ctx, j.TargetRoom, copyID, txnID("redact", j.EventID, j.TargetRoom)); err != nil {
+		if err = r.mx.Redact(ctx, j.TargetRoom, copyID, txnid.Stable("redact", string(j.EventID), string(j.TargetRoom))); err != nil {
 			return r.sendError(ctx, j.Delivery, err)
 		}
 	}

@@ -2,13 +2,10 @@ package relay
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -281,23 +278,6 @@ func unreadable(err error) bool {
 	}
 	code := httpErr.Response.StatusCode
 	return code >= 400 && code < 500 && code != http.StatusTooManyRequests && code != http.StatusRequestTimeout
-}
-
-// txnID derives a transaction id from the source event and the target, so a
-// send repeated after a crash is deduplicated by the homeserver.
-func txnID(kind string, source id.EventID, target id.RoomID) string {
-	sum := sha256.Sum256([]byte(kind + "\x00" + string(source) + "\x00" + string(target)))
-	return "starling-" + kind + "-" + hex.EncodeToString(sum[:12])
-}
-
-// attemptTxn is the transaction id of a delivery's attempt after k failed
-// ones; the first keeps the plain id, so a send repeated after a crash in
-// the same attempt is still deduplicated by the homeserver.
-func attemptTxn(base string, k int) string {
-	if k == 0 {
-		return base
-	}
-	return base + "." + strconv.Itoa(k)
 }
 
 // decryptCache keeps decrypted events so a job bound for many rooms is

@@ -2,8 +2,6 @@ package scheduler
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -261,9 +259,4 @@ func renderNotice(markdown string) *event.MessageEventContent {
 	content.MsgType = event.MsgNotice
 	content.Mentions = &event.Mentions{}
 	return &content
-}
-
-func shortHash(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:6])
 }

@@ -16,6 +16,7 @@ import (
 	"starling/database"
 	"starling/internal/safe"
 	"starling/internal/shortid"
+	"starling/internal/txnid"
 	"starling/rooms"
 	"starling/service"
 	"starling/translate"
@@ -352,7 +353,7 @@ func origin(sc *database.Schedule) rooms.Origin {
 // told), so it holds up neither the other rooms nor the next steps.
 func (s *Scheduler) post(ctx context.Context, sc *database.Schedule, at time.Time, step string, roomID id.RoomID, markdown string, from rooms.Origin) (id.EventID, error) {
 	content := renderNotice(markdown)
-	txn := "starling-sched-" + strconv.FormatInt(sc.ID, 36) + "-" + strconv.FormatInt(at.UnixMilli(), 36) + "-" + step + "-" + shortHash(string(roomID))
+	txn := txnid.Stable("sched", strconv.FormatInt(sc.ID, 10), strconv.FormatInt(at.UnixMilli(), 10), step, string(roomID))
 	eventID, err := s.mx.SendOnce(ctx, roomID, content, txn, from)
 	if errors.Is(err, rooms.ErrEncryptedToPlain) {
 		zerolog.Ctx(ctx).Warn().Int64("schedule_id", sc.ID).Stringer("target_room", roomID).Msg("Skipped a room the schedule's content may not go to")
