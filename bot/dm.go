@@ -8,9 +8,9 @@ import (
 	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
-	"maunium.net/go/mautrix/format"
 	"maunium.net/go/mautrix/id"
 
+	"starling/internal/mxtext"
 	"starling/internal/txnid"
 	"starling/rooms"
 )
@@ -140,8 +140,5 @@ func (b *Bot) personLanguage(ctx context.Context, userID id.UserID) string {
 
 // SendMarkdown sends a notice that mentions nobody.
 func (b *Bot) SendMarkdown(ctx context.Context, roomID id.RoomID, markdown string, from rooms.Origin) (id.EventID, error) {
-	content := format.RenderMarkdown(markdown, true, false)
-	content.MsgType = event.MsgNotice
-	content.Mentions = &event.Mentions{}
-	return b.Send(ctx, roomID, event.EventMessage, &content, txnid.Unique(), from)
+	return b.Send(ctx, roomID, event.EventMessage, mxtext.Notice(markdown, nil), txnid.Unique(), from)
 }

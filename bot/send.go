@@ -7,9 +7,9 @@ import (
 
 	"maunium.net/go/mautrix/crypto/attachment"
 	"maunium.net/go/mautrix/event"
-	"maunium.net/go/mautrix/format"
 	"maunium.net/go/mautrix/id"
 
+	"starling/internal/mxtext"
 	"starling/internal/txnid"
 	"starling/rooms"
 )
@@ -23,11 +23,9 @@ var ErrWouldLeakPlaintext = errors.New("refusing to send plaintext into an encry
 // is deduplicated by the homeserver. from is where what the answer quotes
 // came from (rooms.Bot when it quotes nothing).
 func (b *Bot) Reply(ctx context.Context, to *event.Event, markdown string, from rooms.Origin) error {
-	content := format.RenderMarkdown(markdown, true, false)
-	content.MsgType = event.MsgNotice
+	content := mxtext.Notice(markdown, nil)
 	content.SetReply(to)
-	content.Mentions = &event.Mentions{}
-	_, err := b.Send(ctx, to.RoomID, event.EventMessage, &content, txnid.Stable("reply", string(to.ID)), from)
+	_, err := b.Send(ctx, to.RoomID, event.EventMessage, content, txnid.Stable("reply", string(to.ID)), from)
 	return err
 }
 

@@ -12,6 +12,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/internal/mxtext"
 	"starling/internal/txnid"
 	"starling/rooms"
 )
@@ -54,7 +55,7 @@ func (s *Service) relay(ctx context.Context, inc *database.Incident) error {
 		"When": answer("when"), "Where": answer("where"), "What": answer("what"), "Safe": yesNo("safe"), "Contact": yesNo("contact"),
 		"Reporter": reporter, "Ack": format.SafeMarkdownCode("!ack " + ShortID(inc.ID)),
 	})
-	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, notice(text, nil), txnid.Stable("incident-report", strconv.FormatInt(inc.ID, 10)), rooms.Private)
+	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, mxtext.Notice(text, nil), txnid.Stable("incident-report", strconv.FormatInt(inc.ID, 10)), rooms.Private)
 	if err != nil {
 		return fmt.Errorf("failed to relay incident %d: %w", inc.ID, err)
 	}
@@ -96,7 +97,7 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 	})
 	n := inc.Escalations
 	txn := txnid.Stable("incident-escalation", strconv.FormatInt(inc.ID, 10), strconv.Itoa(n))
-	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, notice(text, &event.Mentions{UserIDs: people}), txn, rooms.Private)
+	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, mxtext.Notice(text, &event.Mentions{UserIDs: people}), txn, rooms.Private)
 	if err != nil {
 		return fmt.Errorf("failed to escalate incident %d: %w", inc.ID, err)
 	}
@@ -104,7 +105,7 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 		return err
 	}
 	if step.Room != "" {
-		if _, err = s.mx.SendOnce(ctx, step.Room, notice(text, &event.Mentions{UserIDs: step.OnCall}), txn+"-room", rooms.Private); err != nil {
+		if _, err = s.mx.SendOnce(ctx, step.Room, mxtext.Notice(text, &event.Mentions{UserIDs: step.OnCall}), txn+"-room", rooms.Private); err != nil {
 			s.log.Warn().Err(err).Int64("incident_id", inc.ID).Msg("Failed to post escalation to the second room")
 		}
 	}
@@ -117,14 +118,4 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 	}
 	s.log.Info().Int64("incident_id", inc.ID).Int("step", n+1).Msg("Escalated unacknowledged incident")
 	return s.audit(ctx, inc, "starling", "escalated", strconv.Itoa(n+1))
-}
-
-func notice(markdown string, mentions *event.Mentions) *event.MessageEventContent {
-	content := format.RenderMarkdown(markdown, true, false)
-	content.MsgType = event.MsgNotice
-	if mentions == nil {
-		mentions = &event.Mentions{}
-	}
-	content.Mentions = mentions
-	return &content
 }

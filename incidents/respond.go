@@ -11,6 +11,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/internal/mxtext"
 	"starling/internal/txnid"
 	"starling/rooms"
 )
@@ -132,7 +133,7 @@ func (s *Service) relayAddition(ctx context.Context, a *database.Addition) error
 	}
 	text := s.l10n.Text(lang, msgFromReporter, map[string]any{
 		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Who": who, "Text": s.translated(ctx, a.Text, inc.ReporterLang, lang)})
-	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, notice(text, nil), txnid.Stable("incident-addition", strconv.FormatInt(inc.ID, 10), strconv.FormatInt(a.ID, 10)), rooms.Private)
+	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, mxtext.Notice(text, nil), txnid.Stable("incident-addition", strconv.FormatInt(inc.ID, 10), strconv.FormatInt(a.ID, 10)), rooms.Private)
 	if err != nil {
 		return fmt.Errorf("failed to relay addition to incident %d: %w", inc.ID, err)
 	}

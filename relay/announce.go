@@ -10,6 +10,8 @@ import (
 	"maunium.net/go/mautrix/format"
 	"maunium.net/go/mautrix/id"
 
+	"starling/internal/mxtext"
+	"starling/internal/txnid"
 	"starling/rooms"
 )
 
@@ -68,10 +70,8 @@ func (c *Coalitions) tell(ctx context.Context, roomID id.RoomID, msg *i18n.Messa
 }
 
 func (c *Coalitions) tellFrom(ctx context.Context, roomID id.RoomID, from rooms.Origin, msg *i18n.Message, data map[string]any) {
-	content := format.RenderMarkdown(c.l10n.Text(c.rooms.Language(ctx, roomID), msg, data), true, false)
-	content.MsgType = event.MsgNotice
-	content.Mentions = &event.Mentions{}
-	if _, err := c.mx.Send(ctx, roomID, event.EventMessage, &content, "", from); err != nil && !errors.Is(err, rooms.ErrEncryptedToPlain) {
+	content := mxtext.Notice(c.l10n.Text(c.rooms.Language(ctx, roomID), msg, data), nil)
+	if _, err := c.mx.Send(ctx, roomID, event.EventMessage, content, txnid.Unique(), from); err != nil && !errors.Is(err, rooms.ErrEncryptedToPlain) {
 		zerolog.Ctx(ctx).Warn().Err(err).Stringer("target_room", roomID).Msg("Failed to tell a room of a change to its coalition")
 	}
 }

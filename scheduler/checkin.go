@@ -253,10 +253,3 @@ func (s *Scheduler) OnMessage(ctx context.Context, evt *event.Event) (bool, erro
 func localTime(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("15:04")
 }
-
-func renderNotice(markdown string) *event.MessageEventContent {
-	content := format.RenderMarkdown(markdown, true, false)
-	content.MsgType = event.MsgNotice
-	content.Mentions = &event.Mentions{}
-	return &content
-}

@@ -14,6 +14,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/internal/mxtext"
 	"starling/internal/safe"
 	"starling/internal/shortid"
 	"starling/internal/txnid"
@@ -352,7 +353,7 @@ func origin(sc *database.Schedule) rooms.Origin {
 // the send guard keeps the content out of is skipped (its moderators are
 // told), so it holds up neither the other rooms nor the next steps.
 func (s *Scheduler) post(ctx context.Context, sc *database.Schedule, at time.Time, step string, roomID id.RoomID, markdown string, from rooms.Origin) (id.EventID, error) {
-	content := renderNotice(markdown)
+	content := mxtext.Notice(markdown, nil)
 	txn := txnid.Stable("sched", strconv.FormatInt(sc.ID, 10), strconv.FormatInt(at.UnixMilli(), 10), step, string(roomID))
 	eventID, err := s.mx.SendOnce(ctx, roomID, content, txn, from)
 	if errors.Is(err, rooms.ErrEncryptedToPlain) {

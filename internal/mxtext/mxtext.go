@@ -1,6 +1,7 @@
-// Package mxtext reads what a Matrix message shows a person: its text
-// without a reply's quoted fallback, and the people it visibly mentions.
-// It is pure: no network, no database.
+// Package mxtext is what a Matrix message shows a person: it reads a
+// message's text without a reply's quoted fallback and the people it
+// visibly mentions, and it writes the bot's own notices. It is pure: no
+// network, no database.
 package mxtext
 
 import (
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/format"
 	"maunium.net/go/mautrix/id"
 )
 
@@ -80,4 +82,17 @@ func declared(m *event.Mentions, u id.UserID) bool {
 		}
 	}
 	return false
+}
+
+// Notice is the bot's message written in Markdown: a notice, which clients
+// and push rules treat as a bot's, that pings exactly the people in mentions
+// (nil: nobody, so that a name in the text notifies no one).
+func Notice(markdown string, mentions *event.Mentions) *event.MessageEventContent {
+	content := format.RenderMarkdown(markdown, true, false)
+	content.MsgType = event.MsgNotice
+	if mentions == nil {
+		mentions = &event.Mentions{}
+	}
+	content.Mentions = mentions
+	return &content
 }

@@ -129,3 +129,26 @@ func pillShows(html string, u id.UserID) bool {
 	}
 	return false
 }
+
+func TestNotice(t *testing.T) {
+	ben := id.UserID("@ben:example.org")
+	tests := []struct {
+		name     string
+		mentions *event.Mentions
+		want     []id.UserID
+	}{
+		{name: "nobody unless named", mentions: nil, want: nil},
+		{name: "exactly who is paged", mentions: &event.Mentions{UserIDs: []id.UserID{ben}}, want: []id.UserID{ben}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Notice("**Check-in** for @room and "+ben.String(), tt.mentions)
+			if c.MsgType != event.MsgNotice || c.Mentions == nil || c.Mentions.Room || !slices.Equal(c.Mentions.UserIDs, tt.want) {
+				t.Fatalf("type %s, mentions %+v; want a notice mentioning %v", c.MsgType, c.Mentions, tt.want)
+			}
+			if !strings.Contains(c.FormattedBody, "<strong>Check-in</strong>") {
+				t.Fatalf("formatted body %q is not the Markdown rendered", c.FormattedBody)
+			}
+		})
+	}
+}
