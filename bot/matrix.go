@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/crypto"
+	"maunium.net/go/mautrix/crypto/attachment"
 	"maunium.net/go/mautrix/crypto/olm"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
@@ -219,12 +221,27 @@ func (b *Bot) EventSender(ctx context.Context, roomID id.RoomID, eventID id.Even
 	return evt.Sender, nil
 }
 
-func (b *Bot) Upload(ctx context.Context, data []byte, mimeType string) (id.ContentURIString, error) {
-	resp, err := b.client.UploadBytes(ctx, data, mimeType)
-	if err != nil {
-		return "", fmt.Errorf("failed to upload media: %w", err)
+// Attach uploads data as content's attachment: encrypted, its key in
+// content.File, for an encrypted room, so the homeserver never holds it in
+// the clear; as it is, in content.URL, otherwise. data is left as it was.
+func (b *Bot) Attach(ctx context.Context, content *event.MessageEventContent, data []byte, mimeType string, encrypt bool) error {
+	if !encrypt {
+		resp, err := b.client.UploadBytes(ctx, data, mimeType)
+		if err != nil {
+			return fmt.Errorf("failed to upload media: %w", err)
+		}
+		content.URL = resp.ContentURI.CUString()
+		return nil
 	}
-	return resp.ContentURI.CUString(), nil
+	file := attachment.NewEncryptedFile()
+	cipher := bytes.Clone(data)
+	file.EncryptInPlace(cipher)
+	resp, err := b.client.UploadBytes(ctx, cipher, "application/octet-stream")
+	if err != nil {
+		return fmt.Errorf("failed to upload encrypted media: %w", err)
+	}
+	content.File = &event.EncryptedFileInfo{EncryptedFile: *file, URL: resp.ContentURI.CUString()}
+	return nil
 }
 
 // IsJoined tells whether the user is in the room now.

@@ -1,11 +1,9 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"errors"
 
-	"maunium.net/go/mautrix/crypto/attachment"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
@@ -46,21 +44,8 @@ func (b *Bot) SendFile(ctx context.Context, roomID id.RoomID, replyTo id.EventID
 	if replyTo != "" {
 		content.RelatesTo = &event.RelatesTo{InReplyTo: &event.InReplyTo{EventID: replyTo}}
 	}
-	if encrypted {
-		file := attachment.NewEncryptedFile()
-		cipher := bytes.Clone(data) // the caller's bytes stay as they were
-		file.EncryptInPlace(cipher)
-		uri, err := b.Upload(ctx, cipher, "application/octet-stream")
-		if err != nil {
-			return err
-		}
-		content.File = &event.EncryptedFileInfo{EncryptedFile: *file, URL: uri}
-	} else {
-		uri, err := b.Upload(ctx, data, mimeType)
-		if err != nil {
-			return err
-		}
-		content.URL = uri
+	if err = b.Attach(ctx, content, data, mimeType, encrypted); err != nil {
+		return err
 	}
 	_, err = b.Send(ctx, roomID, event.EventMessage, content, txnid.Stable("file", string(replyTo), string(roomID), fileName), from)
 	return err

@@ -12,7 +12,6 @@ import (
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/rs/zerolog"
-	"maunium.net/go/mautrix/crypto/attachment"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
@@ -249,22 +248,7 @@ func (r *Relay) copyMedia(ctx context.Context, src, dst *event.MessageEventConte
 		info.ThumbnailURL, info.ThumbnailFile, info.ThumbnailInfo = "", nil, nil
 	}
 	dst.Info = &info
-	if targetEncrypted {
-		file := attachment.NewEncryptedFile()
-		file.EncryptInPlace(data)
-		uri, err := r.mx.Upload(ctx, data, "application/octet-stream")
-		if err != nil {
-			return fmt.Errorf("failed to upload attachment: %w", err)
-		}
-		dst.File = &event.EncryptedFileInfo{EncryptedFile: *file, URL: uri}
-		return nil
-	}
-	plainURI, err := r.mx.Upload(ctx, data, info.MimeType)
-	if err != nil {
-		return fmt.Errorf("failed to upload attachment: %w", err)
-	}
-	dst.URL = plainURI
-	return nil
+	return r.mx.Attach(ctx, dst, data, info.MimeType, targetEncrypted)
 }
 
 // markNoAttachment turns a copy whose attachment could not be copied into

@@ -53,5 +53,6 @@ type Matrix interface {
 	WaitForFreshSync(ctx context.Context) error
 	// Download reads an attachment, at most limit+1 bytes of it.
 	Download(ctx context.Context, uri id.ContentURIString, limit int64) ([]byte, error)
-	Upload(ctx context.Context, data []byte, mimeType string) (id.ContentURIString, error)
+	// Attach uploads data as content's attachment, encrypted if encrypt.
+	Attach(ctx context.Context, content *event.MessageEventContent, data []byte, mimeType string, encrypt bool) error
 }

@@ -117,8 +117,8 @@ func (f *fakeMatrix) Members(context.Context, id.RoomID) ([]id.UserID, []id.User
 	return []id.UserID{"@bot:test", "@mod:test", "@ana:test"}, nil, nil
 }
 func (f *fakeMatrix) JoinRule(context.Context, id.RoomID) event.JoinRule { return "" }
-func (f *fakeMatrix) Upload(context.Context, []byte, string) (id.ContentURIString, error) {
-	return "", nil
+func (f *fakeMatrix) Attach(context.Context, *event.MessageEventContent, []byte, string, bool) error {
+	return nil
 }
 
 func (f *fakeMatrix) Send(ctx context.Context, room id.RoomID, _ event.Type, content any, txn string, from rooms.Origin) (id.EventID, error) {
