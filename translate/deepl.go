@@ -8,20 +8,12 @@ import (
 
 // DeepL is DeepL's v2 HTTP API (POST /v2/translate, GET /v2/languages). Its
 // 456 answer means the quota is used up and is not retried.
-type DeepL struct {
-	httpEngine
-	url     string
-	apiKey  string
-	trusted bool
-}
+type DeepL struct{ httpEngine }
 
 // NewDeepL talks to DeepL at baseURL with the account's key.
 func NewDeepL(baseURL, apiKey string, trusted bool) *DeepL {
-	return &DeepL{httpEngine: newHTTPEngine(), url: strings.TrimRight(baseURL, "/"), apiKey: apiKey, trusted: trusted}
+	return &DeepL{newHTTPEngine("deepl", baseURL, apiKey, trusted, deeplQuotaStatus)}
 }
-
-func (d *DeepL) Name() string  { return "deepl" }
-func (d *DeepL) Trusted() bool { return d.trusted }
 
 const deeplQuotaStatus = 456
 
@@ -57,7 +49,7 @@ func (d *DeepL) Pairs(ctx context.Context) ([]Pair, error) {
 			typ string
 			out *[]deeplLanguage
 		}{{"source", &sources}, {"target", &targets}} {
-			err := d.do(ctx, func() (*http.Request, error) { return d.request(http.MethodGet, "/v2/languages?type="+q.typ, nil) }, q.out, deeplQuotaStatus)
+			err := d.do(ctx, func() (*http.Request, error) { return d.request(http.MethodGet, "/v2/languages?type="+q.typ, nil) }, q.out)
 			if err != nil {
 				return nil, err
 			}
@@ -97,7 +89,7 @@ func (d *DeepL) Translate(ctx context.Context, source, target string, docs []Doc
 	return translateMarkup(docs, func(texts []string) ([]string, error) {
 		body := deeplRequest{Text: texts, SourceLang: strings.ToUpper(source), TargetLang: deeplTarget(target), TagHandling: "xml"}
 		var resp deeplResponse
-		if err := d.do(ctx, func() (*http.Request, error) { return d.request(http.MethodPost, "/v2/translate", body) }, &resp, deeplQuotaStatus); err != nil {
+		if err := d.do(ctx, func() (*http.Request, error) { return d.request(http.MethodPost, "/v2/translate", body) }, &resp); err != nil {
 			return nil, err
 		}
 		out := make([]string, len(resp.Translations))

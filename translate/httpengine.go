@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,22 +18,34 @@ import (
 // ErrQuota means the engine's account has no translation quota left.
 var ErrQuota = errors.New("translation quota exceeded")
 
-// httpEngine holds what LibreTranslate and DeepL share: a client with a
-// timeout, retries on 429 and 5xx (honouring Retry-After), and a cache of
-// the language pairs.
+// httpEngine holds what LibreTranslate and DeepL share: where the service
+// is and the account's key, whether it may see content from encrypted
+// rooms, a client with a timeout, retries on 429 and 5xx (honouring
+// Retry-After), and a cache of the language pairs.
 type httpEngine struct {
-	client  *http.Client
-	retries int
-	backoff time.Duration
+	name    string
+	url     string
+	apiKey  string
+	trusted bool
+	// quotaStatus is the status the service answers once the account's
+	// quota is used up (0: none), which no retry helps.
+	quotaStatus int
+	client      *http.Client
+	retries     int
+	backoff     time.Duration
 
 	pairsMu   sync.Mutex
 	pairs     []Pair
 	pairsTime time.Time
 }
 
-func newHTTPEngine() httpEngine {
-	return httpEngine{client: &http.Client{Timeout: 20 * time.Second}, retries: 3, backoff: 250 * time.Millisecond}
+func newHTTPEngine(name, baseURL, apiKey string, trusted bool, quotaStatus int) httpEngine {
+	return httpEngine{name: name, url: strings.TrimRight(baseURL, "/"), apiKey: apiKey, trusted: trusted, quotaStatus: quotaStatus,
+		client: &http.Client{Timeout: 20 * time.Second}, retries: 3, backoff: 250 * time.Millisecond}
 }
+
+func (h *httpEngine) Name() string  { return h.name }
+func (h *httpEngine) Trusted() bool { return h.trusted }
 
 // statusError is an unexpected answer from an engine.
 type statusError struct {
@@ -46,7 +59,7 @@ func (e *statusError) Error() string {
 
 // do sends the request built by mk (rebuilt for each attempt) and decodes a
 // 200 answer as JSON into out.
-func (h *httpEngine) do(ctx context.Context, mk func() (*http.Request, error), out any, quotaStatus int) error {
+func (h *httpEngine) do(ctx context.Context, mk func() (*http.Request, error), out any) error {
 	var lastErr error
 	for attempt := 0; attempt <= h.retries; attempt++ {
 		req, err := mk()
@@ -68,7 +81,7 @@ func (h *httpEngine) do(ctx context.Context, mk func() (*http.Request, error), o
 					return fmt.Errorf("failed to decode engine answer: %w", err)
 				}
 				return nil
-			case quotaStatus != 0 && resp.StatusCode == quotaStatus:
+			case h.quotaStatus != 0 && resp.StatusCode == h.quotaStatus:
 				return ErrQuota
 			case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 				lastErr = &statusError{resp.StatusCode, string(truncateBytes(body, 200))}

@@ -3,25 +3,16 @@ package translate
 import (
 	"context"
 	"net/http"
-	"strings"
 )
 
 // LibreTranslate is a LibreTranslate server's HTTP API (POST /translate,
 // GET /languages). It sees content from encrypted rooms only if trusted.
-type LibreTranslate struct {
-	httpEngine
-	url     string
-	apiKey  string
-	trusted bool
-}
+type LibreTranslate struct{ httpEngine }
 
 // NewLibreTranslate talks to the server at baseURL.
 func NewLibreTranslate(baseURL, apiKey string, trusted bool) *LibreTranslate {
-	return &LibreTranslate{httpEngine: newHTTPEngine(), url: strings.TrimRight(baseURL, "/"), apiKey: apiKey, trusted: trusted}
+	return &LibreTranslate{newHTTPEngine("libretranslate", baseURL, apiKey, trusted, 0)}
 }
-
-func (l *LibreTranslate) Name() string  { return "libretranslate" }
-func (l *LibreTranslate) Trusted() bool { return l.trusted }
 
 type ltLanguage struct {
 	Code    string   `json:"code"`
@@ -31,7 +22,7 @@ type ltLanguage struct {
 func (l *LibreTranslate) Pairs(ctx context.Context) ([]Pair, error) {
 	return l.cachedPairs(ctx, func(ctx context.Context) ([]Pair, error) {
 		var langs []ltLanguage
-		err := l.do(ctx, func() (*http.Request, error) { return jsonRequest(http.MethodGet, l.url+"/languages", nil) }, &langs, 0)
+		err := l.do(ctx, func() (*http.Request, error) { return jsonRequest(http.MethodGet, l.url+"/languages", nil) }, &langs)
 		if err != nil {
 			return nil, err
 		}
@@ -63,7 +54,7 @@ func (l *LibreTranslate) Translate(ctx context.Context, source, target string, d
 	return translateMarkup(docs, func(texts []string) ([]string, error) {
 		body := ltRequest{Q: texts, Source: source, Target: target, Format: "html", APIKey: l.apiKey}
 		var resp ltResponse
-		err := l.do(ctx, func() (*http.Request, error) { return jsonRequest(http.MethodPost, l.url+"/translate", body) }, &resp, 0)
+		err := l.do(ctx, func() (*http.Request, error) { return jsonRequest(http.MethodPost, l.url+"/translate", body) }, &resp)
 		return resp.TranslatedText, err
 	})
 }
