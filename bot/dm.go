@@ -125,17 +125,10 @@ func (b *Bot) directChatLost(ctx context.Context, roomID id.RoomID, userID id.Us
 	if !b.client.StateStore.IsMembership(ctx, roomID, b.client.UserID, event.MembershipJoin) {
 		return
 	}
-	text := b.l10n.Text(b.personLanguage(ctx, userID), msgNoLongerPrivate, nil)
+	text := b.l10n.Text(b.rooms.PersonLanguage(ctx, userID), msgNoLongerPrivate, nil)
 	if _, err = b.SendMarkdown(ctx, roomID, text, rooms.Bot); err != nil {
 		log.Warn().Err(err).Msg("Failed to say a direct chat is no longer private")
 	}
-}
-
-func (b *Bot) personLanguage(ctx context.Context, userID id.UserID) string {
-	if p, err := b.db.Person.Get(ctx, userID); err == nil && p.Language != "" {
-		return p.Language
-	}
-	return b.cfg.Defaults.Language
 }
 
 // SendMarkdown sends a notice that mentions nobody.

@@ -79,7 +79,7 @@ func (b *Bot) onOtherMember(ctx context.Context, evt *event.Event) {
 	}
 	lang := b.cfg.Defaults.Language
 	if len(people) > 0 {
-		lang = b.personLanguage(ctx, people[0])
+		lang = b.rooms.PersonLanguage(ctx, people[0])
 	}
 	if err = b.db.Room.SetDirect(ctx, evt.RoomID, false); err != nil {
 		log.Err(err).Msg("Failed to stop using a room as a direct chat")
@@ -173,7 +173,7 @@ func (b *Bot) stale(ctx context.Context, evt *event.Event) bool {
 	if tell {
 		lang := b.rooms.Language(ctx, evt.RoomID)
 		if person, err := b.rooms.DirectChat(ctx, evt.RoomID); err == nil && person == evt.Sender {
-			lang = b.personLanguage(ctx, evt.Sender)
+			lang = b.rooms.PersonLanguage(ctx, evt.Sender)
 		}
 		if err := b.Reply(ctx, evt, b.l10n.Text(lang, msgStaleCommand, nil), rooms.Bot); err != nil {
 			zerolog.Ctx(ctx).Err(err).Msg("Failed to say a late command was not run")
@@ -194,7 +194,7 @@ func (b *Bot) refuseUntrustedAnswer(ctx context.Context, evt *event.Event) bool 
 		return false
 	}
 	zerolog.Ctx(ctx).Warn().Stringer("trust", evt.Mautrix.TrustState).Msg("Refused an answer from a device its owner has not verified")
-	if err := b.Reply(ctx, evt, b.l10n.Text(b.personLanguage(ctx, evt.Sender), msgUntrustedAnswer, nil), rooms.Bot); err != nil {
+	if err := b.Reply(ctx, evt, b.l10n.Text(b.rooms.PersonLanguage(ctx, evt.Sender), msgUntrustedAnswer, nil), rooms.Bot); err != nil {
 		zerolog.Ctx(ctx).Err(err).Msg("Failed to explain a refused answer")
 	}
 	return true

@@ -86,9 +86,6 @@ func (e *Engine) OnSubmit(kind string, fn SubmitFunc, tmpl *Template) {
 const KindForm = "form"
 
 // personLang is the person's own language, else the configured default.
-func (e *Engine) personLang(ctx context.Context, userID id.UserID) string {
-	return e.authority.PersonLanguage(ctx, userID)
-}
 
 // Start opens a conversation of kind on template for the user in their
 // direct chat and asks the first question. A person has one conversation at
@@ -98,7 +95,7 @@ func (e *Engine) Start(ctx context.Context, userID id.UserID, kind string, ref i
 	if !ok {
 		return fmt.Errorf("no template %q", templateID)
 	}
-	lang := e.personLang(ctx, userID)
+	lang := e.authority.PersonLanguage(ctx, userID)
 	if conv, err := e.db.Conversation.Get(ctx, userID); err != nil {
 		return err
 	} else if conv != nil {

@@ -63,7 +63,7 @@ func (e *Engine) StartForm(ctx context.Context, roomID id.RoomID, by id.UserID, 
 		return nil, err
 	}
 	for _, room := range targets {
-		lang := e.roomLang(ctx, room)
+		lang := e.authority.Language(ctx, room)
 		text := e.l10n.Text(lang, msgInvitation, map[string]any{"Title": e.title(ctx, tmpl, lang), "Fill": format.SafeMarkdownCode("fill " + ShortID(f))})
 		if !deadline.IsZero() {
 			text += " " + e.l10n.Text(lang, msgDeadline, map[string]any{"Until": deadline.UTC().Format("2006-01-02 15:04 UTC")})
@@ -81,10 +81,6 @@ func (e *Engine) StartForm(ctx context.Context, roomID id.RoomID, by id.UserID, 
 
 // ErrNoTemplate is an unknown template name.
 var ErrNoTemplate = errors.New("no such template")
-
-func (e *Engine) roomLang(ctx context.Context, roomID id.RoomID) string {
-	return e.authority.Language(ctx, roomID)
-}
 
 // Fill starts (or resumes) the person's answers to an open form. Only
 // people in the form's room or its coalition may fill it; to anyone else it
@@ -307,7 +303,7 @@ func (e *Engine) Close(ctx context.Context, f *database.Form) (bool, error) {
 	if err != nil || !closed {
 		return closed, err
 	}
-	lang := e.roomLang(ctx, f.RoomID)
+	lang := e.authority.Language(ctx, f.RoomID)
 	results, err := e.Results(ctx, f, lang)
 	if err != nil {
 		return true, err

@@ -22,7 +22,7 @@ func (s *Service) relay(ctx context.Context, inc *database.Incident) error {
 	if err := s.checkEncrypted(ctx, inc.ResponderRoom); err != nil {
 		return err
 	}
-	lang := s.roomLang(ctx, inc.ResponderRoom)
+	lang := s.rooms.Language(ctx, inc.ResponderRoom)
 	answer := func(q string) string {
 		a, ok := inc.Answers[q]
 		if !ok {
@@ -75,7 +75,7 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 		return err
 	}
 	step := loadPolicy(raw)[inc.Severity]
-	lang := s.roomLang(ctx, inc.ResponderRoom)
+	lang := s.rooms.Language(ctx, inc.ResponderRoom)
 	members, err := s.mx.JoinedMembers(ctx, inc.ResponderRoom)
 	if err != nil {
 		return err

@@ -205,7 +205,7 @@ func (s *Service) SetResponderRoom(ctx context.Context, roomID id.RoomID, by id.
 	}
 	s.log.Info().Stringer("room_id", roomID).Stringer("by", by).Msg("Responder room set")
 	if holder != "" && holder != roomID && s.mx.IsJoined(ctx, holder, s.mx.BotUserID()) {
-		text := s.l10n.Text(s.roomLang(ctx, holder), msgResponderMoved, map[string]any{
+		text := s.l10n.Text(s.rooms.Language(ctx, holder), msgResponderMoved, map[string]any{
 			"Room": "**" + format.EscapeMarkdown(s.mx.RoomName(ctx, roomID)) + "**", "Who": format.SafeMarkdownCode(by.String())})
 		if _, err := s.mx.SendMarkdown(ctx, holder, text, rooms.Bot); err != nil {
 			s.log.Warn().Err(err).Msg("Failed to tell the old responder room that the role moved")

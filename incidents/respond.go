@@ -61,7 +61,7 @@ func (s *Service) OnReaction(ctx context.Context, evt *event.Event) (bool, error
 	if err != nil || !acked {
 		return false, err
 	}
-	lang := s.roomLang(ctx, evt.RoomID)
+	lang := s.rooms.Language(ctx, evt.RoomID)
 	_, err = s.mx.SendMarkdown(ctx, evt.RoomID, s.l10n.Text(lang, msgAckedRoom, map[string]any{
 		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Who": format.EscapeMarkdown(s.mx.DisplayName(ctx, evt.RoomID, evt.Sender))}), rooms.Bot)
 	return true, err
@@ -82,7 +82,7 @@ func (s *Service) Resolve(ctx context.Context, roomID id.RoomID, by id.UserID, i
 	}
 	noteText := ""
 	if note != "" {
-		noteText = s.translated(ctx, note, s.roomLang(ctx, roomID), inc.ReporterLang)
+		noteText = s.translated(ctx, note, s.rooms.Language(ctx, roomID), inc.ReporterLang)
 	}
 	err = s.toReporter(ctx, inc, s.l10n.Text(inc.ReporterLang, msgResolved, map[string]any{
 		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Note": noteText}))
@@ -99,7 +99,7 @@ func (s *Service) Reply(ctx context.Context, roomID id.RoomID, by id.UserID, inc
 		return err
 	}
 	return s.toReporter(ctx, inc, s.l10n.Text(inc.ReporterLang, msgToReporter, map[string]any{
-		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Text": s.translated(ctx, text, s.roomLang(ctx, roomID), inc.ReporterLang)}))
+		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Text": s.translated(ctx, text, s.rooms.Language(ctx, roomID), inc.ReporterLang)}))
 }
 
 // FromReporter adds what a reporter writes in their direct chat to their
@@ -126,7 +126,7 @@ func (s *Service) relayAddition(ctx context.Context, a *database.Addition) error
 	if err != nil || inc == nil {
 		return err
 	}
-	lang := s.roomLang(ctx, inc.ResponderRoom)
+	lang := s.rooms.Language(ctx, inc.ResponderRoom)
 	who := s.l10n.Text(lang, msgTheReporter, nil)
 	if !inc.Anonymous {
 		who = format.EscapeMarkdown(s.mx.DisplayName(ctx, inc.ReporterRoom, inc.Reporter))

@@ -396,10 +396,6 @@ func (s *Service) Prune(ctx context.Context) error {
 	return err
 }
 
-func (s *Service) roomLang(ctx context.Context, roomID id.RoomID) string {
-	return s.rooms.Language(ctx, roomID)
-}
-
 // tr translates reporter text for responders (or back), keeping the
 // original; only engines trusted with encrypted content see it.
 func (s *Service) translated(ctx context.Context, text, from, to string) string {

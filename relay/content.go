@@ -106,8 +106,8 @@ func (r *Relay) buildCopy(ctx context.Context, j *job, content *event.MessageEve
 // into the target room's language. If translation fails the original is
 // used, marked: a message is never dropped for want of a translation.
 func (r *Relay) translateBody(ctx context.Context, j *job, body string, content *event.MessageEventContent) (plain, rich, note string, err error) {
-	source := r.roomLanguage(ctx, j.SourceRoom)
-	target := r.roomLanguage(ctx, j.TargetRoom)
+	source := r.rooms.Language(ctx, j.SourceRoom)
+	target := r.rooms.Language(ctx, j.TargetRoom)
 	glossary, err := r.glossary(ctx, j.SourceRoom)
 	if err != nil {
 		return "", "", "", err
@@ -254,7 +254,7 @@ func (r *Relay) copyMedia(ctx context.Context, src, dst *event.MessageEventConte
 // markNoAttachment turns a copy whose attachment could not be copied into
 // text that says why: the message still arrives, without the file.
 func (r *Relay) markNoAttachment(ctx context.Context, j *job, src, dst *event.MessageEventContent, why *i18n.Message) {
-	note := r.l10n.Text(r.roomLanguage(ctx, j.TargetRoom), why, map[string]any{"Name": src.GetFileName()})
+	note := r.l10n.Text(r.rooms.Language(ctx, j.TargetRoom), why, map[string]any{"Name": src.GetFileName()})
 	dst.MsgType, dst.FileName, dst.Info, dst.URL, dst.File = event.MsgText, "", nil, "", nil
 	dst.Body += " [" + note + "]"
 	if dst.Format == event.FormatHTML {

@@ -369,7 +369,3 @@ func (r *Relay) mayRedact(ctx context.Context, j *job, redacts id.EventID) (bool
 	}
 	return r.mx.MayRedactOthers(ctx, j.SourceRoom, j.evt.Sender)
 }
-
-func (r *Relay) roomLanguage(ctx context.Context, roomID id.RoomID) string {
-	return r.rooms.Language(ctx, roomID)
-}

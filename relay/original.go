@@ -45,7 +45,7 @@ func (r *Relay) OriginalOf(ctx context.Context, roomID id.RoomID, copyID id.Even
 	}
 	return &Original{
 		Body:     body,
-		Language: r.roomLanguage(ctx, origin.SourceRoom),
+		Language: r.rooms.Language(ctx, origin.SourceRoom),
 		Sender:   r.mx.DisplayName(ctx, origin.SourceRoom, evt.Sender),
 		Room:     r.mx.RoomName(ctx, origin.SourceRoom),
 		Origin:   rooms.FromEvent(evt),
