@@ -221,6 +221,16 @@ func (b *Bot) EventSender(ctx context.Context, roomID id.RoomID, eventID id.Even
 	return evt.Sender, nil
 }
 
+// HTTPStatus is the homeserver's HTTP status in a failed request's error, 0
+// when the error holds none.
+func (b *Bot) HTTPStatus(err error) int {
+	var httpErr mautrix.HTTPError
+	if !errors.As(err, &httpErr) || httpErr.Response == nil {
+		return 0
+	}
+	return httpErr.Response.StatusCode
+}
+
 // Attach uploads data as content's attachment: encrypted, its key in
 // content.File, for an encrypted room, so the homeserver never holds it in
 // the clear; as it is, in content.URL, otherwise. data is left as it was.

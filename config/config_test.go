@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -103,5 +104,19 @@ func TestInviteAllowed(t *testing.T) {
 				t.Fatalf("InviteAllowed(%s) = %v, want %v", tt.user, got, tt.want)
 			}
 		})
+	}
+}
+
+// The README's list of secrets the environment may hold is the bot's: a
+// variable added to the bot and not to the README is one nobody can find.
+func TestREADMENamesEveryEnvironmentVariable(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range envOverrides {
+		if !strings.Contains(string(readme), "`"+o.name+"`") {
+			t.Errorf("README does not name %s", o.name)
+		}
 	}
 }

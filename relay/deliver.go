@@ -194,7 +194,7 @@ func (r *Relay) relayMessage(ctx context.Context, j *job, content *event.Message
 		switch {
 		case errors.Is(err, errTooLarge):
 			r.markNoAttachment(ctx, j, content, copied, msgTooLarge)
-		case unreadable(err):
+		case r.unreadable(err):
 			zerolog.Ctx(ctx).Warn().Err(err).Msg("Relaying a message without its attachment, which cannot be copied")
 			r.markNoAttachment(ctx, j, content, copied, msgNoAttachment)
 		case err != nil:

@@ -53,6 +53,9 @@ type Matrix interface {
 	WaitForFreshSync(ctx context.Context) error
 	// Download reads an attachment, at most limit+1 bytes of it.
 	Download(ctx context.Context, uri id.ContentURIString, limit int64) ([]byte, error)
+	// HTTPStatus is the homeserver's HTTP status in a failed request's
+	// error, 0 when the error holds none (the network, a timeout).
+	HTTPStatus(err error) int
 	// Attach uploads data as content's attachment, encrypted if encrypt.
 	Attach(ctx context.Context, content *event.MessageEventContent, data []byte, mimeType string, encrypt bool) error
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
@@ -191,7 +190,7 @@ func (r *Relay) work(ctx context.Context, target id.RoomID, wake chan struct{}) 
 			monitor.Relayed(monitor.RelayDropped)
 			dlog.Warn().Err(err).Msg("Giving up relaying event")
 			if err := r.db.RelayFailure.Put(ctx, &database.RelayFailure{EventID: d.EventID, SourceRoom: d.SourceRoom, TargetRoom: target,
-				Reason: failureReason(err), FailedAt: r.now()}); err != nil {
+				Reason: r.failureReason(err), FailedAt: r.now()}); err != nil {
 				dlog.Err(err).Msg("Failed to record a relay failure")
 			}
 		case ctx.Err() != nil:
@@ -226,11 +225,11 @@ func sleep(ctx context.Context, wake chan struct{}, d time.Duration) {
 var errPanicked = errors.New("delivery panicked")
 
 // failureReason sorts a delivery given up on for the moderators who ask.
-func failureReason(err error) string {
+func (r *Relay) failureReason(err error) string {
 	switch {
 	case errors.Is(err, errPanicked):
 		return database.FailureCrashed
-	case unreadable(err):
+	case r.unreadable(err):
 		return database.FailureUnreadable
 	}
 	return database.FailureRefused
@@ -252,11 +251,9 @@ func permanent(err error) error { return &permanentError{err} }
 // A bot that was kicked or banned gives up at once, so the room's queue
 // does not stall.
 func (r *Relay) sendError(ctx context.Context, d *database.Delivery, err error) error {
-	var httpErr mautrix.HTTPError
-	if !errors.As(err, &httpErr) || httpErr.Response == nil {
+	switch code := r.mx.HTTPStatus(err); {
+	case code == 0:
 		return err
-	}
-	switch code := httpErr.Response.StatusCode; {
 	case code == http.StatusForbidden && d.Attempts+1 < r.maxAttempts && r.mx.IsJoined(ctx, d.TargetRoom, r.mx.BotUserID()):
 		return err
 	case code >= 400 && code < 500 && code != http.StatusTooManyRequests && code != http.StatusRequestTimeout:
@@ -268,15 +265,11 @@ func (r *Relay) sendError(ctx context.Context, d *database.Delivery, err error) 
 // unreadable tells an error no retry can cure from a passing one: a bad
 // event, or the homeserver refusing the request for good (4xx but a rate
 // limit or a timeout), such as media that is gone.
-func unreadable(err error) bool {
+func (r *Relay) unreadable(err error) bool {
 	if errors.Is(err, ErrBadEvent) {
 		return true
 	}
-	var httpErr mautrix.HTTPError
-	if !errors.As(err, &httpErr) || httpErr.Response == nil {
-		return false
-	}
-	code := httpErr.Response.StatusCode
+	code := r.mx.HTTPStatus(err)
 	return code >= 400 && code < 500 && code != http.StatusTooManyRequests && code != http.StatusRequestTimeout
 }
 

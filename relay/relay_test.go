@@ -117,6 +117,13 @@ func (f *fakeMatrix) Members(context.Context, id.RoomID) ([]id.UserID, []id.User
 	return []id.UserID{"@bot:test", "@mod:test", "@ana:test"}, nil, nil
 }
 func (f *fakeMatrix) JoinRule(context.Context, id.RoomID) event.JoinRule { return "" }
+func (f *fakeMatrix) HTTPStatus(err error) int {
+	var httpErr mautrix.HTTPError
+	if !errors.As(err, &httpErr) || httpErr.Response == nil {
+		return 0
+	}
+	return httpErr.Response.StatusCode
+}
 func (f *fakeMatrix) Attach(context.Context, *event.MessageEventContent, []byte, string, bool) error {
 	return nil
 }
