@@ -1,5 +1,8 @@
 // Package bot is Starling's Matrix side: login, end-to-end encryption, sync,
-// dispatch of events to the domain, and sending.
+// dispatch of events to the domain, and sending. It is the only package that
+// talks to mautrix's client; it builds every service (initServices) and
+// satisfies each one's Matrix interface, and no package imports it but
+// cmd/starling.
 package bot
 
 import (

@@ -2,6 +2,9 @@
 // call the domain, reply in the reader's language. Every command is listed in
 // one table (registry.go); permissions and argument counts are checked here,
 // in one place, never inside a handler.
+//
+// It must not import the bot or mautrix's client; the bot calls it with
+// each command and gives it the small Matrix interface it needs.
 package commands
 
 import (

@@ -1,5 +1,7 @@
 // Package database holds Starling's own tables. The bot's crypto and Matrix
 // state stores share the same database under their own version tables.
+// One file per table; numbered upgrades in upgrades/. It imports nothing of
+// Starling's but its upgrades: what a row means is its owner's business.
 package database
 
 import (

@@ -1,6 +1,9 @@
 // Package forms runs multi-step dialogues in a direct chat: needs
 // assessments and other forms, one question at a time in the person's own
 // language. Incident reports use the same engine with a built-in template.
+//
+// It must not import the bot, the commands or mautrix's client: it talks to
+// Matrix through its own Matrix interface (layers_test.go keeps the order).
 package forms
 
 import (

@@ -2,6 +2,9 @@
 // forms engine), stores them before anything else, relays them to the
 // coalition's responder room, escalates until someone acknowledges, and
 // keeps an audit trail until retention deletes them.
+//
+// It must not import the bot, the commands or mautrix's client: it talks to
+// Matrix through its own Matrix interface (layers_test.go keeps the order).
 package incidents
 
 import (

@@ -1,6 +1,9 @@
 // Package relay bridges the rooms of a coalition across languages: every
 // message is copied, translated, into every other room, and edits,
 // redactions, replies, threads and reactions follow their copies.
+//
+// It must not import the bot, the commands or mautrix's client: it talks to
+// Matrix through its own Matrix interface (layers_test.go keeps the order).
 package relay
 
 import (

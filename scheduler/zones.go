@@ -1,4 +1,9 @@
-// Package scheduler runs Starling's check-ins and vigils across time zones.
+// Package scheduler runs Starling's check-ins and vigils across time zones:
+// when each occurrence falls in every room's zone, posting it once, chasing
+// the rooms that have not reported and summarising, RSVPs and reminders.
+//
+// It must not import the bot, the commands or mautrix's client: it talks to
+// Matrix through its own Matrix interface (layers_test.go keeps the order).
 package scheduler
 
 import (

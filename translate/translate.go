@@ -2,6 +2,9 @@
 // (Apertium kept warm, LibreTranslate, DeepL), pivoting where an engine has
 // no direct pair, a cache, and protection of what must never be translated
 // (code, links, mentions, glossary terms).
+//
+// It knows nothing of rooms or Matrix: callers say whether content may go to
+// an untrusted engine. It imports nothing of Starling's but monitor.
 package translate
 
 import (
