@@ -132,111 +132,139 @@ func ParseWhen(input string, defaultZone *time.Location, now time.Time) (Rule, e
 	if len(fields) == 0 {
 		return nil, &WhenError{Kind: WhenNoTime}
 	}
-	loc := defaultZone
-	// A zone is the last word when it names one (or looks like one).
-	if last := fields[len(fields)-1]; strings.Contains(last, "/") || strings.EqualFold(last, "UTC") {
-		_, zone, ok := LookupZone(last)
-		if !ok {
-			return nil, &WhenError{Kind: WhenBadZone, Word: last, Suggestions: SuggestZones(last, 3)}
-		}
-		loc = zone
-		fields = fields[:len(fields)-1]
+	fields, loc, err := splitZone(fields, defaultZone)
+	if err != nil {
+		return nil, err
 	}
 	if len(fields) > 0 && strings.EqualFold(fields[0], cronKeyword) {
-		spec := strings.Join(fields[1:], " ")
-		parsed, err := cron.ParseStandard("CRON_TZ=" + loc.String() + " " + spec)
-		if err != nil || len(fields) != 6 || parsed.Next(now).IsZero() {
-			// A spec that never fires ("30 February") is as wrong as a typo.
-			return nil, &WhenError{Kind: WhenBadCron, Word: spec}
-		}
-		return &Cron{schedule: parsed, Loc: loc}, nil
+		return parseCron(fields[1:], loc, now)
 	}
+	var w whenWords
+	if err = w.read(fields); err != nil {
+		return nil, err
+	}
+	return w.rule(input, loc, now)
+}
 
-	var (
-		clock    *ClockTime
-		date     *time.Time
-		days     [7]bool
-		anyDay   bool
-		daily    bool
-		workdays bool
-		interval = 1
-		ordinal  int
-		monthly  bool
-	)
+// splitZone takes the zone off the end when the last word names one (or
+// looks like one).
+func splitZone(fields []string, defaultZone *time.Location) ([]string, *time.Location, error) {
+	last := fields[len(fields)-1]
+	if !strings.Contains(last, "/") && !strings.EqualFold(last, "UTC") {
+		return fields, defaultZone, nil
+	}
+	_, zone, ok := LookupZone(last)
+	if !ok {
+		return nil, nil, &WhenError{Kind: WhenBadZone, Word: last, Suggestions: SuggestZones(last, 3)}
+	}
+	return fields[:len(fields)-1], zone, nil
+}
+
+func parseCron(fields []string, loc *time.Location, now time.Time) (Rule, error) {
+	spec := strings.Join(fields, " ")
+	parsed, err := cron.ParseStandard("CRON_TZ=" + loc.String() + " " + spec)
+	if err != nil || len(fields) != 5 || parsed.Next(now).IsZero() {
+		// A spec that never fires ("30 February") is as wrong as a typo.
+		return nil, &WhenError{Kind: WhenBadCron, Word: spec}
+	}
+	return &Cron{schedule: parsed, Loc: loc}, nil
+}
+
+// whenWords is what the words of a schedule said.
+type whenWords struct {
+	clock    *ClockTime
+	date     *time.Time
+	days     [7]bool
+	anyDay   bool
+	daily    bool
+	workdays bool
+	interval int
+	ordinal  int
+	monthly  bool
+}
+
+func (ww *whenWords) read(fields []string) error {
+	ww.interval = 1
 	for i, raw := range fields {
 		w := wordOf(raw)
 		switch {
 		case w == "":
 		case isoDateRE.MatchString(w):
 			d, err := time.ParseInLocation("2006-01-02", w, time.UTC)
-			if err != nil || date != nil {
-				return nil, &WhenError{Kind: WhenBadDate, Word: raw}
+			if err != nil || ww.date != nil {
+				return &WhenError{Kind: WhenBadDate, Word: raw}
 			}
-			date = &d
+			ww.date = &d
 		case intervalRE.MatchString(w) && i+1 < len(fields) && weekWords[wordOf(fields[i+1])]:
-			interval, _ = strconv.Atoi(w)
-			if interval < 1 || interval > 52 {
-				return nil, &WhenError{Kind: WhenUnknownWord, Word: raw}
+			ww.interval, _ = strconv.Atoi(w)
+			if ww.interval < 1 || ww.interval > 52 {
+				return &WhenError{Kind: WhenUnknownWord, Word: raw}
 			}
 		case clockRE.MatchString(w):
 			c, err := parseClock(w)
 			if err != nil {
-				return nil, &WhenError{Kind: WhenBadTime, Word: raw}
+				return &WhenError{Kind: WhenBadTime, Word: raw}
 			}
-			clock = c
+			ww.clock = c
 		case fortnightWords[w]:
-			interval = 2
+			ww.interval = 2
 		case everyWords[w] || weekWords[w]:
 			// "every" and "week" only frame what the other words say.
 		case dayWords[w]:
-			daily = true
+			ww.daily = true
 		case workdayWords[w]:
-			workdays = true
-		case monthWords[w] && w != "mes" || w == "mes" && ordinal != 0:
-			monthly = true
+			ww.workdays = true
+		case monthWords[w] && w != "mes" || w == "mes" && ww.ordinal != 0:
+			ww.monthly = true
 		case ordinalWords[w] != 0:
-			ordinal = ordinalWords[w]
+			ww.ordinal = ordinalWords[w]
 		default:
 			if wd, ok := weekdayWords[w]; ok {
-				days[wd], anyDay = true, true
+				ww.days[wd], ww.anyDay = true, true
 				continue
 			}
 			if fillerWords[w] {
 				continue
 			}
-			return nil, &WhenError{Kind: WhenUnknownWord, Word: raw}
+			return &WhenError{Kind: WhenUnknownWord, Word: raw}
 		}
 	}
-	if clock == nil {
+	return nil
+}
+
+// rule is the schedule the words make, or what they lack.
+func (ww *whenWords) rule(input string, loc *time.Location, now time.Time) (Rule, error) {
+	if ww.clock == nil {
 		return nil, &WhenError{Kind: WhenNoTime}
 	}
+	days := ww.days
 	switch {
-	case date != nil:
-		t := At(date.Year(), date.Month(), date.Day(), clock.Hour, clock.Minute, loc)
+	case ww.date != nil:
+		t := At(ww.date.Year(), ww.date.Month(), ww.date.Day(), ww.clock.Hour, ww.clock.Minute, loc)
 		if !t.After(now) {
 			return nil, &WhenError{Kind: WhenPast, Word: input}
 		}
 		return &Once{Time: t}, nil
-	case ordinal != 0 || monthly:
-		if ordinal == 0 || !anyDay || countDays(days) != 1 {
+	case ww.ordinal != 0 || ww.monthly:
+		if ww.ordinal == 0 || !ww.anyDay || countDays(days) != 1 {
 			return nil, &WhenError{Kind: WhenNoDay, Word: input}
 		}
-		return &MonthlyNth{N: ordinal, Weekday: firstDay(days), At: *clock, Loc: loc}, nil
-	case workdays:
+		return &MonthlyNth{N: ww.ordinal, Weekday: firstDay(days), At: *ww.clock, Loc: loc}, nil
+	case ww.workdays:
 		for d := time.Monday; d <= time.Friday; d++ {
 			days[d] = true
 		}
-	case daily:
+	case ww.daily:
 		for d := range days {
 			days[d] = true
 		}
-	case !anyDay:
+	case !ww.anyDay:
 		return nil, &WhenError{Kind: WhenNoDay, Word: input}
 	}
-	weekly := &Weekly{Days: days, At: *clock, Interval: 1, Anchor: now, Loc: loc}
+	weekly := &Weekly{Days: days, At: *ww.clock, Interval: 1, Anchor: now, Loc: loc}
 	// Weeks are counted from the first occurrence: "every 2 weeks friday"
 	// said on a Sunday starts this coming Friday.
-	weekly.Anchor, weekly.Interval = weekly.Next(now), interval
+	weekly.Anchor, weekly.Interval = weekly.Next(now), ww.interval
 	return weekly, nil
 }
 
