@@ -227,7 +227,20 @@ func isPlaceholder(s string) bool {
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(key, reason string) { errs = append(errs, &KeyError{Key: key, Reason: reason}) }
+	for _, check := range []func(bad badKey){
+		c.checkAccount, c.checkSecrets, c.checkDatabase, c.checkAccess,
+		c.checkDefaults, c.checkTranslation, c.checkServices, c.checkOperations,
+	} {
+		check(bad)
+	}
+	return errors.Join(errs...)
+}
 
+// badKey reports a key whose value is wrong, and why.
+type badKey func(key, reason string)
+
+// checkAccount checks the homeserver and the bot's account.
+func (c *Config) checkAccount(bad badKey) {
 	if u, err := url.Parse(c.Homeserver.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad("homeserver.url", "must be an http(s) URL")
 	}
@@ -242,6 +255,10 @@ func (c *Config) Validate() error {
 	case c.Bot.AccessToken == "" && c.Bot.Password == "":
 		bad("bot.password", "set a password or bot.access_token")
 	}
+}
+
+// checkSecrets checks the keys that protect what the bot stores.
+func (c *Config) checkSecrets(bad badKey) {
 	if isPlaceholder(c.Encryption.PickleKey) {
 		bad("encryption.pickle_key", "still holds a placeholder; generate one with `openssl rand -base64 32` or set STARLING_PICKLE_KEY")
 	} else if len(c.Encryption.PickleKey) < 16 {
@@ -250,6 +267,10 @@ func (c *Config) Validate() error {
 	if isPlaceholder(c.Encryption.RecoveryKey) {
 		bad("encryption.recovery_key", "still holds a placeholder; leave it empty or set the key printed on first start")
 	}
+}
+
+// checkDatabase checks where the bot stores.
+func (c *Config) checkDatabase(bad badKey) {
 	if isPlaceholder(c.Database.URI) {
 		bad("database.uri", "still holds a placeholder")
 	} else if _, err := c.Database.Dialect(); err != nil {
@@ -258,6 +279,10 @@ func (c *Config) Validate() error {
 	if c.Database.MaxOpenConns < 1 {
 		bad("database.max_open_conns", "must be at least 1")
 	}
+}
+
+// checkAccess checks who may reach the bot and change settings.
+func (c *Config) checkAccess(bad badKey) {
 	if p := c.Commands.Prefix; p == "" || strings.ContainsAny(p, " \t\n") {
 		bad("commands.prefix", "must be non-empty and contain no spaces")
 	}
@@ -280,12 +305,20 @@ func (c *Config) Validate() error {
 			bad("invites.allow_servers", fmt.Sprintf("%q is not a server name", s))
 		}
 	}
+}
+
+// checkDefaults checks the language and zone of rooms that set none.
+func (c *Config) checkDefaults(bad badKey) {
 	if base, err := language.ParseBase(c.Defaults.Language); err != nil || base.String() != c.Defaults.Language {
 		bad("defaults.language", "must be an ISO 639-1 code like en")
 	}
 	if _, err := time.LoadLocation(c.Defaults.Timezone); err != nil || c.Defaults.Timezone == "" || c.Defaults.Timezone == "Local" {
 		bad("defaults.timezone", "must be an IANA zone like Europe/Madrid")
 	}
+}
+
+// checkTranslation checks the translation engines.
+func (c *Config) checkTranslation(bad badKey) {
 	for key, eng := range map[string]HTTPEngine{"translation.deepl": c.Translation.DeepL, "translation.libretranslate": c.Translation.LibreTranslate} {
 		if eng.URL == "" {
 			continue
@@ -303,6 +336,10 @@ func (c *Config) Validate() error {
 	if c.Translation.Apertium.Enabled && c.Translation.Apertium.IdleClose < time.Second {
 		bad("translation.apertium.idle_close", "must be at least 1s")
 	}
+}
+
+// checkServices checks incidents and schedules.
+func (c *Config) checkServices(bad badKey) {
 	if c.Incidents.RetentionDays < 1 {
 		bad("incidents.retention_days", "must be at least 1")
 	}
@@ -320,6 +357,10 @@ func (c *Config) Validate() error {
 			bad("scheduler.clock_start", "must be empty or an RFC 3339 time like 2030-01-01T00:00:00Z")
 		}
 	}
+}
+
+// checkOperations checks monitoring and logging.
+func (c *Config) checkOperations(bad badKey) {
 	if c.Monitoring.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.Monitoring.Listen); err != nil {
 			bad("monitoring.listen", "must be empty or a host:port such as 127.0.0.1:9393")
@@ -335,7 +376,6 @@ func (c *Config) Validate() error {
 	default:
 		bad("logging.format", "must be console or json")
 	}
-	return errors.Join(errs...)
 }
 
 // Dialect tells which dbutil driver serves the URI.
