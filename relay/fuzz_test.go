@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,7 +42,7 @@ func FuzzSanitize(f *testing.F) {
 				if a.Key == "rel" && tok.Data == "a" {
 					continue
 				}
-				if !contains(attrs, a.Key) || strings.Contains(strings.ToLower(a.Val), "javascript:") {
+				if !slices.Contains(attrs, a.Key) || strings.Contains(strings.ToLower(a.Val), "javascript:") {
 					t.Fatalf("attribute %s=%q survived on <%s>: %q", a.Key, a.Val, tok.Data, out)
 				}
 			}

@@ -2,6 +2,7 @@ package relay
 
 import (
 	"html"
+	"slices"
 	"strings"
 
 	xhtml "golang.org/x/net/html"
@@ -34,77 +35,95 @@ const maxDepth = 100
 // allowed tags and attributes, safe link schemes, mxc images. Other tags
 // are dropped but their text stays; scripts and the like vanish whole.
 func Sanitize(fragment string) string {
-	var b strings.Builder
+	var s sanitizer
 	z := xhtml.NewTokenizer(strings.NewReader(fragment))
-	var open []string
-	skip := 0
-	skipTag := ""
-	for {
-		tt := z.Next()
-		if tt == xhtml.ErrorToken {
-			break
-		}
+	for tt := z.Next(); tt != xhtml.ErrorToken; tt = z.Next() {
 		tok := z.Token()
-		name := tok.Data
-		if skip > 0 {
-			switch {
-			case tt == xhtml.StartTagToken && name == skipTag:
-				skip++
-			case tt == xhtml.EndTagToken && name == skipTag:
-				skip--
-			}
+		switch {
+		case s.skipping(tt, tok.Data):
+		case tt == xhtml.TextToken:
+			s.out.WriteString(html.EscapeString(strings.ReplaceAll(tok.Data, "\r", "\n")))
+		case tt == xhtml.StartTagToken || tt == xhtml.SelfClosingTagToken:
+			s.start(tt, tok)
+		case tt == xhtml.EndTagToken:
+			s.end(tok.Data)
+		}
+	}
+	s.closeFrom(0)
+	return s.out.String()
+}
+
+// sanitizer is one fragment's output and the tags open in it.
+type sanitizer struct {
+	out  strings.Builder
+	open []string
+	// skip counts the nested open tags named skipTag, whose content is
+	// dropped whole.
+	skip    int
+	skipTag string
+}
+
+// skipping tells whether the token is inside content dropped whole.
+func (s *sanitizer) skipping(tt xhtml.TokenType, name string) bool {
+	if s.skip == 0 {
+		return false
+	}
+	switch {
+	case tt == xhtml.StartTagToken && name == s.skipTag:
+		s.skip++
+	case tt == xhtml.EndTagToken && name == s.skipTag:
+		s.skip--
+	}
+	return true
+}
+
+func (s *sanitizer) start(tt xhtml.TokenType, tok xhtml.Token) {
+	name := tok.Data
+	if droppedWithContent[name] && tt == xhtml.StartTagToken && !voidTags[name] {
+		s.skip, s.skipTag = 1, name
+		return
+	}
+	attrs, ok := allowedTags[name]
+	if !ok || len(s.open) >= maxDepth || name == "img" && !hasMXCSource(tok) {
+		return
+	}
+	s.out.WriteString("<" + name)
+	for _, a := range tok.Attr {
+		if a.Namespace != "" || !slices.Contains(attrs, a.Key) || !safeAttr(name, a.Key, a.Val) {
 			continue
 		}
-		switch tt {
-		case xhtml.TextToken:
-			b.WriteString(html.EscapeString(strings.ReplaceAll(tok.Data, "\r", "\n")))
-		case xhtml.StartTagToken, xhtml.SelfClosingTagToken:
-			if droppedWithContent[name] && tt == xhtml.StartTagToken && !voidTags[name] {
-				skip, skipTag = 1, name
-				continue
-			}
-			attrs, ok := allowedTags[name]
-			if !ok || len(open) >= maxDepth {
-				continue
-			}
-			if name == "img" && !hasMXCSource(tok) {
-				continue
-			}
-			b.WriteString("<" + name)
-			for _, a := range tok.Attr {
-				if a.Namespace != "" || !contains(attrs, a.Key) || !safeAttr(name, a.Key, a.Val) {
-					continue
-				}
-				b.WriteString(" " + a.Key + `="` + html.EscapeString(a.Val) + `"`)
-			}
-			if name == "a" {
-				b.WriteString(` rel="noopener"`)
-			}
-			b.WriteString(">")
-			switch {
-			case voidTags[name]:
-			case tt == xhtml.StartTagToken:
-				open = append(open, name)
-			default: // <b/> is no void element: close it at once
-				b.WriteString("</" + name + ">")
-			}
-		case xhtml.EndTagToken:
-			// Close only what is open, so stray end tags cannot unbalance the output.
-			for i := len(open) - 1; i >= 0; i-- {
-				if open[i] == name {
-					for j := len(open) - 1; j >= i; j-- {
-						b.WriteString("</" + open[j] + ">")
-					}
-					open = open[:i]
-					break
-				}
-			}
+		s.out.WriteString(" " + a.Key + `="` + html.EscapeString(a.Val) + `"`)
+	}
+	if name == "a" {
+		s.out.WriteString(` rel="noopener"`)
+	}
+	s.out.WriteString(">")
+	switch {
+	case voidTags[name]:
+	case tt == xhtml.StartTagToken:
+		s.open = append(s.open, name)
+	default: // <b/> is no void element: close it at once
+		s.out.WriteString("</" + name + ">")
+	}
+}
+
+// end closes only what is open, so stray end tags cannot unbalance the
+// output.
+func (s *sanitizer) end(name string) {
+	for i := len(s.open) - 1; i >= 0; i-- {
+		if s.open[i] == name {
+			s.closeFrom(i)
+			return
 		}
 	}
-	for i := len(open) - 1; i >= 0; i-- {
-		b.WriteString("</" + open[i] + ">")
+}
+
+// closeFrom closes the open tags from the innermost down to open[i].
+func (s *sanitizer) closeFrom(i int) {
+	for j := len(s.open) - 1; j >= i; j-- {
+		s.out.WriteString("</" + s.open[j] + ">")
 	}
-	return b.String()
+	s.open = s.open[:i]
 }
 
 func hasMXCSource(tok xhtml.Token) bool {
@@ -146,13 +165,4 @@ func isColor(v string) bool {
 		}
 	}
 	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
