@@ -1,5 +1,7 @@
 package forms
 
+import "maunium.net/go/mautrix/format"
+
 // Keyword is a control word of a conversation.
 type Keyword int
 
@@ -34,4 +36,25 @@ var keywords = func() map[string]Keyword {
 // KeywordOf tells which control word (if any) a message is.
 func KeywordOf(input string) Keyword {
 	return keywords[fold(input)]
+}
+
+// code shows the control word in the reader's language as a code span.
+func code(lang string, k Keyword) string {
+	return format.SafeMarkdownCode(keywordIn(lang, k))
+}
+
+func keywordIn(lang string, k Keyword) string {
+	words := map[string]map[Keyword]string{
+		"en": {KeyBack: "back", KeySkip: "skip", KeyReview: "review", KeyCancel: "cancel", KeySubmit: "submit"},
+		"es": {KeyBack: "atrás", KeySkip: "saltar", KeyReview: "revisar", KeyCancel: "cancelar", KeySubmit: "enviar"},
+		"fr": {KeyBack: "retour", KeySkip: "passer", KeyReview: "revoir", KeyCancel: "annuler", KeySubmit: "envoyer"},
+		"pt": {KeyBack: "voltar", KeySkip: "pular", KeyReview: "rever", KeyCancel: "cancelar", KeySubmit: "enviar"},
+		"ca": {KeyBack: "enrere", KeySkip: "ometre", KeyReview: "repassar", KeyCancel: "cancel·lar", KeySubmit: "enviar"},
+		"de": {KeyBack: "zurück", KeySkip: "überspringen", KeyReview: "übersicht", KeyCancel: "abbrechen", KeySubmit: "absenden"},
+		"ar": {KeyBack: "رجوع", KeySkip: "تخطي", KeyReview: "مراجعة", KeyCancel: "إلغاء", KeySubmit: "إرسال"},
+	}
+	if w, ok := words[lang][k]; ok {
+		return w
+	}
+	return words["en"][k]
 }

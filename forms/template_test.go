@@ -5,10 +5,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"starling/translate"
 	"strings"
 	"sync"
 	"testing"
+
+	"starling/translate"
 
 	"maunium.net/go/mautrix/id"
 )

@@ -3,7 +3,6 @@ package relay
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"strconv"
@@ -63,12 +62,6 @@ func (c *Coalitions) notDirect(ctx context.Context, roomID id.RoomID) error {
 	return nil
 }
 
-// JoinCode is a one-time code that lets one more room join a coalition.
-type JoinCode struct {
-	Code    string
-	Expires time.Time
-}
-
 // Create starts a coalition with this room and returns its first join code.
 func (c *Coalitions) Create(ctx context.Context, roomID id.RoomID, name string, by id.UserID) (*database.Coalition, *JoinCode, error) {
 	name = strings.Join(strings.Fields(name), " ")
@@ -101,25 +94,6 @@ func (c *Coalitions) Create(ctx context.Context, roomID id.RoomID, name string, 
 		return nil, nil, err
 	}
 	return coalition, code, nil
-}
-
-// NewCode issues another join code for the room's coalition.
-func (c *Coalitions) NewCode(ctx context.Context, roomID id.RoomID, by id.UserID) (*JoinCode, error) {
-	member, err := c.rooms.Membership(ctx, roomID)
-	if err != nil {
-		return nil, err
-	} else if member == nil {
-		return nil, ErrNotLinked
-	}
-	return c.newCode(ctx, member.CoalitionID, by)
-}
-
-func (c *Coalitions) newCode(ctx context.Context, coalitionID string, by id.UserID) (*JoinCode, error) {
-	code := &JoinCode{Code: randomCode(), Expires: c.now().Add(CodeLifetime)}
-	if err := c.db.JoinCode.Insert(ctx, hashCode(code.Code), coalitionID, by, code.Expires); err != nil {
-		return nil, err
-	}
-	return code, nil
 }
 
 // Join adds the room to the coalition of a valid, unused join code; every
@@ -354,83 +328,8 @@ func (c *Coalitions) CoalitionOf(ctx context.Context, roomID id.RoomID) (string,
 	return c.rooms.CoalitionOf(ctx, roomID)
 }
 
-// codeAlphabet leaves out letters and digits people confuse (0/O, 1/I/L).
-const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-
-// randomCode is 12 characters (about 59 bits) in groups of four.
-func randomCode() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	var out strings.Builder
-	for i, v := range b {
-		if i > 0 && i%4 == 0 {
-			out.WriteByte('-')
-		}
-		out.WriteByte(codeAlphabet[int(v)%len(codeAlphabet)])
-	}
-	return out.String()
-}
-
-// NormalizeCode forgives case, spaces and dashes in a typed code.
-func NormalizeCode(code string) string {
-	var b strings.Builder
-	for _, r := range strings.ToUpper(code) {
-		if strings.ContainsRune(codeAlphabet, r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-func hashCode(code string) string {
-	sum := sha256.Sum256([]byte("starling join code\x00" + NormalizeCode(code)))
-	return hex.EncodeToString(sum[:])
-}
-
 func randomID() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// Glossary returns the coalition's glossary for translation.
-func (c *Coalitions) Glossary(ctx context.Context, coalitionID string) ([]*database.GlossaryTerm, error) {
-	return c.db.Glossary.List(ctx, coalitionID)
-}
-
-// AddTerm adds or replaces a glossary term of the room's coalition. The
-// change is told to every room: a glossary rewrites what everyone reads.
-// shown is the term as the announcement should show it.
-func (c *Coalitions) AddTerm(ctx context.Context, roomID id.RoomID, term *database.GlossaryTerm, by id.UserID, from rooms.Origin, shown string) error {
-	coalitionID, err := c.CoalitionOf(ctx, roomID)
-	if err != nil {
-		return err
-	} else if coalitionID == "" {
-		return ErrNotLinked
-	}
-	term.Encrypted = from.Encrypted
-	if err = c.db.Glossary.Put(ctx, coalitionID, term); err != nil {
-		return err
-	}
-	c.announceFrom(ctx, coalitionID, roomID, from, msgGlossaryChanged, map[string]any{"Who": who(by),
-		"Room": bold(c.mx.RoomName(ctx, roomID)), "Change": shown})
-	return nil
-}
-
-// RemoveTerm removes a term; it reports whether there was one. Every other
-// room is told.
-func (c *Coalitions) RemoveTerm(ctx context.Context, roomID id.RoomID, term string, by id.UserID, from rooms.Origin, shown string) (bool, error) {
-	coalitionID, err := c.CoalitionOf(ctx, roomID)
-	if err != nil {
-		return false, err
-	} else if coalitionID == "" {
-		return false, ErrNotLinked
-	}
-	removed, err := c.db.Glossary.Delete(ctx, coalitionID, term)
-	if err != nil || !removed {
-		return removed, err
-	}
-	c.announceFrom(ctx, coalitionID, roomID, from, msgGlossaryChanged, map[string]any{"Who": who(by),
-		"Room": bold(c.mx.RoomName(ctx, roomID)), "Change": shown})
-	return true, nil
 }
