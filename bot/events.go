@@ -77,7 +77,7 @@ func (b *Bot) onOtherMember(ctx context.Context, evt *event.Event) {
 		log.Err(err).Msg("Failed to find who used a direct chat")
 		return
 	}
-	lang := b.cfg.Defaults.Language
+	lang := b.rooms.Defaults().DefaultLanguage
 	if len(people) > 0 {
 		lang = b.rooms.PersonLanguage(ctx, people[0])
 	}

@@ -64,6 +64,10 @@ func (f *fakeMatrix) DisplayName(_ context.Context, _ id.RoomID, u id.UserID) st
 func (f *fakeMatrix) IsJoined(_ context.Context, room id.RoomID, user id.UserID) bool {
 	return room == "!member:x" || f.joined[room] // every reporter is in the coalition's member room
 }
+func (f *fakeMatrix) Members(context.Context, id.RoomID) ([]id.UserID, []id.UserID, error) {
+	return nil, nil, nil
+}
+func (f *fakeMatrix) JoinRule(context.Context, id.RoomID) event.JoinRule { return "" }
 func (f *fakeMatrix) IsEncrypted(_ context.Context, room id.RoomID) (bool, error) {
 	return !f.plain[room], nil
 }
@@ -83,7 +87,7 @@ func TestPassDeliversWhatItCanAndKeepsTheRest(t *testing.T) {
 	}
 	now := time.Now()
 	mx := &fakeMatrix{plain: map[id.RoomID]bool{"!plain:x": true}, broken: map[id.RoomID]bool{"!gone:x": true}, posts: map[id.RoomID][]string{}}
-	s := &Service{db: db, mx: mx, rooms: testRooms(db), l10n: l10n, log: zerolog.Nop(),
+	s := &Service{db: db, mx: mx, rooms: testRooms(db, mx), l10n: l10n, log: zerolog.Nop(),
 		now: func() time.Time { return now }, wake: make(chan struct{}, 1), retryAt: map[int64]retry{}, warned: map[int64]bool{}}
 	must := func(err error) {
 		t.Helper()
@@ -207,7 +211,7 @@ func TestResponderRoomAndPolicyNeedConsent(t *testing.T) {
 	}
 	mx := &fakeMatrix{plain: map[id.RoomID]bool{"!plainesc:x": true}, posts: map[id.RoomID][]string{},
 		levels: map[id.UserID]int{"@other:x": 0}, joined: map[id.RoomID]bool{"!resp:x": true, "!esc:x": true, "!plainesc:x": true}}
-	s := &Service{db: db, mx: mx, rooms: testRooms(db), l10n: l10n, settings: Settings{ModeratorLevel: 50}, log: zerolog.Nop(),
+	s := &Service{db: db, mx: mx, rooms: testRooms(db, mx), l10n: l10n, settings: Settings{ModeratorLevel: 50}, log: zerolog.Nop(),
 		now: time.Now, wake: make(chan struct{}, 1), retryAt: map[int64]retry{}, warned: map[int64]bool{}}
 	if err = db.Coalition.Insert(ctx, &database.Coalition{ID: "c1", Name: "Red", CreatedBy: "@mod:x", CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
@@ -276,6 +280,6 @@ func TestResponderRoomAndPolicyNeedConsent(t *testing.T) {
 }
 
 // testRooms is the room authority over db, English by default.
-func testRooms(db *database.Database) *rooms.Authority {
-	return rooms.New(db, nil, rooms.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"})
+func testRooms(db *database.Database, mx *fakeMatrix) *rooms.Authority {
+	return rooms.New(db, mx, rooms.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"})
 }

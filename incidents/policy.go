@@ -224,7 +224,7 @@ func (s *Service) SetResponderRoom(ctx context.Context, roomID id.RoomID, by id.
 var ErrNotEncrypted = errors.New("responder room is not encrypted")
 
 func (s *Service) checkEncrypted(ctx context.Context, roomID id.RoomID) error {
-	encrypted, err := s.mx.IsEncrypted(ctx, roomID)
+	encrypted, err := s.rooms.IsEncrypted(ctx, roomID)
 	if err != nil {
 		return err
 	}
@@ -289,7 +289,7 @@ func (s *Service) checkEscalationRoom(ctx context.Context, roomID id.RoomID, by 
 	if !s.mx.IsJoined(ctx, roomID, s.mx.BotUserID()) || !s.mx.IsJoined(ctx, roomID, by) {
 		return ErrBadEscalationRoom
 	}
-	if encrypted, err := s.mx.IsEncrypted(ctx, roomID); err != nil {
+	if encrypted, err := s.rooms.IsEncrypted(ctx, roomID); err != nil {
 		return err
 	} else if !encrypted {
 		return ErrBadEscalationRoom

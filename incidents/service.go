@@ -57,7 +57,6 @@ type Matrix interface {
 	JoinedMembers(ctx context.Context, roomID id.RoomID) ([]id.UserID, error)
 	DisplayName(ctx context.Context, roomID id.RoomID, userID id.UserID) string
 	IsJoined(ctx context.Context, roomID id.RoomID, userID id.UserID) bool
-	IsEncrypted(ctx context.Context, roomID id.RoomID) (bool, error)
 	RoomName(ctx context.Context, roomID id.RoomID) string
 	// PowerLevel is the user's level in the room's current state.
 	PowerLevel(ctx context.Context, roomID id.RoomID, userID id.UserID) (int, error)

@@ -102,7 +102,7 @@ func (c *Coalitions) Join(ctx context.Context, roomID id.RoomID, code string, by
 	if err := c.notDirect(ctx, roomID); err != nil {
 		return nil, err
 	}
-	encrypted, err := c.mx.IsEncrypted(ctx, roomID)
+	encrypted, err := c.rooms.IsEncrypted(ctx, roomID)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func (c *Coalitions) Join(ctx context.Context, roomID id.RoomID, code string, by
 			return ErrFull
 		}
 		for _, r := range rooms {
-			other, err := c.mx.IsEncrypted(ctx, r.RoomID)
+			other, err := c.rooms.IsEncrypted(ctx, r.RoomID)
 			if err != nil {
 				return err
 			}
@@ -312,7 +312,7 @@ func (c *Coalitions) List(ctx context.Context, roomID id.RoomID) (*database.Coal
 	}
 	infos := make([]RoomInfo, 0, len(rooms))
 	for _, r := range rooms {
-		enc, err := c.mx.IsEncrypted(ctx, r.RoomID)
+		enc, err := c.rooms.IsEncrypted(ctx, r.RoomID)
 		if err != nil {
 			return nil, nil, err
 		}

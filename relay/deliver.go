@@ -43,7 +43,7 @@ func (r *Relay) deliver(ctx context.Context, d *database.Delivery) error {
 		}
 		return err
 	}
-	dstEnc, err := r.mx.IsEncrypted(ctx, d.TargetRoom)
+	dstEnc, err := r.rooms.IsEncrypted(ctx, d.TargetRoom)
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,6 @@ type Matrix interface {
 	BotUserID() id.UserID
 	// IsJoined tells whether the user is in the room now.
 	IsJoined(ctx context.Context, roomID id.RoomID, userID id.UserID) bool
-	IsEncrypted(ctx context.Context, roomID id.RoomID) (bool, error)
 	// JoinedMembers lists who is in the room now.
 	JoinedMembers(ctx context.Context, roomID id.RoomID) ([]id.UserID, error)
 	DisplayName(ctx context.Context, roomID id.RoomID, userID id.UserID) string

@@ -91,6 +91,12 @@ func (a *Authority) Get(ctx context.Context, roomID id.RoomID) (*Room, error) {
 	return r, nil
 }
 
+// IsEncrypted tells whether the room is encrypted now, which decides where
+// content may go.
+func (a *Authority) IsEncrypted(ctx context.Context, roomID id.RoomID) (bool, error) {
+	return a.mx.IsEncrypted(ctx, roomID)
+}
+
 // Language is the room's language or the default.
 func (a *Authority) Language(ctx context.Context, roomID id.RoomID) string {
 	lang, _ := a.Place(ctx, roomID)
