@@ -207,7 +207,10 @@ func (b *Bot) initServices() error {
 	tr := translate.NewTranslator(engines, translate.WithTranslatorLogger(b.log.With().Str("component", "translate").Logger()))
 	deps := service.Deps{DB: b.db, Rooms: b.rooms, Translator: tr, L10n: b.l10n, Log: b.log, Now: b.now}
 	prefix := b.cfg.Commands.Prefix
-	b.relay = relay.New(deps, b, relay.Settings{IsCommand: func(c *event.MessageEventContent) bool { return commands.IsCommand(c, prefix) }})
+	b.relay = relay.New(deps, b, relay.Settings{
+		IsCommand:      func(c *event.MessageEventContent) bool { return commands.IsCommand(c, prefix) },
+		SenderProfiles: b.cfg.Relay.SenderProfiles,
+	})
 	clock := scheduler.RealClock()
 	if cfg := b.cfg.Scheduler; cfg.ClockSpeed != 1 || cfg.ClockStart != "" {
 		start, _ := time.Parse(time.RFC3339, cfg.ClockStart)

@@ -76,6 +76,15 @@ func (b *Bot) DisplayName(ctx context.Context, roomID id.RoomID, userID id.UserI
 	return userID.Localpart()
 }
 
+// Avatar is the user's avatar in the room, as the bot last synced it.
+func (b *Bot) Avatar(ctx context.Context, roomID id.RoomID, userID id.UserID) id.ContentURIString {
+	member, err := b.client.StateStore.GetMember(ctx, roomID, userID)
+	if err != nil || member == nil {
+		return ""
+	}
+	return member.AvatarURL
+}
+
 // roomNames caches room names; m.room.name events in the sync update it.
 type roomNames struct {
 	mu    sync.Mutex

@@ -32,12 +32,17 @@ type Config struct {
 	Permissions Permissions `yaml:"permissions"`
 	Invites     Invites     `yaml:"invites"`
 	Defaults    Defaults    `yaml:"defaults"`
+	Relay       Relay       `yaml:"relay"`
 	Translation Translation `yaml:"translation"`
 	Scheduler   Scheduler   `yaml:"scheduler"`
 	Forms       Forms       `yaml:"forms"`
 	Incidents   Incidents   `yaml:"incidents"`
 	Monitoring  Monitoring  `yaml:"monitoring"`
 	Logging     Logging     `yaml:"logging"`
+}
+
+type Relay struct {
+	SenderProfiles bool `yaml:"sender_profiles"`
 }
 
 type Incidents struct {

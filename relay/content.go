@@ -73,6 +73,16 @@ func (r *Relay) buildCopy(ctx context.Context, j *job, content *event.MessageEve
 	}
 	sender := r.mx.DisplayName(ctx, j.SourceRoom, j.evt.Sender)
 	room := r.mx.RoomName(ctx, j.SourceRoom)
+	out.Format = event.FormatHTML
+	if r.settings.SenderProfiles {
+		out.Body, out.FormattedBody = plain, rich
+		if content.MsgType == event.MsgEmote {
+			out.MsgType = event.MsgEmote // shown as the sender's, it reads as theirs
+		}
+		r.withProfile(ctx, j, out, profileName(sender, room), note)
+		return r.finishCopy(ctx, j, content, out)
+	}
+	sender, room = cleanName(sender), cleanName(room)
 	header := fmt.Sprintf("%s (%s)", sender, room)
 	richHeader := fmt.Sprintf("<strong>%s</strong> <em>(%s)</em>", html.EscapeString(sender), html.EscapeString(room))
 	if note != "" {
@@ -83,12 +93,17 @@ func (r *Relay) buildCopy(ctx context.Context, j *job, content *event.MessageEve
 		header, richHeader = "* "+header, "* "+richHeader
 	}
 	out.Body = header
-	out.Format = event.FormatHTML
 	out.FormattedBody = richHeader
 	if plain != "" {
 		out.Body += ": " + plain
 		out.FormattedBody += ": " + rich
 	}
+	return r.finishCopy(ctx, j, content, out)
+}
+
+// finishCopy makes the copy safe to send: no room ping, within the event
+// size limit, mentioning only whom it shows.
+func (r *Relay) finishCopy(ctx context.Context, j *job, content, out *event.MessageEventContent) (*event.MessageEventContent, error) {
 	out.Body, out.FormattedBody = neutraliseRoomPing(out.Body), neutraliseRoomPing(out.FormattedBody)
 	if len(out.Body)+len(out.FormattedBody) > maxCopyBytes {
 		out.Format, out.FormattedBody = "", ""

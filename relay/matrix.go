@@ -30,6 +30,8 @@ type Matrix interface {
 	// JoinedMembers lists who is in the room now.
 	JoinedMembers(ctx context.Context, roomID id.RoomID) ([]id.UserID, error)
 	DisplayName(ctx context.Context, roomID id.RoomID, userID id.UserID) string
+	// Avatar is the user's avatar in the room, "" when they have none.
+	Avatar(ctx context.Context, roomID id.RoomID, userID id.UserID) id.ContentURIString
 	RoomName(ctx context.Context, roomID id.RoomID) string
 	// Decrypt decrypts an event from an encrypted room; an event no key
 	// will ever open, or whose content is malformed, wraps ErrBadEvent.

@@ -27,6 +27,9 @@ type Settings struct {
 	// IsCommand tells a command from a message (commands.IsCommand):
 	// commands are for the bot and are never copied.
 	IsCommand func(*event.MessageEventContent) bool
+	// SenderProfiles makes copies show their sender's name and avatar as
+	// their own (MSC4144), the name kept in the text as a fallback.
+	SenderProfiles bool
 }
 
 // Relay copies coalition messages across rooms. Events are queued durably
@@ -54,6 +57,7 @@ type Relay struct {
 	ctx     context.Context
 	wg      sync.WaitGroup
 	decoded *decryptCache
+	avatars avatarCache
 }
 
 // New builds a relay; call Start to begin sending.

@@ -117,6 +117,7 @@ func (f *fakeMatrix) Members(context.Context, id.RoomID) ([]id.UserID, []id.User
 	return []id.UserID{"@bot:test", "@mod:test", "@ana:test"}, nil, nil
 }
 func (f *fakeMatrix) JoinRule(context.Context, id.RoomID) event.JoinRule { return "" }
+func (f *fakeMatrix) Avatar(context.Context, id.RoomID, id.UserID) id.ContentURIString { return "" }
 func (f *fakeMatrix) HTTPStatus(err error) int {
 	var httpErr mautrix.HTTPError
 	if !errors.As(err, &httpErr) || httpErr.Response == nil {

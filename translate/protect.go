@@ -33,6 +33,24 @@ var protectedRE = regexp.MustCompile("(?s)```.*?```" +
 	`|#[\p{L}\p{N}_\-]+(?::[a-zA-Z0-9.\-]+(?::\d+)?)?` +
 	`|[!$][A-Za-z0-9._=\-]+:[a-zA-Z0-9.\-]+`)
 
+// figureRE finds the figures people expect exactly as written: phone
+// numbers (+34 600 123 456), dates (2026-12-10, 10/12/2026), times (18:30,
+// 9h15), and amounts with a currency or thousands separators (1.500 €,
+// €1,500.00, 20,50 EUR). Apertium's Catalan pairs write 18:30 as 18.30, and
+// engines localise separators.
+var figureRE = regexp.MustCompile(`\+\d{1,3}(?:[ .\-]?\(?\d{2,4}\)?){2,5}` +
+	`|\b\d{4}-\d{2}-\d{2}\b` +
+	`|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b` +
+	`|\b\d{1,2}[:h]\d{2}\b` +
+	`|(?:` + currencySymbol + `\s?)?\b\d{1,3}(?:[.,\x{a0}\x{202f}]\d{3})+(?:[.,]\d{1,2})?\b(?:\s?(?:` + currencySymbol + `|` + currencyCode + `))?` +
+	`|` + currencySymbol + `\s?\d+(?:[.,]\d{1,2})?\b` +
+	`|\b\d+(?:[.,]\d{1,2})?\s?(?:` + currencySymbol + `|` + currencyCode + `)`)
+
+const (
+	currencySymbol = `[€$£¥₹₽₺₴₦₱]`
+	currencyCode   = `(?:EUR|USD|GBP|CHF|MXN|ARS|CLP|COP|PEN|BRL|CAD|AUD|JPY|CNY|INR|TRY|UAH|NGN|PHP|MAD|EGP|DZD|TND|LBP|JOD)\b`
+)
+
 // ParseText cuts plain text into a document for translation into target.
 func ParseText(text string, glossary Glossary, target string) Doc {
 	return protect(Doc{{Text: text}}, glossary, target, false)
@@ -121,6 +139,7 @@ func protect(doc Doc, glossary Glossary, target string, escape bool) Doc {
 	}
 	doc = splitPieces(doc, func(text string) [][]int { return protectedRE.FindAllStringIndex(text, -1) },
 		keep, true)
+	doc = splitPieces(doc, func(text string) [][]int { return figureRE.FindAllStringIndex(text, -1) }, keep, false)
 	terms := append(Glossary(nil), glossary...)
 	sort.SliceStable(terms, func(i, j int) bool { return len(terms[i].Term) > len(terms[j].Term) })
 	for _, term := range terms {

@@ -116,3 +116,43 @@ func TestDecodeStreamCleansMarks(t *testing.T) {
 		t.Fatalf("got %q", kept.Render(Text))
 	}
 }
+
+func TestFiguresAreKept(t *testing.T) {
+	tests := []struct {
+		name, in string
+		kept     []string
+	}{
+		{name: "times", in: "a las 18:30 o a las 9h15", kept: []string{"18:30", "9h15"}},
+		{name: "dates", in: "el 2026-12-10 o el 10/12/2026", kept: []string{"2026-12-10", "10/12/2026"}},
+		{name: "phone", in: "llama al +34 600 123 456 hoy", kept: []string{"+34 600 123 456"}},
+		{name: "money", in: "cuesta 1.500 € o €1,500.00 o 20,50 EUR o $20", kept: []string{"1.500 €", "€1,500.00", "20,50 EUR", "$20"}},
+		{name: "plain counts are words", in: "somos 3 personas", kept: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var kept []string
+			for _, p := range ParseText(tt.in, nil, "ca") {
+				if p.Keep {
+					kept = append(kept, strings.TrimSpace(p.Text))
+				}
+			}
+			if strings.Join(kept, "|") != strings.Join(tt.kept, "|") {
+				t.Errorf("kept %q, want %q", kept, tt.kept)
+			}
+		})
+	}
+}
+
+// FuzzParseText: cutting a message into what is translated and what is kept
+// loses and adds nothing, and never panics.
+func FuzzParseText(f *testing.F) {
+	for _, seed := range []string{"a las 18:30 el 2026-12-10", "+34 600 123 456", "€1,500.00 y 20,50 EUR", "`code` https://x.org/a. @a:b #tag", "\xff\xfe"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		doc := ParseText(in, Glossary{{Term: "huelga"}}, "en")
+		if got := doc.Render(Text); got != in {
+			t.Fatalf("%q came back as %q", in, got)
+		}
+	})
+}

@@ -35,6 +35,12 @@ func TestRealTranslations(t *testing.T) {
 			want: []string{"&lt;script&gt;"}, wantNot: []string{"<script>"}},
 		{name: "lines stay lines", src: "es", dst: "en", in: "Hola\nAdiós",
 			want: []string{"Hello\nGoodbye"}},
+		{name: "figures as written, spanish to catalan", src: "es", dst: "ca",
+			in:   "Nos vemos a las 18:30 el 2026-12-10; cuesta 1.500 €, llama al +34 600 123 456.",
+			want: []string{"18:30", "2026-12-10", "1.500 €", "+34 600 123 456", "veiem"}, wantNot: []string{"18.30"}},
+		{name: "figures as written, english to spanish", src: "en", dst: "es",
+			in:   "We meet at 18:30 on 2026-12-10; it costs 1.500 €, call +34 600 123 456.",
+			want: []string{"18:30", "2026-12-10", "1.500 €", "+34 600 123 456", "cuesta"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -248,7 +248,7 @@ func copiesWith(l *linked, bot id.UserID, marker string) []string {
 }
 
 // Every message type arrives as what it is: a notice stays a notice, an
-// emote reads "* name (room): …", and a file, a video and an audio clip
+// emote stays an emote shown as its sender's, and a file, a video and an audio clip
 // arrive as the same bytes with their type and name.
 func TestRelayKeepsMessageTypes(t *testing.T) {
 	c := newCoalition(t, "es", "en")
@@ -258,9 +258,9 @@ func TestRelayKeepsMessageTypes(t *testing.T) {
 	if got := c.copyIn(t, "en", "Zorblax1").Content.AsMessage(); got.MsgType != event.MsgNotice {
 		t.Fatalf("notice arrived as %s", got.MsgType)
 	}
-	emote := testenv.Body(c.copyIn(t, "en", "Zorblax2"))
-	if !strings.HasPrefix(emote, "* ") || !strings.Contains(emote, "square") {
-		t.Fatalf("emote copy: %q", emote)
+	emote := c.copyIn(t, "en", "Zorblax2").Content.AsMessage()
+	if emote.MsgType != event.MsgEmote || emote.BeeperPerMessageProfile == nil || !strings.Contains(emote.Body, "square") {
+		t.Fatalf("emote copy: %s %q", emote.MsgType, emote.Body)
 	}
 	for i, media := range []struct {
 		msgType event.MessageType
