@@ -1,11 +1,15 @@
 package commands
 
 import (
+	"cmp"
 	"errors"
 	"sort"
+	"strings"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"maunium.net/go/mautrix/format"
 
+	"starling/database"
 	"starling/relay"
 )
 
@@ -24,7 +28,20 @@ var (
 		Description: "The original of a relayed message. Sender and Room are bold, Language a language name, Text the quoted original.",
 		Other:       "Original by {{.Sender}} in {{.Room}}, in {{.Language}}:\n\n{{.Text}}",
 	}
+	msgOriginalTranslatedBy = &i18n.Message{
+		ID:          "OriginalTranslatedBy",
+		Description: "Which translation engine made the copy, and the languages it went through (codes, e.g. fr → ca → en: through Catalan).",
+		Other:       "Translated by {{.Engine}}: {{.Route}}.",
+	}
+	msgOriginalUntranslated = &i18n.Message{
+		ID:          "OriginalUntranslated",
+		Description: "The copy could not be translated and shows the original text.",
+		Other:       "No engine could translate it: it was relayed as written.",
+	}
 )
+
+// engineNames are the translation engines as their makers write them.
+var engineNames = map[string]string{"apertium": "Apertium", "libretranslate": "LibreTranslate", "deepl": "DeepL"}
 
 func runOriginal(cx *Ctx) error {
 	replyTo := cx.Content.AsMessage().RelatesTo.GetReplyTo()
@@ -37,13 +54,37 @@ func runOriginal(cx *Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	cx.ReplyFrom(orig.Origin, cx.T(msgOriginalShow, map[string]any{
+	text := cx.T(msgOriginalShow, map[string]any{
 		"Sender":   bold(orig.Sender),
 		"Room":     bold(orig.Room),
 		"Language": languageName(orig.Language),
 		"Text":     quote(orig.Body),
-	}))
+	})
+	if how := translatedBy(cx, orig); how != "" {
+		text += "\n\n" + how
+	}
+	cx.ReplyFrom(orig.Origin, text)
 	return nil
+}
+
+// translatedBy says which engine translated the copy and through which
+// languages; nothing for a copy that needed no translation, or one made
+// before this was kept.
+func translatedBy(cx *Ctx, orig *relay.Original) string {
+	switch orig.Translation {
+	case "", database.TranslationNone:
+		return ""
+	case database.TranslationFailed:
+		return cx.T(msgOriginalUntranslated, nil)
+	}
+	route := make([]string, len(orig.Route))
+	for i, lang := range orig.Route {
+		route[i] = format.SafeMarkdownCode(lang)
+	}
+	return cx.T(msgOriginalTranslatedBy, map[string]any{
+		"Engine": cmp.Or(engineNames[orig.Translation], format.SafeMarkdownCode(orig.Translation)),
+		"Route":  strings.Join(route, " → "),
+	})
 }
 
 // quote renders text as a Markdown block quote with its markup escaped.

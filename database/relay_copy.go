@@ -13,9 +13,10 @@ import (
 
 const (
 	insertRelayCopyQuery = `
-		INSERT INTO relay_copy (source_event, source_room, target_room, copy_event, source_sender, copied_at) VALUES ($1, $2, $3, $4, $5, $6)
+		INSERT INTO relay_copy (source_event, source_room, target_room, copy_event, source_sender, copied_at, translation, route)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (source_event, target_room) DO NOTHING`
-	relayCopyColumns      = `source_event, source_room, target_room, copy_event, source_sender, copied_at`
+	relayCopyColumns      = `source_event, source_room, target_room, copy_event, source_sender, copied_at, translation, route`
 	getRelayCopyQuery     = `SELECT copy_event FROM relay_copy WHERE source_event=$1 AND target_room=$2`
 	relayCopiesQuery      = `SELECT ` + relayCopyColumns + ` FROM relay_copy WHERE source_event=$1`
 	relayCopyOriginQuery  = `SELECT ` + relayCopyColumns + ` FROM relay_copy WHERE copy_event=$1`
@@ -34,13 +35,23 @@ type Copy struct {
 	// CopiedAt is when the copy was made; Put takes the current time when
 	// it is zero.
 	CopiedAt time.Time
+	// Translation is the engine that translated the copy, TranslationNone
+	// or TranslationFailed ("" for copies made before it was kept); Route
+	// the languages it passed through, e.g. fr>ca>en.
+	Translation string
+	Route       string
 }
+
+const (
+	TranslationNone   = "none"   // nothing to translate
+	TranslationFailed = "failed" // the original was relayed instead
+)
 
 func newCopy(_ *dbutil.QueryHelper[*Copy]) *Copy { return &Copy{} }
 
 func (c *Copy) Scan(row dbutil.Scannable) (*Copy, error) {
 	var copied int64
-	if err := row.Scan(&c.SourceEvent, &c.SourceRoom, &c.TargetRoom, &c.CopyEvent, &c.SourceSender, &copied); err != nil {
+	if err := row.Scan(&c.SourceEvent, &c.SourceRoom, &c.TargetRoom, &c.CopyEvent, &c.SourceSender, &copied, &c.Translation, &c.Route); err != nil {
 		return nil, err
 	}
 	c.CopiedAt = ms(copied)
@@ -58,7 +69,8 @@ func (q *RelayCopyQuery) Put(ctx context.Context, c *Copy) error {
 		// it was made.
 		at = time.Now()
 	}
-	if err := q.Exec(ctx, insertRelayCopyQuery, c.SourceEvent, c.SourceRoom, c.TargetRoom, c.CopyEvent, c.SourceSender, at.UnixMilli()); err != nil {
+	if err := q.Exec(ctx, insertRelayCopyQuery, c.SourceEvent, c.SourceRoom, c.TargetRoom, c.CopyEvent, c.SourceSender, at.UnixMilli(),
+		c.Translation, c.Route); err != nil {
 		return fmt.Errorf("failed to store relayed copy: %w", err)
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
+	"starling/database"
 	"starling/internal/mxtext"
 	"starling/translate"
 )
@@ -52,6 +53,7 @@ const maxCopyBytes = 48 * 1024
 // naming the sender and the source room, with safe HTML and mentions only
 // of people who are in the target room.
 func (r *Relay) buildCopy(ctx context.Context, j *job, content *event.MessageEventContent) (*event.MessageEventContent, error) {
+	j.translation, j.route = "", ""
 	out := &event.MessageEventContent{MsgType: content.MsgType}
 	if out.MsgType == event.MsgEmote {
 		out.MsgType = event.MsgText
@@ -140,6 +142,7 @@ func (r *Relay) translateBody(ctx context.Context, j *job, body string, content 
 			Format: translate.HTML, Glossary: glossary, Encrypted: j.origin.Encrypted})
 	}
 	if err != nil {
+		j.translation, j.route = database.TranslationFailed, ""
 		zerolog.Ctx(ctx).Warn().Err(err).Str("source_lang", source).Str("target_lang", target).
 			Msg("Translation failed, relaying the original")
 		rich = html.EscapeString(body)
@@ -149,6 +152,9 @@ func (r *Relay) translateBody(ctx context.Context, j *job, body string, content 
 		return body, textToHTML(rich, len(texts) > 1), r.l10n.Text(target, msgUntranslated, nil), nil
 	}
 	plain = results[0].Text
+	if results[0].Translated {
+		j.translation, j.route = results[0].Engine, strings.Join(results[0].Route, ">")
+	}
 	if len(richResults) > 0 {
 		return plain, richResults[0].Text, "", nil
 	}

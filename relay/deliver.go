@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -84,6 +85,9 @@ type job struct {
 	// origin is the source event's: where it was written, whether it arrived encrypted.
 	origin          rooms.Origin
 	targetEncrypted bool
+	// translation and route say how buildCopy translated the copy, for
+	// !original (database.Copy's fields).
+	translation, route string
 }
 
 // loadEvent reads the queued event back and decrypts it if it is encrypted.
@@ -176,7 +180,7 @@ func (r *Relay) send(ctx context.Context, j *job, kind string, evtType event.Typ
 
 func (r *Relay) remember(ctx context.Context, j *job, copyID id.EventID) error {
 	return r.db.RelayCopy.Put(ctx, &database.Copy{SourceEvent: j.EventID, SourceRoom: j.SourceRoom, TargetRoom: j.TargetRoom,
-		CopyEvent: copyID, SourceSender: j.evt.Sender})
+		CopyEvent: copyID, SourceSender: j.evt.Sender, Translation: cmp.Or(j.translation, database.TranslationNone), Route: j.route})
 }
 
 func (r *Relay) relayMessage(ctx context.Context, j *job, content *event.MessageEventContent) error {

@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"maunium.net/go/mautrix/id"
 
@@ -22,6 +23,9 @@ type Original struct {
 	// Origin is the original event's: the answer that quotes it goes only
 	// where the original itself could.
 	Origin rooms.Origin
+	// Translation and Route say how the copy was translated (database.Copy).
+	Translation string
+	Route       []string
 }
 
 // OriginalOf fetches the original message behind a relayed copy in this
@@ -49,5 +53,8 @@ func (r *Relay) OriginalOf(ctx context.Context, roomID id.RoomID, copyID id.Even
 		Sender:   r.mx.DisplayName(ctx, origin.SourceRoom, evt.Sender),
 		Room:     r.mx.RoomName(ctx, origin.SourceRoom),
 		Origin:   rooms.FromEvent(evt),
+
+		Translation: origin.Translation,
+		Route:       strings.FieldsFunc(origin.Route, func(r rune) bool { return r == '>' }),
 	}, nil
 }

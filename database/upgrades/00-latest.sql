@@ -1,4 +1,4 @@
--- v0 -> v10: Latest revision
+-- v0 -> v11: Latest revision
 
 -- Settings and membership facts per room the bot is in.
 CREATE TABLE room (
@@ -109,6 +109,11 @@ CREATE TABLE relay_copy (
     -- When the copy was made (ms); old copies are forgotten, and edits,
     -- deletions and replies of their source no longer reach them.
     copied_at     BIGINT NOT NULL DEFAULT 0,
+    -- The engine that translated it (apertium, libretranslate, deepl),
+    -- "none" when there was nothing to translate, "failed" when the
+    -- original was relayed instead; the languages it passed through.
+    translation   TEXT   NOT NULL DEFAULT '',
+    route         TEXT   NOT NULL DEFAULT '',
     PRIMARY KEY (source_event, target_room)
 );
 CREATE UNIQUE INDEX relay_copy_copy_idx ON relay_copy (copy_event);

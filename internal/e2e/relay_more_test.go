@@ -28,12 +28,16 @@ func TestThreadsOriginalPauseAndUntranslated(t *testing.T) {
 		sent := en.mod.Send(en.room, &event.MessageEventContent{MsgType: event.MsgText, Body: "!original",
 			RelatesTo: &event.RelatesTo{InReplyTo: &event.InReplyTo{EventID: enRoot.ID}}})
 		reply := testenv.Body(en.mod.WaitForReply(en.room, bot, sent, 30*time.Second))
-		assertWords(t, "!original", reply, "Hilo sobre la plaza Zorblax4", "español", "Sala es")
+		assertWords(t, "!original", reply, "Hilo sobre la plaza Zorblax4", "español", "Sala es", "Translated by Apertium: `es` → `en`.")
 	})
 
 	t.Run("untranslated is marked, never dropped", func(t *testing.T) {
 		inDe := c.copyIn(t, "de", "Zorblax4")
 		assertWords(t, "German copy (no es→de route)", testenv.Body(inDe), "nicht übersetzt", "Hilo sobre la plaza")
+		sent := de.mod.Send(de.room, &event.MessageEventContent{MsgType: event.MsgText, Body: "!original",
+			RelatesTo: &event.RelatesTo{InReplyTo: &event.InReplyTo{EventID: inDe.ID}}})
+		reply := testenv.Body(de.mod.WaitForReply(de.room, bot, sent, 30*time.Second))
+		assertWords(t, "!original of an untranslated copy", reply, "Keine Übersetzungsmaschine konnte es übersetzen")
 	})
 
 	t.Run("pause stops relaying from the room", func(t *testing.T) {
