@@ -8,6 +8,7 @@ import (
 	"maunium.net/go/mautrix/event"
 
 	"starling/commands"
+	"starling/relay"
 	"starling/rooms"
 )
 
@@ -26,8 +27,9 @@ import (
 //   - Messages: each is offered to messageRoutes, in their order (edit,
 //     answer, incident addition, check-in report, command); the first that
 //     takes it is the only one (onMessage).
-//   - Reactions: an RSVP to a vigil, a form started from a reaction, an
-//     incident taken — the last only from a verified device (onReaction).
+//   - Reactions: an RSVP to a vigil, a form started from a reaction, a flag
+//     asking for a translation in the reactor's direct chat, an incident
+//     taken — the last only from a verified device (onReaction).
 //   - Redactions: a withdrawn RSVP (onRedaction).
 //   - Relaying is beside all of these: every fresh message, sticker,
 //     reaction and redaction of a coalition room is queued for the relay
@@ -186,6 +188,12 @@ func (b *Bot) onReaction(ctx context.Context, evt *event.Event) {
 	}
 	if _, err := b.forms.OnReaction(ctx, evt); err != nil {
 		zerolog.Ctx(ctx).Err(err).Msg("Failed to start a form from a reaction")
+	}
+	// A flag asks for a translation, sent to the person who reacted alone.
+	if rel := evt.Content.AsReaction().RelatesTo; rel.Type == event.RelAnnotation {
+		if lang, ok := relay.RequestedLanguage(rel.Key); ok {
+			b.relay.TranslateFor(ctx, evt.RoomID, rel.EventID, evt.Sender, lang)
+		}
 	}
 	// Taking an incident acts on it: only from a device its owner verified.
 	if evt.Mautrix.TrustState < b.cfg.Permissions.MinTrust() {

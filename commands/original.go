@@ -10,6 +10,7 @@ import (
 	"maunium.net/go/mautrix/format"
 
 	"starling/database"
+	"starling/internal/mxtext"
 	"starling/relay"
 )
 
@@ -58,7 +59,7 @@ func runOriginal(cx *Ctx) error {
 		"Sender":   bold(orig.Sender),
 		"Room":     bold(orig.Room),
 		"Language": languageName(orig.Language),
-		"Text":     quote(orig.Body),
+		"Text":     mxtext.Quote(orig.Body),
 	})
 	if how := translatedBy(cx, orig); how != "" {
 		text += "\n\n" + how
@@ -85,15 +86,6 @@ func translatedBy(cx *Ctx, orig *relay.Original) string {
 		"Engine": cmp.Or(engineNames[orig.Translation], format.SafeMarkdownCode(orig.Translation)),
 		"Route":  strings.Join(route, " → "),
 	})
-}
-
-// quote renders text as a Markdown block quote with its markup escaped.
-func quote(text string) string {
-	lines := splitLines(text)
-	for i, l := range lines {
-		lines[i] = "> " + escapeMarkdown(l)
-	}
-	return joinLines(lines)
 }
 
 func sortedKeys(m map[string]string) []string {

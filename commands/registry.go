@@ -58,6 +58,8 @@ func registry() []*Command {
 			},
 		},
 		{Name: "original", Aliases: []string{"origen", "orig"}, Summary: msgOriginalSummary, Run: runOriginal},
+		{Name: "translate", Aliases: []string{"traducir", "traduire", "traduzir", "traduir", "übersetzen", "ترجم"}, Usage: "[<lang>]", Example: "es",
+			MaxArgs: 1, Summary: msgTranslateSummary, Run: runTranslate},
 		{
 			Name: "checkin", Summary: msgCheckinSummaryCmd, Run: runScheduleList,
 			Sub: []*Command{{Name: "add", Need: Moderator, Shared: true, Usage: "<when> | <prompt> [rotate @a @b] [| window 12h]",

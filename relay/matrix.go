@@ -30,6 +30,9 @@ type Matrix interface {
 	// JoinedMembers lists who is in the room now.
 	JoinedMembers(ctx context.Context, roomID id.RoomID) ([]id.UserID, error)
 	DisplayName(ctx context.Context, roomID id.RoomID, userID id.UserID) string
+	// SendToPerson sends a notice to the user in their direct chat (opened
+	// if needed; roomID is the one used so far, or "").
+	SendToPerson(ctx context.Context, userID id.UserID, roomID id.RoomID, markdown string) (id.RoomID, error)
 	// Avatar is the user's avatar in the room, "" when they have none.
 	Avatar(ctx context.Context, roomID id.RoomID, userID id.UserID) id.ContentURIString
 	RoomName(ctx context.Context, roomID id.RoomID) string

@@ -58,6 +58,9 @@ type Relay struct {
 	wg      sync.WaitGroup
 	decoded *decryptCache
 	avatars avatarCache
+	// onDemand holds a slot per translation being made for someone who
+	// asked (maxOnDemand).
+	onDemand chan struct{}
 }
 
 // New builds a relay; call Start to begin sending.
@@ -70,7 +73,7 @@ func New(deps service.Deps, mx Matrix, settings Settings) *Relay {
 	return &Relay{
 		db: deps.DB, mx: mx, rooms: deps.Rooms, tr: deps.Translator, l10n: deps.L10n, coalitions: NewCoalitions(deps, mx),
 		settings: settings, log: deps.Log, now: deps.Now, retryBase: time.Second, maxAttempts: 12, workers: make(map[id.RoomID]chan struct{}),
-		decoded: newDecryptCache(256),
+		decoded: newDecryptCache(256), onDemand: make(chan struct{}, maxOnDemand),
 	}
 }
 

@@ -117,6 +117,13 @@ func (f *fakeMatrix) Members(context.Context, id.RoomID) ([]id.UserID, []id.User
 	return []id.UserID{"@bot:test", "@mod:test", "@ana:test"}, nil, nil
 }
 func (f *fakeMatrix) JoinRule(context.Context, id.RoomID) event.JoinRule               { return "" }
+func (f *fakeMatrix) SendToPerson(_ context.Context, u id.UserID, _ id.RoomID, markdown string) (id.RoomID, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	dm := id.RoomID("!dm-" + u.Localpart() + ":test")
+	f.notices[dm] = append(f.notices[dm], markdown)
+	return dm, nil
+}
 func (f *fakeMatrix) Avatar(context.Context, id.RoomID, id.UserID) id.ContentURIString { return "" }
 func (f *fakeMatrix) HTTPStatus(err error) int {
 	var httpErr mautrix.HTTPError

@@ -96,3 +96,13 @@ func Notice(markdown string, mentions *event.Mentions) *event.MessageEventConten
 	content.Mentions = mentions
 	return &content
 }
+
+// Quote renders text as a Markdown block quote with its markup escaped, so
+// that what someone wrote is shown as they wrote it.
+func Quote(text string) string {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = "> " + format.EscapeMarkdown(l)
+	}
+	return strings.Join(lines, "\n")
+}
