@@ -116,7 +116,7 @@ func (f *fakeMatrix) MayRedactOthers(_ context.Context, _ id.RoomID, u id.UserID
 func (f *fakeMatrix) Members(context.Context, id.RoomID) ([]id.UserID, []id.UserID, error) {
 	return []id.UserID{"@bot:test", "@mod:test", "@ana:test"}, nil, nil
 }
-func (f *fakeMatrix) JoinRule(context.Context, id.RoomID) event.JoinRule               { return "" }
+func (f *fakeMatrix) JoinRule(context.Context, id.RoomID) event.JoinRule { return "" }
 func (f *fakeMatrix) SendToPerson(_ context.Context, u id.UserID, _ id.RoomID, markdown string) (id.RoomID, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
