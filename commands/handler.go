@@ -266,10 +266,6 @@ func Echo(input string) string {
 	return format.SafeMarkdownCode(input)
 }
 
-func splitLines(s string) []string    { return strings.Split(s, "\n") }
-func joinLines(lines []string) string { return strings.Join(lines, "\n") }
-func escapeMarkdown(s string) string  { return format.EscapeMarkdown(s) }
-
 // IsCommand tells whether a message is a command to the bot: its body,
 // without a reply's quoted fallback, starts with the prefix, and it is not a notice — bots answer in notices,
 // and one bot's answer must never drive another. This is the one rule; the
