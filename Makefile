@@ -56,6 +56,7 @@ fuzz:
 	$(GO) test -tags $(TAGS) ./rooms -run '^$$' -fuzz FuzzDirectChat -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 	$(GO) test -tags $(TAGS) ./internal/mxtext -run '^$$' -fuzz FuzzVisibleMentions -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 	$(GO) test -tags $(TAGS) ./translate -run '^$$' -fuzz FuzzParseText -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+	$(GO) test -tags $(TAGS) ./translate -run '^$$' -fuzz FuzzDetect -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 	$(GO) test -tags $(TAGS) ./internal/shortid -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 
 lint: $(STATICCHECK)

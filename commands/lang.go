@@ -39,6 +39,16 @@ var (
 		Description: "Confirmation, written in the newly chosen language. Language is its name and code.",
 		Other:       "Your language is now {{.Language}}. I will write to you in it in private chats.",
 	}
+	msgLangRoomMixed = &i18n.Message{
+		ID:          "LangRoomMixed",
+		Description: "Confirmation of !lang room auto: several languages are spoken in the room. Language is the name and code of the one the bot answers in.",
+		Other:       "This room speaks several languages now: I detect each message's language before translating it, and answer here in {{.Language}}.",
+	}
+	msgLangMixedNote = &i18n.Message{
+		ID:          "LangMixedNote",
+		Description: "The language of a room where several are spoken, in the answer to !lang. Language is the name and code of the one the bot answers in.",
+		Other:       "{{.Language}} and others (each message's language is detected)",
+	}
 	msgLangBadCode = &i18n.Message{
 		ID:          "LangBadCode",
 		Description: "Refusal of an unknown language code. Code is a code span, Examples a list of code spans.",
@@ -78,7 +88,11 @@ func runLangShow(cx *Ctx) error {
 	if cx.person.Language != "" {
 		mine = languageName(cx.person.Language)
 	}
-	cx.Reply(msgLangShow, map[string]any{"Room": languageName(cx.RoomLanguage()), "Mine": mine})
+	room := languageName(cx.RoomLanguage())
+	if cx.Room.Mixed {
+		room = cx.T(msgLangMixedNote, map[string]any{"Language": room})
+	}
+	cx.Reply(msgLangShow, map[string]any{"Room": room, "Mine": mine})
 	return nil
 }
 
@@ -89,17 +103,33 @@ func badLanguage(code string) error {
 	}}
 }
 
+// runLangRoom sets the room's language, or with "auto" makes it a room of
+// several languages whose messages' languages are detected (answered in the
+// one named, else the room's current one).
 func runLangRoom(cx *Ctx) error {
-	code, ok := ParseLanguage(cx.Args[0])
-	if !ok {
-		return badLanguage(cx.Args[0])
+	args, mixed := cx.Args, strings.EqualFold(cx.Args[0], "auto")
+	if mixed {
+		args = args[1:]
+	} else if len(args) > 1 {
+		return badLanguage(strings.Join(args, " "))
 	}
-	if err := cx.router.DB.Room.SetLanguage(cx.Ctx, cx.RoomID, code); err != nil {
+	code := cx.RoomLanguage()
+	if len(args) > 0 {
+		var ok bool
+		if code, ok = ParseLanguage(args[0]); !ok {
+			return badLanguage(args[0])
+		}
+	}
+	if err := cx.router.DB.Room.SetLanguage(cx.Ctx, cx.RoomID, code, mixed); err != nil {
 		return err
 	}
-	cx.Room.Language = code
+	cx.Room.Language, cx.Room.Mixed = code, mixed
 	if !cx.Direct || cx.person.Language == "" {
 		cx.Lang = code
+	}
+	if mixed {
+		cx.Reply(msgLangRoomMixed, map[string]any{"Language": languageName(code)})
+		return nil
 	}
 	if !cx.router.L10n.Speaks(code) {
 		cx.Reply(msgLangRoomSetUnspoken, map[string]any{"Language": languageName(code), "Fallback": languageName("en")})

@@ -34,6 +34,11 @@ var (
 		Description: "Which translation engine made the copy, and the languages it went through (codes, e.g. fr → ca → en: through Catalan).",
 		Other:       "Translated by {{.Engine}}: {{.Route}}.",
 	}
+	msgOriginalDetected = &i18n.Message{
+		ID:          "OriginalDetected",
+		Description: "The original's language was detected, in a room where several languages are spoken.",
+		Other:       "Its language was detected: that room speaks several.",
+	}
 	msgOriginalUntranslated = &i18n.Message{
 		ID:          "OriginalUntranslated",
 		Description: "The copy could not be translated and shows the original text.",
@@ -61,6 +66,9 @@ func runOriginal(cx *Ctx) error {
 		"Language": languageName(orig.Language),
 		"Text":     mxtext.Quote(orig.Body),
 	})
+	if orig.Detected {
+		text += "\n\n" + cx.T(msgOriginalDetected, nil)
+	}
 	if how := translatedBy(cx, orig); how != "" {
 		text += "\n\n" + how
 	}

@@ -12,8 +12,8 @@ func registry() []*Command {
 			Name: "lang", Aliases: []string{"language", "idioma", "langue", "sprache", "لغة"},
 			Summary: msgLangSummary, Run: runLangShow,
 			Sub: []*Command{
-				{Name: "room", Aliases: []string{"sala", "salon", "raum", "غرفة"}, Need: Moderator, Usage: "<code>", Example: "es",
-					MinArgs: 1, MaxArgs: 1, Summary: msgLangRoomSummary, Run: runLangRoom},
+				{Name: "room", Aliases: []string{"sala", "salon", "raum", "غرفة"}, Need: Moderator, Usage: "<code|auto>", Example: "es",
+					MinArgs: 1, MaxArgs: 2, Summary: msgLangRoomSummary, Run: runLangRoom},
 				{Name: "me", Aliases: []string{"yo", "moi", "eu", "jo", "ich", "أنا"}, Usage: "<code>", Example: "fr",
 					MinArgs: 1, MaxArgs: 1, Summary: msgLangMeSummary, Run: runLangMe},
 			},

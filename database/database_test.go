@@ -105,11 +105,11 @@ func testRoomAndPerson(t *testing.T, db *Database) {
 		t.Fatalf("unknown room = %+v, %v; want empty", r, err)
 	}
 	joined := time.UnixMilli(1_700_000_000_123)
-	must(t, db.Room.SetLanguage(ctx, "!r:x", "es"))
+	must(t, db.Room.SetLanguage(ctx, "!r:x", "es", false))
 	must(t, db.Room.SetTimezone(ctx, "!r:x", "Europe/Madrid"))
 	must(t, db.Room.SetJoinedAt(ctx, "!r:x", joined))
 	must(t, db.Room.SetDirect(ctx, "!r:x", true))
-	must(t, db.Room.SetLanguage(ctx, "!r:x", "ca"))
+	must(t, db.Room.SetLanguage(ctx, "!r:x", "ca", false))
 	r, err = db.Room.Get(ctx, "!r:x")
 	if err != nil || r.Language != "ca" || r.Timezone != "Europe/Madrid" || !r.JoinedAt.Equal(joined) || !r.Direct {
 		t.Fatalf("room = %+v, %v", r, err)

@@ -11,10 +11,10 @@ import (
 )
 
 const (
-	getRoomQuery         = `SELECT room_id, language, timezone, joined_at, direct, direct_for FROM room WHERE room_id=$1`
+	getRoomQuery         = `SELECT room_id, language, timezone, joined_at, direct, direct_for, mixed FROM room WHERE room_id=$1`
 	setRoomLanguageQuery = `
-		INSERT INTO room (room_id, language) VALUES ($1, $2)
-		ON CONFLICT (room_id) DO UPDATE SET language=excluded.language`
+		INSERT INTO room (room_id, language, mixed) VALUES ($1, $2, $3)
+		ON CONFLICT (room_id) DO UPDATE SET language=excluded.language, mixed=excluded.mixed`
 	setRoomTimezoneQuery = `
 		INSERT INTO room (room_id, timezone) VALUES ($1, $2)
 		ON CONFLICT (room_id) DO UPDATE SET timezone=excluded.timezone`
@@ -40,6 +40,8 @@ type Room struct {
 	Direct bool
 	// DirectFor is the person the bot created the room for.
 	DirectFor id.UserID
+	// Mixed rooms speak several languages: each message's is detected.
+	Mixed bool
 }
 
 func newRoom(_ *dbutil.QueryHelper[*Room]) *Room { return &Room{} }
@@ -47,7 +49,7 @@ func newRoom(_ *dbutil.QueryHelper[*Room]) *Room { return &Room{} }
 func (r *Room) Scan(row dbutil.Scannable) (*Room, error) {
 	var lang, tz sql.NullString
 	var joined sql.NullInt64
-	if err := row.Scan(&r.RoomID, &lang, &tz, &joined, &r.Direct, &r.DirectFor); err != nil {
+	if err := row.Scan(&r.RoomID, &lang, &tz, &joined, &r.Direct, &r.DirectFor, &r.Mixed); err != nil {
 		return nil, err
 	}
 	r.Language, r.Timezone = lang.String, tz.String
@@ -73,8 +75,10 @@ func (q *RoomQuery) Get(ctx context.Context, roomID id.RoomID) (*Room, error) {
 	return r, nil
 }
 
-func (q *RoomQuery) SetLanguage(ctx context.Context, roomID id.RoomID, lang string) error {
-	if err := q.Exec(ctx, setRoomLanguageQuery, roomID, lang); err != nil {
+// SetLanguage sets the language the room speaks, and whether it speaks
+// others too (mixed).
+func (q *RoomQuery) SetLanguage(ctx context.Context, roomID id.RoomID, lang string, mixed bool) error {
+	if err := q.Exec(ctx, setRoomLanguageQuery, roomID, lang, mixed); err != nil {
 		return fmt.Errorf("failed to set room language: %w", err)
 	}
 	return nil

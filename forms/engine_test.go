@@ -119,7 +119,7 @@ func TestNeedsAssessmentInSpanish(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f.db")
 	f := newFx(t, path, translate.NewTranslator([]translate.Engine{apertium}))
 	must(t, f.db.Person.SetLanguage(ctx, ana, "es"))
-	must(t, f.db.Room.SetLanguage(ctx, "!coord:test", "en"))
+	must(t, f.db.Room.SetLanguage(ctx, "!coord:test", "en", false))
 	form, err := f.eng.StartForm(ctx, "!coord:test", "@mod:test", "needs-assessment", zeroTime)
 	must(t, err)
 	if inv := f.mx.last("!coord:test"); !strings.Contains(inv, "`fill f1`") {

@@ -123,7 +123,7 @@ func (r *Relay) finishCopy(ctx context.Context, j *job, content, out *event.Mess
 // into the target room's language. If translation fails the original is
 // used, marked: a message is never dropped for want of a translation.
 func (r *Relay) translateBody(ctx context.Context, j *job, body string, content *event.MessageEventContent) (plain, rich, note string, err error) {
-	source := r.rooms.Language(ctx, j.SourceRoom)
+	source, _ := r.rooms.MessageLanguage(ctx, j.SourceRoom, body)
 	target := r.rooms.Language(ctx, j.TargetRoom)
 	glossary, err := r.glossary(ctx, j.SourceRoom)
 	if err != nil {

@@ -138,7 +138,7 @@ func (r *Relay) translateFor(ctx context.Context, roomID id.RoomID, eventID id.E
 	if lang == "" {
 		lang = reader
 	}
-	from := r.rooms.Language(ctx, sourceRoom)
+	from, _ := r.rooms.MessageLanguage(ctx, sourceRoom, body)
 	glossary, err := r.glossary(ctx, sourceRoom)
 	if err != nil {
 		return err

@@ -18,6 +18,9 @@ var ErrNotACopy = errors.New("event is not a relayed copy")
 type Original struct {
 	Body     string
 	Language string
+	// Detected: the room speaks several languages, and this one was
+	// detected in the text.
+	Detected bool
 	Sender   string
 	Room     string
 	// Origin is the original event's: the answer that quotes it goes only
@@ -47,9 +50,11 @@ func (r *Relay) OriginalOf(ctx context.Context, roomID id.RoomID, copyID id.Even
 	if isMedia(content) && (content.FileName == "" || content.FileName == content.Body) {
 		body = content.GetFileName()
 	}
+	lang, detected := r.rooms.MessageLanguage(ctx, origin.SourceRoom, body)
 	return &Original{
 		Body:     body,
-		Language: r.rooms.Language(ctx, origin.SourceRoom),
+		Language: lang,
+		Detected: detected,
 		Sender:   r.mx.DisplayName(ctx, origin.SourceRoom, evt.Sender),
 		Room:     r.mx.RoomName(ctx, origin.SourceRoom),
 		Origin:   rooms.FromEvent(evt),

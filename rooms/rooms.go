@@ -17,6 +17,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/translate"
 )
 
 // Matrix is what the authority needs from the bot's view of room state.
@@ -55,6 +56,9 @@ type Room struct {
 	// Language and Timezone are the room's, or the configured defaults.
 	Language string
 	Timezone string
+	// Mixed rooms speak several languages: each message's is detected
+	// (MessageLanguage), and Language is the one the bot answers in.
+	Mixed bool
 	// Encrypted is the room's current state: it decides where content may
 	// go, never whether content that arrived was encrypted (see Origin).
 	Encrypted bool
@@ -72,7 +76,8 @@ func (a *Authority) Get(ctx context.Context, roomID id.RoomID) (*Room, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Room{ID: roomID, Language: cmp.Or(row.Language, a.settings.DefaultLanguage), Timezone: cmp.Or(row.Timezone, a.settings.DefaultTimezone)}
+	r := &Room{ID: roomID, Language: cmp.Or(row.Language, a.settings.DefaultLanguage), Timezone: cmp.Or(row.Timezone, a.settings.DefaultTimezone),
+		Mixed: row.Mixed}
 	if r.Encrypted, err = a.mx.IsEncrypted(ctx, roomID); err != nil {
 		return nil, err
 	}
@@ -101,6 +106,19 @@ func (a *Authority) IsEncrypted(ctx context.Context, roomID id.RoomID) (bool, er
 func (a *Authority) Language(ctx context.Context, roomID id.RoomID) string {
 	lang, _ := a.Place(ctx, roomID)
 	return lang
+}
+
+// MessageLanguage is the language a message of the room is written in: the
+// room's, or in a mixed room the one detected in text (the room's when
+// detection is unsure). detected tells which.
+func (a *Authority) MessageLanguage(ctx context.Context, roomID id.RoomID, text string) (lang string, detected bool) {
+	row, err := a.db.Room.Get(ctx, roomID)
+	if err == nil && row.Mixed {
+		if lang, sure := translate.Detect(text); sure {
+			return lang, true
+		}
+	}
+	return a.Language(ctx, roomID), false
 }
 
 // Place is the room's language and zone, each the default where the room

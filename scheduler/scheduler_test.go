@@ -115,7 +115,7 @@ func (f *fixture) coalition(t *testing.T) {
 	must(t, f.db.Coalition.Insert(ctx, &database.Coalition{ID: "c", Name: "Red", CreatedBy: "@ana:test", CreatedAt: f.clock.Now()}))
 	for room, settings := range map[id.RoomID][2]string{"!es:test": {"es", "Europe/Madrid"}, "!en:test": {"en", "America/Santiago"}} {
 		must(t, f.s.authority.AddToCoalition(ctx, room, "c", "@ana:test", f.clock.Now()))
-		must(t, f.db.Room.SetLanguage(ctx, room, settings[0]))
+		must(t, f.db.Room.SetLanguage(ctx, room, settings[0], false))
 		must(t, f.db.Room.SetTimezone(ctx, room, settings[1]))
 	}
 }

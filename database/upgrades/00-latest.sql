@@ -1,4 +1,4 @@
--- v0 -> v11: Latest revision
+-- v0 -> v12: Latest revision
 
 -- Settings and membership facts per room the bot is in.
 CREATE TABLE room (
@@ -12,7 +12,10 @@ CREATE TABLE room (
     -- room authority checks the members each time the room is used.
     direct     BOOLEAN NOT NULL DEFAULT false,
     -- The person the bot created this room for as a direct chat.
-    direct_for TEXT    NOT NULL DEFAULT ''
+    direct_for TEXT    NOT NULL DEFAULT '',
+    -- Several languages are spoken: each message's is detected, language
+    -- is the one the bot answers in and assumes when unsure.
+    mixed      BOOLEAN NOT NULL DEFAULT false
 );
 
 -- Settings a person chose for themselves.

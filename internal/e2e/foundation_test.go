@@ -16,7 +16,7 @@ import (
 func TestHelpInEncryptedRoomFollowsRoomLanguage(t *testing.T) {
 	s := newScene(t)
 	help := s.ask(t, s.alice, "!help")
-	if !strings.Contains(help, "commands you can use here") || !strings.Contains(help, "!lang room <code>") {
+	if !strings.Contains(help, "commands you can use here") || !strings.Contains(help, "!lang room <code|auto>") {
 		t.Fatalf("!help reply is not the English help:\n%s", help)
 	}
 	if set := s.ask(t, s.alice, "!lang room es"); !strings.Contains(set, "El idioma de esta sala ahora es") {

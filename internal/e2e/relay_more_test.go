@@ -54,3 +54,24 @@ func TestThreadsOriginalPauseAndUntranslated(t *testing.T) {
 		}
 	})
 }
+
+// In a room where several languages are spoken each message is translated
+// from its own: a Spanish and an English message both reach the French room
+// in French, and !original says the language was detected.
+func TestMixedLanguageRoom(t *testing.T) {
+	c := newCoalition(t, "es", "fr")
+	es, fr := c.rooms["es"], c.rooms["fr"]
+	bot := c.setup.userID
+	assertWords(t, "!lang room auto", c.ask(t, es, "!lang room auto"), "varios idiomas")
+
+	es.mod.SendText(es.room, "Mañana nos reunimos en la plaza con las vecinas Zorblax31")
+	assertWords(t, "French copy of the Spanish message", testenv.Body(c.copyIn(t, "fr", "Zorblax31")), "demain", "place", "voisines")
+	es.mod.SendText(es.room, "We will meet tomorrow in the square with all the neighbours Zorblax32")
+	fromEnglish := c.copyIn(t, "fr", "Zorblax32")
+	assertWords(t, "French copy of the English message", testenv.Body(fromEnglish), "demain", "voisins")
+
+	sent := fr.mod.Send(fr.room, &event.MessageEventContent{MsgType: event.MsgText, Body: "!original",
+		RelatesTo: &event.RelatesTo{InReplyTo: &event.InReplyTo{EventID: fromEnglish.ID}}})
+	reply := testenv.Body(fr.mod.WaitForReply(fr.room, bot, sent, 30*time.Second))
+	assertWords(t, "!original", reply, "English", "détectée", "`en` → `ca` → `fr`")
+}
