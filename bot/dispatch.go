@@ -28,7 +28,8 @@ import (
 //     answer, incident addition, check-in report, command); the first that
 //     takes it is the only one (onMessage).
 //   - Reactions: an RSVP to a vigil, a form started from a reaction, a flag
-//     asking for a translation in the reactor's direct chat, an incident
+//     asking for a translation in the reactor's direct chat, 🔄 from a
+//     message's sender asking its untranslated copies again, an incident
 //     taken — the last only from a verified device (onReaction).
 //   - Redactions: a withdrawn RSVP (onRedaction).
 //   - Relaying is beside all of these: every fresh message, sticker,
@@ -193,6 +194,10 @@ func (b *Bot) onReaction(ctx context.Context, evt *event.Event) {
 	if rel := evt.Content.AsReaction().RelatesTo; rel.Type == event.RelAnnotation {
 		if lang, ok := relay.RequestedLanguage(rel.Key); ok {
 			b.relay.TranslateFor(ctx, evt.RoomID, rel.EventID, evt.Sender, lang)
+		} else if relay.IsRetry(rel.Key) {
+			if err := b.relay.Retranslate(ctx, evt.RoomID, rel.EventID, evt.Sender, evt.ID); err != nil {
+				zerolog.Ctx(ctx).Err(err).Msg("Failed to queue a message's translation again")
+			}
 		}
 	}
 	// Taking an incident acts on it: only from a device its owner verified.

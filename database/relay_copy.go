@@ -21,6 +21,7 @@ const (
 	relayCopiesQuery      = `SELECT ` + relayCopyColumns + ` FROM relay_copy WHERE source_event=$1`
 	relayCopyOriginQuery  = `SELECT ` + relayCopyColumns + ` FROM relay_copy WHERE copy_event=$1`
 	deleteRelayCopiesByID = `DELETE FROM relay_copy WHERE source_event=$1`
+	setCopyTranslationSQL = `UPDATE relay_copy SET translation=$3, route=$4 WHERE source_event=$1 AND target_room=$2`
 	pruneRelayCopiesQuery = `DELETE FROM relay_copy WHERE copied_at < $1`
 )
 
@@ -104,6 +105,14 @@ func (q *RelayCopyQuery) Origin(ctx context.Context, eventID id.EventID) (*Copy,
 		return nil, fmt.Errorf("failed to find origin of event: %w", err)
 	}
 	return c, nil
+}
+
+// SetTranslation records how the copy was translated when it was edited.
+func (q *RelayCopyQuery) SetTranslation(ctx context.Context, source id.EventID, target id.RoomID, translation, route string) error {
+	if err := q.Exec(ctx, setCopyTranslationSQL, source, target, translation, route); err != nil {
+		return fmt.Errorf("failed to record a copy's translation: %w", err)
+	}
+	return nil
 }
 
 // Forget drops the copies of a source event (after it was redacted).

@@ -30,7 +30,13 @@ func (r *Relay) deliver(ctx context.Context, d *database.Delivery) error {
 	} else if !linked {
 		return permanent(errUnlinked)
 	}
-	evt, err := r.loadEvent(ctx, d)
+	var evt *event.Event
+	var err error
+	if original, ok := retranslationOf(d.EventID); ok {
+		evt, err = r.retranslation(ctx, d, original)
+	} else {
+		evt, err = r.loadEvent(ctx, d)
+	}
 	if err != nil {
 		if d.Attempts+1 >= r.maxAttempts {
 			return permanent(err)
@@ -276,8 +282,11 @@ func (r *Relay) relayEdit(ctx context.Context, j *job, content *event.MessageEve
 	if copied.Format == event.FormatHTML {
 		edit.Format, edit.FormattedBody = event.FormatHTML, "* "+copied.FormattedBody
 	}
-	_, err = r.send(ctx, j, "edit", event.EventMessage, edit)
-	return err
+	if _, err = r.send(ctx, j, "edit", event.EventMessage, edit); err != nil {
+		return err
+	}
+	// !original tells how the copy reads now.
+	return r.db.RelayCopy.SetTranslation(ctx, edited, j.TargetRoom, cmp.Or(j.translation, database.TranslationNone), j.route)
 }
 
 func (r *Relay) relayReaction(ctx context.Context, j *job, content *event.ReactionEventContent) error {

@@ -1,6 +1,10 @@
 package relay
 
-import "testing"
+import (
+	"testing"
+
+	"maunium.net/go/mautrix/id"
+)
 
 func TestRequestedLanguage(t *testing.T) {
 	tests := []struct {
@@ -25,5 +29,34 @@ func TestRequestedLanguage(t *testing.T) {
 				t.Errorf("RequestedLanguage(%q) = %q, %v; want %q, %v", tt.key, lang, ok, tt.lang, tt.ok)
 			}
 		})
+	}
+}
+
+func TestRetranslationJobs(t *testing.T) {
+	tests := []struct {
+		name, jobID, want string
+		ok                bool
+	}{
+		{name: "a job the relay made", jobID: "~retranslate/$reaction/$original", want: "$original", ok: true},
+		{name: "an event from the homeserver", jobID: "$original"},
+		{name: "an event id that only contains the prefix", jobID: "$abc~retranslate/$x/$y"},
+		{name: "no message named", jobID: "~retranslate/$reaction"},
+		{name: "not an event id", jobID: "~retranslate/$reaction/original"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := retranslationOf(id.EventID(tt.jobID))
+			if ok != tt.ok || ok && string(got) != tt.want {
+				t.Errorf("retranslationOf(%q) = %q, %v; want %q, %v", tt.jobID, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+func TestIsRetry(t *testing.T) {
+	for key, want := range map[string]bool{"🔄": true, "🔁": true, "🔄\uFE0F": true, "👍": false, "🇪🇸": false} {
+		if IsRetry(key) != want {
+			t.Errorf("IsRetry(%q) = %v", key, !want)
+		}
 	}
 }

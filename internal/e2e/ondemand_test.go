@@ -6,9 +6,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
@@ -127,4 +129,63 @@ func TestTranslationOnRequest(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A copy relayed untranslated because the engine failed is translated again
+// when the message's sender reacts 🔄, and only then: anyone else's 🔄 does
+// nothing.
+func TestSenderRetriesAnUntranslatedCopy(t *testing.T) {
+	engine := &untrustedEngine{}
+	var failing atomic.Bool
+	failing.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/translate" && failing.Load() {
+			http.Error(w, "overloaded", http.StatusServiceUnavailable)
+			return
+		}
+		engine.serve(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c := newCoalitionWith(t, map[string]any{"translation": map[string]any{
+		"apertium":       map[string]any{"enabled": false},
+		"libretranslate": map[string]any{"url": srv.URL, "trusted_for_encrypted": true},
+	}}, "es", "en")
+	es, en := c.rooms["es"], c.rooms["en"]
+	bot := c.setup.userID
+	bea := user(t, "bea")
+	if _, err := es.mod.InviteUser(t.Context(), es.room, &mautrix.ReqInviteUser{UserID: bea.UserID}); err != nil {
+		t.Fatal(err)
+	}
+	bea.Join(es.room, bot)
+
+	original := es.mod.SendText(es.room, "Nos vemos en la plaza Zorblax41")
+	copied := c.copyIn(t, "en", "Zorblax41")
+	assertWords(t, "copy while the engine fails", testenv.Body(copied), "untranslated")
+	failing.Store(false)
+
+	edits := func() []*event.Event {
+		var out []*event.Event
+		for _, e := range en.mod.Messages(en.room, bot) {
+			if e.Content.AsMessage().RelatesTo.GetReplaceID() == copied.ID {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	bea.React(es.room, original, "🔄") // not hers to retry
+	es.mod.React(es.room, original, "🔄")
+	edit := en.mod.WaitForMessage(en.room, bot, 45*time.Second, func(e *event.Event) bool {
+		return e.Content.AsMessage().RelatesTo.GetReplaceID() == copied.ID
+	})
+	if got := edit.Content.AsMessage().NewContent.Body; !strings.Contains(got, "LT-ENGINE") || strings.Contains(got, "untranslated") {
+		t.Fatalf("the retried copy reads %q", got)
+	}
+	es.mod.SendText(es.room, "Marcador Zorblax42")
+	c.copyIn(t, "en", "Zorblax42")
+	if n := len(edits()); n != 1 {
+		t.Fatalf("the copy was edited %d times; only its sender's 🔄 may retry it", n)
+	}
+	sent := en.mod.Send(en.room, &event.MessageEventContent{MsgType: event.MsgText, Body: "!original",
+		RelatesTo: &event.RelatesTo{InReplyTo: &event.InReplyTo{EventID: copied.ID}}})
+	assertWords(t, "!original after the retry", testenv.Body(en.mod.WaitForReply(en.room, bot, sent, 30*time.Second)), "Translated by LibreTranslate")
 }
