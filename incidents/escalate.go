@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/format"
 	"maunium.net/go/mautrix/id"
 
@@ -89,7 +88,7 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 	people = append(people, step.OnCall...)
 	var names []string
 	for _, p := range people {
-		names = append(names, p.String())
+		names = append(names, mxtext.Pill(p))
 	}
 	text := s.l10n.Text(lang, msgEscalation, map[string]any{
 		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Severity": format.SafeMarkdownCode(inc.Severity),
@@ -97,7 +96,7 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 	})
 	n := inc.Escalations
 	txn := txnid.Stable("incident-escalation", strconv.FormatInt(inc.ID, 10), strconv.Itoa(n))
-	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, mxtext.Notice(text, &event.Mentions{UserIDs: people}), txn, rooms.Private)
+	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, mxtext.Page(text, people), txn, rooms.Private)
 	if err != nil {
 		return fmt.Errorf("failed to escalate incident %d: %w", inc.ID, err)
 	}
@@ -105,7 +104,7 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 		return err
 	}
 	if step.Room != "" {
-		if _, err = s.mx.SendOnce(ctx, step.Room, mxtext.Notice(text, &event.Mentions{UserIDs: step.OnCall}), txn+"-room", rooms.Private); err != nil {
+		if _, err = s.mx.SendOnce(ctx, step.Room, mxtext.Page(text, step.OnCall), txn+"-room", rooms.Private); err != nil {
 			s.log.Warn().Err(err).Int64("incident_id", inc.ID).Msg("Failed to post escalation to the second room")
 		}
 	}

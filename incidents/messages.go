@@ -37,7 +37,7 @@ var (
 	msgNo           = &i18n.Message{ID: "IncidentNo", Other: "no"}
 	msgNotGiven     = &i18n.Message{ID: "IncidentNotGiven", Other: "not given"}
 	msgWithOrig     = &i18n.Message{ID: "IncidentWithOriginal", Description: "Text is translated, Original as written.", Other: "{{.Text}} (original: {{.Original}})"}
-	msgEscalation   = &i18n.Message{ID: "IncidentEscalation", Description: "ID and Severity are code spans, Minutes a number, People the mentioned names.", Other: "⚠️ Incident {{.ID}} ({{.Severity}}) has waited {{.Minutes}} minutes without anyone taking it. {{.People}}"}
+	msgEscalation   = &i18n.Message{ID: "IncidentEscalation", Description: "A page: it notifies the people it names. ID and Severity are code spans, Minutes a number, People the mentioned names.", Other: "⚠️ Incident {{.ID}} ({{.Severity}}) has waited {{.Minutes}} minutes without anyone taking it. React ✅ to this message or to the report to take it. {{.People}}"}
 	msgAcked        = &i18n.Message{ID: "IncidentAcked", Description: "Told to the reporter. ID is a code span.", Other: "A responder has taken your report {{.ID}}."}
 	msgAckedRoom    = &i18n.Message{ID: "IncidentAckedRoom", Description: "ID is a code span, Who a name.", Other: "{{.Who}} took incident {{.ID}}."}
 	msgResolved     = &i18n.Message{ID: "IncidentResolved", Description: "Told to the reporter. ID is a code span, Note a note or nothing.", Other: "Your report {{.ID}} is resolved. {{.Note}}"}

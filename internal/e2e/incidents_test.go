@@ -101,7 +101,8 @@ func TestIncidentReportsReachResponders(t *testing.T) {
 
 	// 3. Escalation fires at the shortened delays; a restart between two
 	// steps neither loses nor repeats one; the policy allows two.
-	en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "⚠️") })
+	page := en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "⚠️") })
+	assertNotifies(t, en.mod, en.room, page)
 	c.bot.Stop()
 	c.bot = c.setup.start(t)
 	en.mod.Eventually("the second escalation", 30*time.Second, func() bool { return len(botPosts(en, bot, "⚠️")) >= 2 })
@@ -178,3 +179,36 @@ func TestIncidentReportsReachResponders(t *testing.T) {
 		t.Fatalf("report i3 relayed %d times, want once", n)
 	}
 }
+
+// assertNotifies evaluates the person's own push rules, as their homeserver
+// keeps them, on the event as their client decrypted it: a page must notify
+// (a notice, silenced by default, would not), and highlight where the
+// homeserver has the rule for intentional mentions (Dendrite has not;
+// mxtext's test holds a page to the specification's rules).
+func assertNotifies(t *testing.T, c *testenv.Client, room id.RoomID, evt *event.Event) {
+	t.Helper()
+	rules, err := c.GetPushRules(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined, err := c.JoinedMembers(t.Context(), room)
+	if err != nil {
+		t.Fatal(err)
+	}
+	should := rules.GetActions(pushRoom{name: c.UserID.Localpart(), members: len(joined.Joined)}, evt).Should()
+	mentionRule := false
+	for _, r := range rules.Override {
+		mentionRule = mentionRule || r.RuleID == ".m.rule.is_user_mention"
+	}
+	if !should.Notify || mentionRule && !should.Highlight {
+		t.Fatalf("%s is not notified of %q (%s): notify %v, highlight %v", c.UserID, testenv.Body(evt), evt.Content.AsMessage().MsgType, should.Notify, should.Highlight)
+	}
+}
+
+type pushRoom struct {
+	name    string
+	members int
+}
+
+func (r pushRoom) GetOwnDisplayname() string { return r.name }
+func (r pushRoom) GetMemberCount() int       { return r.members }

@@ -8,6 +8,7 @@ import (
 	"html"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"maunium.net/go/mautrix/event"
@@ -82,6 +83,21 @@ func declared(m *event.Mentions, u id.UserID) bool {
 		}
 	}
 	return false
+}
+
+// Page is a message that must reach the people it names: a text message,
+// not a notice (default push rules silence notices), mentioning exactly
+// them, and naming each as a pill.
+func Page(markdown string, people []id.UserID) *event.MessageEventContent {
+	content := format.RenderMarkdown(markdown, true, false)
+	content.MsgType = event.MsgText
+	content.Mentions = &event.Mentions{UserIDs: slices.Clone(people)}
+	return &content
+}
+
+// Pill is a person named so that clients show and notify a mention.
+func Pill(user id.UserID) string {
+	return "[" + format.EscapeMarkdown(user.String()) + "](" + user.URI().MatrixToURL() + ")"
 }
 
 // Notice is the bot's message written in Markdown: a notice, which clients

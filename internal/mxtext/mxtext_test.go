@@ -1,6 +1,7 @@
 package mxtext
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -9,6 +10,7 @@ import (
 
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
+	"maunium.net/go/mautrix/pushrules"
 )
 
 func TestVisibleMentions(t *testing.T) {
@@ -148,6 +150,61 @@ func TestNotice(t *testing.T) {
 			}
 			if !strings.Contains(c.FormattedBody, "<strong>Check-in</strong>") {
 				t.Fatalf("formatted body %q is not the Markdown rendered", c.FormattedBody)
+			}
+		})
+	}
+}
+
+// specRules are the specification's default push rules that decide a page:
+// notices are silenced, an intentional mention highlights, any other
+// message notifies.
+const specRules = `{
+  "override": [
+    {"rule_id": ".m.rule.suppress_notices", "default": true, "enabled": true,
+     "conditions": [{"kind": "event_match", "key": "content.msgtype", "pattern": "m.notice"}], "actions": []},
+    {"rule_id": ".m.rule.is_user_mention", "default": true, "enabled": true,
+     "conditions": [{"kind": "event_property_contains", "key": "content.m\\.mentions.user_ids", "value": "@ben:example.org"}],
+     "actions": ["notify", {"set_tweak": "sound", "value": "default"}, {"set_tweak": "highlight"}]}
+  ],
+  "underride": [
+    {"rule_id": ".m.rule.message", "default": true, "enabled": true,
+     "conditions": [{"kind": "event_match", "key": "type", "pattern": "m.room.message"}], "actions": ["notify"]}
+  ]
+}`
+
+type room struct{}
+
+func (room) GetOwnDisplayname() string { return "Ben" }
+func (room) GetMemberCount() int       { return 5 }
+
+func TestPageNotifiesWhomItNames(t *testing.T) {
+	var rules pushrules.PushRuleset
+	if err := json.Unmarshal([]byte(specRules), &rules); err != nil {
+		t.Fatal(err)
+	}
+	ben, ana := id.UserID("@ben:example.org"), id.UserID("@ana:example.org")
+	tests := []struct {
+		name            string
+		content         *event.MessageEventContent
+		notify, highlit bool
+	}{
+		{name: "a page to ben", content: Page("⚠️ Incident i1: "+Pill(ben), []id.UserID{ben}), notify: true, highlit: true},
+		{name: "a page to someone else", content: Page("⚠️ Incident i1: "+Pill(ana), []id.UserID{ana}), notify: true},
+		{name: "a notice naming ben", content: Notice("⚠️ Incident i1: "+Pill(ben), &event.Mentions{UserIDs: []id.UserID{ben}})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw, err := json.Marshal(tt.content)
+			if err != nil {
+				t.Fatal(err)
+			}
+			evt := &event.Event{Type: event.EventMessage, Sender: "@bot:example.org", RoomID: "!r:example.org"}
+			if err = json.Unmarshal(raw, &evt.Content); err != nil {
+				t.Fatal(err)
+			}
+			should := rules.GetActions(room{}, evt).Should()
+			if should.Notify != tt.notify || should.Highlight != tt.highlit {
+				t.Errorf("notify %v highlight %v; want %v %v", should.Notify, should.Highlight, tt.notify, tt.highlit)
 			}
 		})
 	}
