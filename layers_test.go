@@ -15,7 +15,7 @@ import (
 // import its owner: a domain package never imports the bot, the room
 // authority no domain package, the foundation nothing of Starling's above.
 var layers = [][]string{
-	{"monitor", "translations", "database/upgrades", "internal/fuzzy", "internal/mxtext", "internal/shortid", "internal/txnid", "internal/pgtest", "deploy"},
+	{"monitor", "translations", "database/upgrades", "internal/fuzzy", "internal/mxtext", "internal/shortid", "internal/txnid", "internal/pgtest", "internal/rotation", "deploy"},
 	{"database", "internal/safe", "translate", "config"},
 	{"rooms", "internal/dbtest"},
 	{"service"},
@@ -25,9 +25,10 @@ var layers = [][]string{
 	{"cmd/starling"},
 }
 
-// sameLayer are the imports within a layer: an incident intake is a form.
+// sameLayer are the imports within a layer: an incident intake is a form,
+// and a duty rota hands over across zones as schedules do.
 var sameLayer = map[string][]string{
-	"incidents":     {"forms"},
+	"incidents":     {"forms", "scheduler"},
 	"internal/safe": {"monitor"},
 }
 

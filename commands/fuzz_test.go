@@ -15,6 +15,8 @@ func FuzzCommandParser(f *testing.F) {
 		"!tz room Europe/Madrid", "!", "!!", "! help", "!lang  room\tes", "!LANG ROOM ES", "!help `x`",
 		"!<img src=x onerror=alert(1)>", "!tz me " + strings.Repeat("a", 500), "\u200f!help", "!مساعدة",
 		"!lang room \x00", "!tz me ../../etc/passwd", "",
+		"!duty", "!duty add @a:x @b:x every monday 09:00", "!guardia add @a:x cada día 08:00", "!duty add @a:x", "!duty add @a:x, @a:x cron 0 9 * * 1",
+		"!duty off", "!مناوبة", "!translate", "!translate xx", "!lang room auto", "!lang room auto de", "!lang room auto auto",
 	} {
 		f.Add(seed, false)
 		f.Add(seed, true)

@@ -99,6 +99,14 @@ func registry() []*Command {
 					Summary: msgIncidentReplySummary, Run: runIncidentReply},
 			},
 		},
+		{
+			Name: "duty", Aliases: []string{"guardia", "astreinte", "plantão", "guàrdia", "dienst", "مناوبة"}, Summary: msgDutySummary, Run: runDutyShow,
+			Sub: []*Command{
+				{Name: "add", Need: Moderator, Shared: true, Usage: "<@person …> <when>", Example: "@ana:example.org @ben:example.org every monday 09:00",
+					MinArgs: 2, MaxArgs: -1, Summary: msgDutyAddSummary, Run: runDutyAdd},
+				{Name: "off", Need: Moderator, Shared: true, Summary: msgDutyOffSummary, Run: runDutyOff},
+			},
+		},
 		{Name: "ack", Trusted: true, Usage: "<id>", Example: "i1", MinArgs: 1, MaxArgs: 1, Summary: msgAckSummary, Run: runAck},
 		{Name: "resolve", Trusted: true, Usage: "<id> [note]", Example: "i1 Released this morning", MinArgs: 1, MaxArgs: -1, Summary: msgResolveSummary, Run: runResolve},
 		{Name: "calendar", Aliases: []string{"calendario", "calendrier", "calendari", "kalender", "تقويم"}, Summary: msgCalendarSummary, Run: runCalendar},

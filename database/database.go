@@ -31,6 +31,7 @@ type Database struct {
 	Coalition     *CoalitionQuery
 	CoalitionRoom *CoalitionRoomQuery
 	JoinCode      *JoinCodeQuery
+	DutyRota      *DutyRotaQuery
 	Glossary      *GlossaryTermQuery
 	RelayJob      *RelayJobQuery
 	RelayFailure  *RelayFailureQuery
@@ -114,6 +115,7 @@ func New(db *dbutil.Database, log zerolog.Logger) *Database {
 		Coalition:     &CoalitionQuery{dbutil.MakeQueryHelper(child, newCoalition)},
 		CoalitionRoom: &CoalitionRoomQuery{dbutil.MakeQueryHelper(child, newCoalitionRoom)},
 		JoinCode:      &JoinCodeQuery{db: child},
+		DutyRota:      &DutyRotaQuery{dbutil.MakeQueryHelper(child, newDutyRota)},
 		Glossary:      &GlossaryTermQuery{dbutil.MakeQueryHelper(child, newGlossaryTerm)},
 		RelayJob:      &RelayJobQuery{db: child},
 		RelayCopy:     &RelayCopyQuery{dbutil.MakeQueryHelper(child, newCopy)},

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"maunium.net/go/mautrix/format"
-	"maunium.net/go/mautrix/id"
 
 	"starling/database"
 	"starling/internal/mxtext"
@@ -79,13 +78,11 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 	if err != nil {
 		return err
 	}
-	var people []id.UserID
-	for _, m := range members {
-		if m != s.mx.BotUserID() {
-			people = append(people, m)
-		}
+	n := inc.Escalations
+	people, err := s.pageTargets(ctx, inc, n, step, members)
+	if err != nil {
+		return err
 	}
-	people = append(people, step.OnCall...)
 	var names []string
 	for _, p := range people {
 		names = append(names, mxtext.Pill(p))
@@ -94,7 +91,6 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Severity": format.SafeMarkdownCode(inc.Severity),
 		"Minutes": int(s.now().Sub(inc.CreatedAt).Minutes()), "People": strings.Join(names, " "),
 	})
-	n := inc.Escalations
 	txn := txnid.Stable("incident-escalation", strconv.FormatInt(inc.ID, 10), strconv.Itoa(n))
 	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, mxtext.Page(text, people), txn, rooms.Private)
 	if err != nil {
@@ -116,5 +112,9 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 		return err
 	}
 	s.log.Info().Int64("incident_id", inc.ID).Int("step", n+1).Msg("Escalated unacknowledged incident")
-	return s.audit(ctx, inc, "starling", "escalated", strconv.Itoa(n+1))
+	paged := make([]string, len(people))
+	for i, p := range people {
+		paged[i] = p.String()
+	}
+	return s.audit(ctx, inc, "starling", "escalated", strconv.Itoa(n+1)+": "+strings.Join(paged, " "))
 }

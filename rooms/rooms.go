@@ -12,6 +12,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"time"
 
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
@@ -149,6 +150,18 @@ func (a *Authority) PersonLanguage(ctx context.Context, userID id.UserID) string
 
 // Defaults are the configured language and zone of rooms and people that
 // chose none.
+// PersonZone is the person's own zone, else the default zone.
+func (a *Authority) PersonZone(ctx context.Context, userID id.UserID) *time.Location {
+	zone := a.settings.DefaultTimezone
+	if p, err := a.db.Person.Get(ctx, userID); err == nil && p.Timezone != "" {
+		zone = p.Timezone
+	}
+	if loc, err := time.LoadLocation(zone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
 func (a *Authority) Defaults() Settings { return a.settings }
 
 // DirectChat returns the person the room is a direct chat with, or "" when

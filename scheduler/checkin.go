@@ -13,6 +13,7 @@ import (
 
 	"starling/database"
 	"starling/internal/mxtext"
+	"starling/internal/rotation"
 	"starling/rooms"
 )
 
@@ -110,8 +111,7 @@ func (s *Scheduler) postPrompts(ctx context.Context, sc *database.Schedule, occ 
 			"Prompt": format.EscapeMarkdown(prompt),
 			"Until":  localTime(occ.At.Add(sc.Window), loc),
 		})
-		if len(sc.Rotation) > 0 {
-			who := sc.Rotation[(occ.Seq-1)%len(sc.Rotation)]
+		if who, ok := rotation.Rotation(sc.Rotation).Turn(occ.Seq-1, nil); ok {
 			text += "\n\n" + s.l10n.Text(lang, msgCheckinFacilitator, map[string]any{"Person": format.SafeMarkdownCode(who.String())})
 		}
 		if occ.Late {

@@ -1,4 +1,4 @@
--- v0 -> v12: Latest revision
+-- v0 -> v13: Latest revision
 
 -- Settings and membership facts per room the bot is in.
 CREATE TABLE room (
@@ -347,3 +347,19 @@ CREATE TABLE relay_failure (
 CREATE INDEX relay_failure_target_idx ON relay_failure (target_room, failed_at);
 CREATE INDEX relay_failure_source_idx ON relay_failure (source_room, failed_at);
 CREATE INDEX relay_failure_failed_at_idx ON relay_failure (failed_at);
+
+-- Who of a coalition's responders is on duty for incidents.
+CREATE TABLE duty_rota (
+    coalition_id TEXT    PRIMARY KEY REFERENCES coalition (id) ON DELETE CASCADE,
+    -- JSON array of user ids, in the order they take turns.
+    people       TEXT    NOT NULL,
+    -- Hand-overs are daily, or weekly on weekday (0 = Sunday), at minute
+    -- (after midnight) in the zone of the person taking over.
+    daily        BOOLEAN NOT NULL,
+    weekday      INTEGER NOT NULL,
+    minute       INTEGER NOT NULL,
+    -- The calendar day (yyyy-mm-dd) of the hand-over to the first person.
+    anchor       TEXT    NOT NULL,
+    created_by   TEXT    NOT NULL,
+    created_at   BIGINT  NOT NULL
+);

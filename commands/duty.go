@@ -1,0 +1,118 @@
+package commands
+
+import (
+	"cmp"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"maunium.net/go/mautrix/format"
+	"maunium.net/go/mautrix/id"
+
+	"starling/incidents"
+	"starling/scheduler"
+)
+
+var (
+	msgDutySummary    = &i18n.Message{ID: "DutySummary", Other: "Show who is on duty for incidents now, and who is next, in your time zone."}
+	msgDutyAddSummary = &i18n.Message{ID: "DutyAddSummary", Other: "Set the duty rota: people take turns, handing over at a time in each one's own zone (moderators of the responder room)."}
+	msgDutyOffSummary = &i18n.Message{ID: "DutyOffSummary", Other: "Remove the duty rota: pages go to the whole responder room again (moderators of the responder room)."}
+	msgDutyShow       = &i18n.Message{
+		ID:          "DutyShow",
+		Description: "Who is on duty. Now and Next are people, Until a date and time in the reader's zone, Zone its name.",
+		Other:       "On duty now: {{.Now}}, until {{.Until}} ({{.Zone}}). Then: {{.Next}}.",
+	}
+	msgDutyNone = &i18n.Message{
+		ID:          "DutyNone",
+		Description: "The coalition has no duty rota. Command is a code span.",
+		Other:       "There is no duty rota: an incident nobody takes pages the whole responder room. A moderator there can set one with {{.Command}}.",
+	}
+	msgDutySet = &i18n.Message{
+		ID:          "DutySet",
+		Description: "The rota was set. People are the people in turn order, Now the one on duty now.",
+		Other:       "Duty rota set: {{.People}}, each handing over at that time in their own zone. On duty now: {{.Now}}. An incident nobody takes pages them first, then the next one, then the whole room.",
+	}
+	msgDutyOff       = &i18n.Message{ID: "DutyOff", Other: "The duty rota is removed: an incident nobody takes pages the whole responder room."}
+	msgDutyNotMember = &i18n.Message{ID: "DutyNotMember",
+		Other: "Everyone on the duty rota must be in this room, or they would never see a page; name people by their Matrix id, like @ana:example.org. Nothing was changed."}
+	msgDutyBadWhen = &i18n.Message{ID: "DutyBadWhen", Description: "Examples are code spans.",
+		Other: "A hand-over is one weekday or every day, at a time, like {{.Examples}}. Nothing was changed."}
+)
+
+func runDutyShow(cx *Ctx) error {
+	cur, next, ok, err := cx.router.Incidents.Duty(cx.Ctx, cx.RoomID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		cx.Reply(msgDutyNone, map[string]any{"Command": format.SafeMarkdownCode(cx.Prefix() + "duty add @a:example.org @b:example.org every monday 09:00")})
+		return nil
+	}
+	zone := cmp.Or(cx.person.Timezone, cx.RoomTimezone())
+	_, loc, found := scheduler.LookupZone(zone)
+	if !found {
+		loc, zone = time.UTC, "UTC"
+	}
+	cx.Reply(msgDutyShow, map[string]any{
+		"Now": format.SafeMarkdownCode(cur.Person.String()), "Next": format.SafeMarkdownCode(next.Person.String()),
+		"Until": cur.End.In(loc).Format("Mon 2006-01-02 15:04"), "Zone": zone,
+	})
+	return nil
+}
+
+func runDutyAdd(cx *Ctx) error {
+	people, when := splitPeople(cx.Args)
+	rule, err := scheduler.ParseWhen(strings.Join(when, " "), time.UTC, time.Now())
+	if err != nil {
+		return whenError(cx, err)
+	}
+	rota, err := cx.router.Incidents.SetDuty(cx.Ctx, cx.RoomID, cx.Sender, people, rule)
+	if err != nil {
+		return dutyError(cx, err)
+	}
+	cur, _, _, err := cx.router.Incidents.Duty(cx.Ctx, cx.RoomID)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(rota.People))
+	for i, p := range rota.People {
+		names[i] = format.SafeMarkdownCode(p.String())
+	}
+	cx.Reply(msgDutySet, map[string]any{"People": strings.Join(names, " → "), "Now": format.SafeMarkdownCode(cur.Person.String())})
+	return nil
+}
+
+func runDutyOff(cx *Ctx) error {
+	if err := cx.router.Incidents.RemoveDuty(cx.Ctx, cx.RoomID); err != nil {
+		return dutyError(cx, err)
+	}
+	cx.Reply(msgDutyOff, nil)
+	return nil
+}
+
+// splitPeople takes the Matrix ids off the front of the arguments, in
+// order and each once; the rest is the hand-over time.
+func splitPeople(args []string) (people []id.UserID, rest []string) {
+	for i, a := range args {
+		u := id.UserID(strings.TrimRight(a, ","))
+		if _, _, err := u.Parse(); err != nil || !strings.HasPrefix(a, "@") {
+			return people, args[i:]
+		}
+		if !slices.Contains(people, u) {
+			people = append(people, u)
+		}
+	}
+	return people, nil
+}
+
+func dutyError(cx *Ctx, err error) error {
+	switch {
+	case errors.Is(err, incidents.ErrDutyNotMember):
+		return &UserError{Msg: msgDutyNotMember}
+	case errors.Is(err, incidents.ErrDutyBadWhen):
+		return &UserError{Msg: msgDutyBadWhen, Data: map[string]any{"Examples": "`every monday 09:00`, `every day 08:00`"}}
+	}
+	return incidentError(cx, err)
+}

@@ -1,0 +1,126 @@
+package incidents
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"maunium.net/go/mautrix/id"
+
+	"starling/database"
+	"starling/scheduler"
+)
+
+// Errors of the duty rota, each explained to the person.
+var (
+	// ErrDutyNotMember: someone named for the rota is not in the responder
+	// room, so would never see a page.
+	ErrDutyNotMember = errors.New("a person on the duty rota is not in the responder room")
+	// ErrDutyBadWhen: the hand-over is not one weekday (or every day) at a
+	// time.
+	ErrDutyBadWhen = errors.New("a duty hand-over is one weekday or every day, at a time")
+)
+
+// maxDutyPeople bounds a rota: more turns than this is a room, not a rota.
+const maxDutyPeople = 50
+
+// SetDuty gives the coalition of the responder room a duty rota: people
+// take turns, handing over at the time of when in the zone of the person
+// taking over. Everyone on it must be in the responder room.
+func (s *Service) SetDuty(ctx context.Context, roomID id.RoomID, by id.UserID, people []id.UserID, when scheduler.Rule) (*database.DutyRota, error) {
+	coalitionID, _, err := s.responderCoalition(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	weekly, ok := when.(*scheduler.Weekly)
+	days := 0
+	var day time.Weekday
+	if ok {
+		for d, on := range weekly.Days {
+			if on {
+				days++
+				day = time.Weekday(d)
+			}
+		}
+	}
+	if !ok || weekly.Interval != 1 || days != 1 && days != 7 {
+		return nil, ErrDutyBadWhen
+	}
+	if len(people) == 0 || len(people) > maxDutyPeople {
+		return nil, ErrDutyNotMember
+	}
+	for _, p := range people {
+		if p == s.mx.BotUserID() || !s.mx.IsJoined(ctx, roomID, p) {
+			return nil, ErrDutyNotMember
+		}
+	}
+	minute := weekly.At.Hour*60 + weekly.At.Minute
+	rota := &database.DutyRota{CoalitionID: coalitionID, People: people, Daily: days == 7, Weekday: day, Minute: minute,
+		CreatedBy: by, CreatedAt: s.now()}
+	rota.Anchor = scheduler.DutyAnchor(rota.Daily, day, minute, s.rooms.PersonZone(ctx, people[0]), s.now())
+	if err = s.db.DutyRota.Put(ctx, rota); err != nil {
+		return nil, err
+	}
+	s.log.Info().Str("coalition_id", coalitionID).Int("people", len(people)).Msg("Duty rota set")
+	return rota, nil
+}
+
+// RemoveDuty ends the rota of the responder room's coalition: pages go to
+// the whole room again.
+func (s *Service) RemoveDuty(ctx context.Context, roomID id.RoomID) error {
+	coalitionID, _, err := s.responderCoalition(ctx, roomID)
+	if err != nil {
+		return err
+	}
+	return s.db.DutyRota.Delete(ctx, coalitionID)
+}
+
+// Duty is who is on duty for the room's coalition now, and who is next;
+// ok is false when it has no rota.
+func (s *Service) Duty(ctx context.Context, roomID id.RoomID) (cur, next scheduler.Shift, ok bool, err error) {
+	coalitionID, err := s.rooms.CoalitionOf(ctx, roomID)
+	if err != nil || coalitionID == "" {
+		return cur, next, false, err
+	}
+	return s.dutyOf(ctx, coalitionID)
+}
+
+func (s *Service) dutyOf(ctx context.Context, coalitionID string) (cur, next scheduler.Shift, ok bool, err error) {
+	rota, err := s.db.DutyRota.Get(ctx, coalitionID)
+	if err != nil || rota == nil {
+		return cur, next, false, err
+	}
+	zoneOf := func(u id.UserID) *time.Location { return s.rooms.PersonZone(ctx, u) }
+	cur, next, ok = scheduler.DutyShifts(rota, zoneOf, nil, s.now())
+	return cur, next, ok, nil
+}
+
+// pageTargets are whom escalation n of the incident pages. With a duty
+// rota: the person on duty, then also the next one (the backup), then the
+// whole room; the last escalation the policy allows always reaches the
+// whole room, so a rota never narrows who hears of an incident. Someone on
+// duty who has left the room is no one to page.
+func (s *Service) pageTargets(ctx context.Context, inc *database.Incident, n int, step Step, members []id.UserID) ([]id.UserID, error) {
+	room := append(slices.DeleteFunc(slices.Clone(members), func(u id.UserID) bool { return u == s.mx.BotUserID() }), step.OnCall...)
+	if n+1 >= max(step.Times, 1) {
+		return room, nil
+	}
+	cur, next, ok, err := s.dutyOf(ctx, inc.CoalitionID)
+	if err != nil || !ok {
+		return room, err
+	}
+	targets := []id.UserID{cur.Person}
+	if n >= 1 && next.Person != cur.Person {
+		targets = append(targets, next.Person)
+	}
+	if n >= 2 {
+		return room, nil
+	}
+	for _, t := range targets {
+		if !s.mx.IsJoined(ctx, inc.ResponderRoom, t) {
+			return room, nil
+		}
+	}
+	return targets, nil
+}

@@ -1,0 +1,93 @@
+package e2e
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+
+	"starling/internal/testenv"
+)
+
+// Responders in Madrid, Santiago and Manila take turns on duty. `!duty`
+// names who is on now and next; an incident nobody takes pages the person
+// on duty, then also the next one (the backup), then the whole room, and
+// the backup's ✅ stops it. The audit trail names whom each step paged.
+func TestDutyRotaPagesThePersonOnDuty(t *testing.T) {
+	c := newCoalition(t, "es", "en")
+	en := c.rooms["en"]
+	bot := c.setup.userID
+	c.ask(t, en, "!incident room")
+	c.ask(t, en, "!incident policy critical 3s every 4s x4")
+
+	bea, cai := user(t, "bea"), user(t, "cai")
+	for _, u := range []*testenv.Client{bea, cai} {
+		if _, err := en.mod.InviteUser(t.Context(), en.room, &mautrix.ReqInviteUser{UserID: u.UserID}); err != nil {
+			t.Fatal(err)
+		}
+		u.Join(en.room, bot)
+	}
+	responders := map[*testenv.Client]string{en.mod: "Europe/Madrid", bea: "America/Santiago", cai: "Asia/Manila"}
+	for u, zone := range responders {
+		ask(t, u, en.room, bot, "!tz me "+zone)
+	}
+
+	// A stranger to the room cannot be put on duty: they would never see a page.
+	outsider := user(t, "outsider")
+	refused := c.ask(t, en, "!duty add "+outsider.UserID.String()+" every monday 09:00")
+	assertWords(t, "rota with an outsider", refused, "must be in this room")
+
+	set := c.ask(t, en, "!duty add "+en.mod.UserID.String()+" "+bea.UserID.String()+" "+cai.UserID.String()+" every monday 09:00")
+	assertWords(t, "!duty add", set, "Duty rota set", "On duty now: `"+en.mod.UserID.String()+"`")
+	shown := testenv.Body(ask(t, cai, en.room, bot, "!duty"))
+	assertWords(t, "!duty in Manila", shown, "On duty now: `"+en.mod.UserID.String()+"`", "Then: `"+bea.UserID.String()+"`", "Asia/Manila", "Mon")
+
+	lucia := newReporter(t, c, "lucia")
+	lucia.file(t, c, []string{"2", "4", "ayer a las 22:00", "Plaza Mayor", "Detuvieron a dos compañeras en la plaza", "sí", "sí", "no"})
+	report := en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "🚨") })
+
+	var pages []*event.Event
+	page := func(n int) *event.Event {
+		t.Helper()
+		en.mod.Eventually("page "+string(rune('0'+n)), 30*time.Second, func() bool {
+			pages = nil
+			for _, e := range en.mod.Messages(en.room, bot) {
+				if strings.Contains(testenv.Body(e), "⚠️") {
+					pages = append(pages, e)
+				}
+			}
+			return len(pages) >= n
+		})
+		return pages[n-1]
+	}
+	paged := func(e *event.Event) []id.UserID {
+		got := slices.Clone(e.Content.AsMessage().Mentions.UserIDs)
+		slices.Sort(got)
+		return got
+	}
+	sorted := func(u ...id.UserID) []id.UserID { slices.Sort(u); return u }
+	if got, want := paged(page(1)), sorted(en.mod.UserID); !slices.Equal(got, want) {
+		t.Fatalf("the first page mentions %v, want the person on duty %v", got, want)
+	}
+	assertNotifies(t, en.mod, en.room, pages[0])
+	if got, want := paged(page(2)), sorted(en.mod.UserID, bea.UserID); !slices.Equal(got, want) {
+		t.Fatalf("the second page mentions %v, want the person on duty and the backup %v", got, want)
+	}
+	if got, want := paged(page(3)), sorted(en.mod.UserID, bea.UserID, cai.UserID); !slices.Equal(got, want) {
+		t.Fatalf("the third page mentions %v, want the whole room %v", got, want)
+	}
+	bea.React(en.room, report.ID, "✅")
+	en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool {
+		return strings.Contains(testenv.Body(e), bea.UserID.Localpart()) && strings.Contains(testenv.Body(e), "`i1`") && !strings.Contains(testenv.Body(e), "⚠️")
+	})
+	time.Sleep(6 * time.Second)
+	if n := len(botPosts(en, bot, "⚠️")); n != 3 {
+		t.Fatalf("%d pages, want 3: the backup's ✅ stops the escalation", n)
+	}
+	trail := c.ask(t, en, "!incident show i1")
+	assertWords(t, "audit trail", trail, "1: "+en.mod.UserID.String(), "2: "+en.mod.UserID.String()+" "+bea.UserID.String(), "`acknowledged`", bea.UserID.String())
+}
