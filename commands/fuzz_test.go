@@ -17,6 +17,8 @@ func FuzzCommandParser(f *testing.F) {
 		"!lang room \x00", "!tz me ../../etc/passwd", "",
 		"!duty", "!duty add @a:x @b:x every monday 09:00", "!guardia add @a:x cada día 08:00", "!duty add @a:x", "!duty add @a:x, @a:x cron 0 9 * * 1",
 		"!duty off", "!مناوبة", "!translate", "!translate xx", "!lang room auto", "!lang room auto de", "!lang room auto auto",
+		"!away 2026-12-20..2027-01-06", "!away 2026-12-24", "!away off", "!ausente 2026-12-20 al 2027-01-06", "!away 2027-01-06..2026-12-20",
+		"!away 9999-99-99", "!quiet 23:00-07:00", "!quiet 22h-6h30", "!quiet off", "!silencio 23:00 07:00", "!quiet 7:00-7:00", "!quiet 25:00-26:00",
 	} {
 		f.Add(seed, false)
 		f.Add(seed, true)

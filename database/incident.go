@@ -36,6 +36,7 @@ const (
 	reassignIncidentsQuery  = `UPDATE incident SET responder_room=$2 WHERE coalition_id=$1 AND relayed_event='' AND state<>'resolved'`
 	assignIncidentQuery     = `UPDATE incident SET coalition_id=$2, responder_room=$3, next_escalation=$4 WHERE id=$1 AND responder_room=''`
 	setEscalationQuery      = `UPDATE incident SET escalations=$2, next_escalation=$3 WHERE id=$1 AND escalations=$4`
+	holdEscalationQuery     = `UPDATE incident SET next_escalation=$2 WHERE id=$1 AND state='open' AND next_escalation>0`
 	ackIncidentQuery        = `UPDATE incident SET state='acknowledged', acked_at=$2, next_escalation=0 WHERE id=$1 AND state='open'`
 	resolveIncidentQuery    = `UPDATE incident SET state='resolved', resolved_at=$2, next_escalation=0 WHERE id=$1 AND state<>'resolved'`
 	purgeIncidentsQuery     = `DELETE FROM incident WHERE created_at < $1`
@@ -183,6 +184,14 @@ func (q *IncidentQuery) SetEscalation(ctx context.Context, incidentID int64, don
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// Hold puts the next escalation off until then, without counting one.
+func (q *IncidentQuery) Hold(ctx context.Context, incidentID int64, until time.Time) error {
+	if _, err := q.GetDB().Exec(ctx, holdEscalationQuery, incidentID, unixMS(until)); err != nil {
+		return fmt.Errorf("failed to hold escalation: %w", err)
+	}
+	return nil
 }
 
 // Ack acknowledges an open report; false when it was not open.

@@ -92,7 +92,8 @@ func (s *Service) dutyOf(ctx context.Context, coalitionID string) (cur, next sch
 		return cur, next, false, err
 	}
 	zoneOf := func(u id.UserID) *time.Location { return s.rooms.PersonZone(ctx, u) }
-	cur, next, ok = scheduler.DutyShifts(rota, zoneOf, nil, s.now())
+	away := func(u id.UserID) bool { return s.rooms.Away(ctx, u, s.now()) }
+	cur, next, ok = scheduler.DutyShifts(rota, zoneOf, away, s.now())
 	return cur, next, ok, nil
 }
 
@@ -100,8 +101,32 @@ func (s *Service) dutyOf(ctx context.Context, coalitionID string) (cur, next sch
 // rota: the person on duty, then also the next one (the backup), then the
 // whole room; the last escalation the policy allows always reaches the
 // whole room, so a rota never narrows who hears of an incident. Someone on
-// duty who has left the room is no one to page.
-func (s *Service) pageTargets(ctx context.Context, inc *database.Incident, n int, step Step, members []id.UserID) ([]id.UserID, error) {
+// duty who has left the room is no one to page; someone away is passed
+// over. Below critical, people in their quiet hours are not paged; when
+// that leaves nobody, the page is held until the first of them wakes.
+func (s *Service) pageTargets(ctx context.Context, inc *database.Incident, n int, step Step, members []id.UserID) ([]id.UserID, time.Time, error) {
+	targets, err := s.onDutyTargets(ctx, inc, n, step, members)
+	if err != nil || inc.Severity == "critical" {
+		return targets, time.Time{}, err
+	}
+	var awake []id.UserID
+	var wakes time.Time
+	for _, t := range targets {
+		quiet, until := s.rooms.Quiet(ctx, t, s.now())
+		switch {
+		case !quiet:
+			awake = append(awake, t)
+		case wakes.IsZero() || until.Before(wakes):
+			wakes = until
+		}
+	}
+	if len(awake) > 0 {
+		return awake, time.Time{}, nil
+	}
+	return nil, wakes, nil
+}
+
+func (s *Service) onDutyTargets(ctx context.Context, inc *database.Incident, n int, step Step, members []id.UserID) ([]id.UserID, error) {
 	room := append(slices.DeleteFunc(slices.Clone(members), func(u id.UserID) bool { return u == s.mx.BotUserID() }), step.OnCall...)
 	if n+1 >= max(step.Times, 1) {
 		return room, nil

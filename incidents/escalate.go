@@ -79,9 +79,15 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 		return err
 	}
 	n := inc.Escalations
-	people, err := s.pageTargets(ctx, inc, n, step, members)
+	people, wakes, err := s.pageTargets(ctx, inc, n, step, members)
 	if err != nil {
 		return err
+	}
+	if len(people) == 0 && !wakes.IsZero() {
+		if err = s.db.Incident.Hold(ctx, inc.ID, wakes); err != nil {
+			return err
+		}
+		return s.audit(ctx, inc, "starling", "held", wakes.UTC().Format(time.RFC3339))
 	}
 	var names []string
 	for _, p := range people {

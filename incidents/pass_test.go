@@ -30,6 +30,8 @@ type fakeMatrix struct {
 	// beyond the member room hold everyone.
 	levels map[id.UserID]int
 	joined map[id.RoomID]bool
+	// members are every room's joined members.
+	members []id.UserID
 }
 
 func (f *fakeMatrix) BotUserID() id.UserID { return "@bot:x" }
@@ -57,7 +59,9 @@ func (f *fakeMatrix) DirectChat(context.Context, id.RoomID) (id.UserID, error) {
 func (f *fakeMatrix) SendMarkdown(ctx context.Context, room id.RoomID, markdown string, _ rooms.Origin) (id.EventID, error) {
 	return f.SendOnce(ctx, room, &event.MessageEventContent{Body: markdown}, "md", rooms.Private)
 }
-func (f *fakeMatrix) JoinedMembers(context.Context, id.RoomID) ([]id.UserID, error) { return nil, nil }
+func (f *fakeMatrix) JoinedMembers(context.Context, id.RoomID) ([]id.UserID, error) {
+	return f.members, nil
+}
 func (f *fakeMatrix) DisplayName(_ context.Context, _ id.RoomID, u id.UserID) string {
 	return u.Localpart()
 }
@@ -282,4 +286,45 @@ func TestResponderRoomAndPolicyNeedConsent(t *testing.T) {
 // testRooms is the room authority over db, English by default.
 func testRooms(db *database.Database, mx *fakeMatrix) *rooms.Authority {
 	return rooms.New(db, mx, rooms.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"})
+}
+
+// A page below critical waits out the quiet hours of everyone it would
+// reach, and goes when they end; the hold is stored, so a restart keeps it.
+func TestQuietHoursHoldAPageUntilTheyEnd(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t)
+	l10n, err := translations.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Date(2026, 12, 10, 23, 0, 0, 0, time.UTC)
+	mx := &fakeMatrix{posts: map[id.RoomID][]string{}, members: []id.UserID{"@bot:x", "@ana:x"}}
+	s := &Service{db: db, mx: mx, rooms: testRooms(db, mx), l10n: l10n, log: zerolog.Nop(),
+		now: func() time.Time { return now }, wake: make(chan struct{}, 1), retryAt: map[int64]retry{}, warned: map[int64]bool{}}
+	must(db.Person.SetQuiet(ctx, "@ana:x", 22*60, 6*60))
+	inc := &database.Incident{ResponderRoom: "!resp:x", Reporter: "@rep:x", ReporterRoom: "!dm:x", ReporterLang: "es", Severity: "medium",
+		Answers: map[string]database.StoredAnswer{}, State: database.IncidentOpen, CreatedAt: now.Add(-2 * time.Hour), NextEscalation: now}
+	must(db.Incident.Insert(ctx, inc))
+	must(db.Incident.SetRelayed(ctx, inc.ID, "$report"))
+
+	must(s.Pass(ctx))
+	if n := mx.count("!resp:x"); n != 0 {
+		t.Fatalf("%d pages during quiet hours", n)
+	}
+	held, err := db.Incident.Get(ctx, inc.ID)
+	must(err)
+	if want := time.Date(2026, 12, 11, 6, 0, 0, 0, time.UTC); !held.NextEscalation.Equal(want) {
+		t.Fatalf("the page is held until %s, want the end of the quiet hours %s", held.NextEscalation, want)
+	}
+	now = time.Date(2026, 12, 11, 6, 0, 0, 0, time.UTC)
+	must(s.Pass(ctx))
+	if n := mx.count("!resp:x"); n != 1 {
+		t.Fatalf("%d pages once the quiet hours ended, want 1", n)
+	}
 }

@@ -150,6 +150,40 @@ func (a *Authority) PersonLanguage(ctx context.Context, userID id.UserID) string
 
 // Defaults are the configured language and zone of rooms and people that
 // chose none.
+// Away tells whether the person said they are away on the day at falls on
+// in their zone.
+func (a *Authority) Away(ctx context.Context, userID id.UserID, at time.Time) bool {
+	p, err := a.db.Person.Get(ctx, userID)
+	if err != nil || p.AwayFrom == "" {
+		return false
+	}
+	day := at.In(a.PersonZone(ctx, userID)).Format(time.DateOnly)
+	return p.AwayFrom <= day && day <= p.AwayUntil
+}
+
+// Quiet tells whether at falls in the person's quiet hours, and when they
+// end.
+func (a *Authority) Quiet(ctx context.Context, userID id.UserID, at time.Time) (bool, time.Time) {
+	p, err := a.db.Person.Get(ctx, userID)
+	if err != nil || p.QuietStart < 0 || p.QuietEnd < 0 || p.QuietStart == p.QuietEnd {
+		return false, time.Time{}
+	}
+	local := at.In(a.PersonZone(ctx, userID))
+	minute := local.Hour()*60 + local.Minute()
+	end := func(dayOffset int) time.Time {
+		return time.Date(local.Year(), local.Month(), local.Day()+dayOffset, p.QuietEnd/60, p.QuietEnd%60, 0, 0, local.Location())
+	}
+	switch {
+	case p.QuietStart < p.QuietEnd && minute >= p.QuietStart && minute < p.QuietEnd:
+		return true, end(0)
+	case p.QuietStart > p.QuietEnd && minute >= p.QuietStart:
+		return true, end(1) // past midnight: they end tomorrow
+	case p.QuietStart > p.QuietEnd && minute < p.QuietEnd:
+		return true, end(0)
+	}
+	return false, time.Time{}
+}
+
 // PersonZone is the person's own zone, else the default zone.
 func (a *Authority) PersonZone(ctx context.Context, userID id.UserID) *time.Location {
 	zone := a.settings.DefaultTimezone

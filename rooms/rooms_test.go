@@ -165,3 +165,52 @@ func TestScopeFollowsMembership(t *testing.T) {
 		t.Fatalf("a room taken out of the coalition still reaches %v", got)
 	}
 }
+
+func TestAvailability(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t)
+	a := New(db, nil, Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"})
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(db.Person.SetTimezone(ctx, "@ana:x", "America/Santiago"))
+	must(db.Person.SetAway(ctx, "@ana:x", "2026-12-20", "2027-01-06"))
+	must(db.Person.SetQuiet(ctx, "@ana:x", 23*60, 7*60))
+	must(db.Person.SetQuiet(ctx, "@ben:x", 12*60, 13*60))
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		must(err)
+		return v
+	}
+	tests := []struct {
+		name      string
+		user      id.UserID
+		at        string
+		away      bool
+		quiet     bool
+		quietEnds string
+	}{
+		{name: "the day before, in Santiago", user: "@ana:x", at: "2026-12-20T02:00:00Z", away: false, quiet: true, quietEnds: "2026-12-20T10:00:00Z"},
+		{name: "the first day", user: "@ana:x", at: "2026-12-20T15:00:00Z", away: true},
+		{name: "the last day, late in Santiago", user: "@ana:x", at: "2027-01-07T02:30:00Z", away: true, quiet: true, quietEnds: "2027-01-07T10:00:00Z"},
+		{name: "back", user: "@ana:x", at: "2027-01-07T15:00:00Z", away: false},
+		{name: "quiet before midnight ends the next morning", user: "@ana:x", at: "2026-12-10T03:00:00Z", quiet: true, quietEnds: "2026-12-10T10:00:00Z"},
+		{name: "quiet at noon, in UTC", user: "@ben:x", at: "2026-12-10T12:30:00Z", quiet: true, quietEnds: "2026-12-10T13:00:00Z"},
+		{name: "not quiet after", user: "@ben:x", at: "2026-12-10T13:00:00Z"},
+		{name: "someone who set nothing", user: "@cai:x", at: "2026-12-24T12:00:00Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := a.Away(ctx, tt.user, at(tt.at)); got != tt.away {
+				t.Errorf("away %v, want %v", got, tt.away)
+			}
+			quiet, ends := a.Quiet(ctx, tt.user, at(tt.at))
+			if quiet != tt.quiet || quiet && !ends.Equal(at(tt.quietEnds)) {
+				t.Errorf("quiet %v until %s, want %v until %s", quiet, ends.UTC(), tt.quiet, tt.quietEnds)
+			}
+		})
+	}
+}

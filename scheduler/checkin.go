@@ -134,7 +134,7 @@ func (s *Scheduler) remind(ctx context.Context, sc *database.Schedule, occ *data
 		return err
 	}
 	for _, room := range rooms {
-		if reported[room] {
+		if reported[room] || s.everyoneAway(ctx, room) {
 			continue
 		}
 		lang, loc := s.roomSettings(ctx, room)
@@ -147,6 +147,26 @@ func (s *Scheduler) remind(ctx context.Context, sc *database.Schedule, occ *data
 		}
 	}
 	return nil
+}
+
+// everyoneAway tells whether every person in the room said they are away
+// today: a reminder would chase nobody who can answer.
+func (s *Scheduler) everyoneAway(ctx context.Context, room id.RoomID) bool {
+	members, err := s.mx.JoinedMembers(ctx, room)
+	if err != nil {
+		return false
+	}
+	people := 0
+	for _, m := range members {
+		if m == s.mx.BotUserID() {
+			continue
+		}
+		people++
+		if !s.authority.Away(ctx, m, s.clock.Now()) {
+			return false
+		}
+	}
+	return people > 0
 }
 
 func (s *Scheduler) reportedRooms(ctx context.Context, sc *database.Schedule, occ *database.Occurrence) (map[id.RoomID]bool, error) {

@@ -378,3 +378,24 @@ func TestVigilKeptWhenAnnouncementFails(t *testing.T) {
 func testDeps(db *database.Database, l10n *translations.Localizer) service.Deps {
 	return service.Deps{DB: db, Rooms: rooms.New(db, nil, rooms.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"}), L10n: l10n, Log: zerolog.Nop()}
 }
+
+// A room whose people are all away is not chased by a check-in's reminder.
+func TestReminderSkipsARoomWhereEveryoneIsAway(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, filepath.Join(t.TempDir(), "s.db"), madrid(t, "2026-11-22 12:00"))
+	f.coalition(t)
+	_, _, err := f.s.Add(ctx, NewSchedule{Kind: database.KindCheckin, RoomID: "!es:test", By: "@ana:test",
+		When: "cada lunes 18:00", Text: "¿Cómo está vuestro grupo?"})
+	must(t, err)
+	f.clock.Set(madrid(t, "2026-11-23 18:00"))
+	f.s.RunDue(ctx)
+	f.mx.take()
+	// Every room here holds ana and bob (the fake's members).
+	must(t, f.db.Person.SetAway(ctx, "@ana:test", "2026-11-23", "2026-11-30"))
+	must(t, f.db.Person.SetAway(ctx, "@bob:test", "2026-11-24", "2026-11-24"))
+	f.clock.Set(madrid(t, "2026-11-24 06:00"))
+	f.s.RunDue(ctx)
+	if posts := f.mx.take(); len(bodies(posts, "!es:test"))+len(bodies(posts, "!en:test")) != 0 {
+		t.Fatalf("reminders went to rooms where everyone is away: %v", posts)
+	}
+}

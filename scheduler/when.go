@@ -284,6 +284,15 @@ func knownWord(w string) bool {
 	return day || ordinalWords[w] != 0 || dayWords[w] || weekWords[w] || monthWords[w] || workdayWords[w] || everyWords[w]
 }
 
+// ParseClock reads a time of day as people type it: 18:00, 18h, 6h30, 9pm.
+func ParseClock(s string) (*ClockTime, error) {
+	w := strings.ToLower(strings.TrimSpace(s))
+	if !clockRE.MatchString(w) {
+		return nil, &WhenError{Kind: WhenBadTime, Word: s}
+	}
+	return parseClock(w)
+}
+
 func parseClock(w string) (*ClockTime, error) {
 	m := clockRE.FindStringSubmatch(w)
 	h, _ := strconv.Atoi(m[1])

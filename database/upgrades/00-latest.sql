@@ -1,4 +1,4 @@
--- v0 -> v13: Latest revision
+-- v0 -> v14: Latest revision
 
 -- Settings and membership facts per room the bot is in.
 CREATE TABLE room (
@@ -22,7 +22,14 @@ CREATE TABLE room (
 CREATE TABLE person (
     user_id  TEXT PRIMARY KEY,
     language TEXT,
-    timezone TEXT
+    timezone TEXT,
+    -- Away from away_from to away_until, calendar days (yyyy-mm-dd) in the
+    -- person's zone, both included; "" when not away.
+    away_from   TEXT    NOT NULL DEFAULT '',
+    away_until  TEXT    NOT NULL DEFAULT '',
+    -- Quiet hours, minutes after midnight in the person's zone; -1 when none.
+    quiet_start INTEGER NOT NULL DEFAULT -1,
+    quiet_end   INTEGER NOT NULL DEFAULT -1
 );
 
 -- Events the bot has taken on, so none is handled twice, also across restarts.

@@ -91,3 +91,61 @@ func TestDutyRotaPagesThePersonOnDuty(t *testing.T) {
 	trail := c.ask(t, en, "!incident show i1")
 	assertWords(t, "audit trail", trail, "1: "+en.mod.UserID.String(), "2: "+en.mod.UserID.String()+" "+bea.UserID.String(), "`acknowledged`", bea.UserID.String())
 }
+
+// Someone away is passed over by the rota: the next person is paged. Quiet
+// hours hold a page below critical (the audit trail says so); a critical
+// page still reaches the person.
+func TestAwayAndQuietHours(t *testing.T) {
+	c := newCoalition(t, "es", "en")
+	en := c.rooms["en"]
+	bot := c.setup.userID
+	c.ask(t, en, "!incident room")
+	c.ask(t, en, "!incident policy critical 2s every 30s x3")
+	c.ask(t, en, "!incident policy medium 2s every 30s x3")
+	bea := user(t, "bea")
+	if _, err := en.mod.InviteUser(t.Context(), en.room, &mautrix.ReqInviteUser{UserID: bea.UserID}); err != nil {
+		t.Fatal(err)
+	}
+	bea.Join(en.room, bot)
+	ask(t, en.mod, en.room, bot, "!tz me Europe/Madrid")
+	ask(t, bea, en.room, bot, "!tz me America/Santiago")
+	c.ask(t, en, "!duty add "+en.mod.UserID.String()+" "+bea.UserID.String()+" every day 09:00")
+
+	madrid, _ := time.LoadLocation("Europe/Madrid")
+	today := time.Now().In(madrid)
+	away := c.ask(t, en, "!away "+today.Format(time.DateOnly)+".."+today.AddDate(0, 0, 2).Format(time.DateOnly))
+	assertWords(t, "!away", away, "You are away", "Europe/Madrid")
+	assertWords(t, "!duty while away", c.ask(t, en, "!duty"), "On duty now: `"+bea.UserID.String()+"`")
+
+	santiago, _ := time.LoadLocation("America/Santiago")
+	now := time.Now().In(santiago)
+	quiet := testenv.Body(ask(t, bea, en.room, bot, "!quiet "+now.Add(-time.Hour).Format("15:04")+"-"+now.Add(time.Hour).Format("15:04")))
+	assertWords(t, "!quiet", quiet, "quiet hours", "America/Santiago")
+
+	pages := func(id string) []*event.Event {
+		var out []*event.Event
+		for _, e := range en.mod.Messages(en.room, bot) {
+			if b := testenv.Body(e); strings.Contains(b, "⚠️") && strings.Contains(b, "`"+id+"`") {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	lucia := newReporter(t, c, "lucia")
+	lucia.file(t, c, []string{"2", "4", "ayer a las 22:00", "Plaza Mayor", "Detuvieron a dos compañeras en la plaza", "sí", "sí", "no"})
+	var critical []*event.Event
+	en.mod.Eventually("the critical page", 30*time.Second, func() bool { critical = pages("i1"); return len(critical) > 0 })
+	if got := critical[0].Content.AsMessage().Mentions.UserIDs; !slices.Equal(got, []id.UserID{bea.UserID}) {
+		t.Fatalf("the critical page mentions %v; want %s, on duty for the one who is away, quiet hours or not", got, bea.UserID)
+	}
+
+	lucia.file(t, c, []string{"1", "2", "hoy", "Barrio norte", "Nos siguieron hasta casa", "sí", "sí", "no"})
+	en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool {
+		return strings.Contains(testenv.Body(e), "🚨") && strings.Contains(testenv.Body(e), "`i2`")
+	})
+	time.Sleep(6 * time.Second)
+	if got := pages("i2"); len(got) != 0 {
+		t.Fatalf("a medium page reached someone in quiet hours: %q", testenv.Body(got[0]))
+	}
+	assertWords(t, "audit trail of the held page", c.ask(t, en, "!incident show i2"), "`held`")
+}
