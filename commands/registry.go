@@ -84,6 +84,7 @@ func registry() []*Command {
 		},
 		{Name: "fill", Aliases: []string{"rellenar", "remplir", "preencher", "emplenar", "ausfüllen", "تعبئة"}, Usage: "[id]", Example: "f1",
 			MaxArgs: 1, Trusted: true, Summary: msgFillSummary, Run: runFill},
+		{Name: "status", Aliases: []string{"estado", "statut", "estat", "حالة"}, Trusted: true, Summary: msgStatusSummary, Run: runStatus},
 		{Name: "report", Aliases: []string{"informe", "denunciar", "signaler", "relatar", "informar", "melden", "بلاغ"},
 			Trusted: true, Summary: msgReportSummary, Run: runReport},
 		{
@@ -97,6 +98,12 @@ func registry() []*Command {
 				{Name: "show", Trusted: true, Usage: "<id>", Example: "i1", MinArgs: 1, MaxArgs: 1, Summary: msgIncidentShowSummary, Run: runIncidentShow},
 				{Name: "reply", Trusted: true, Usage: "<id> <text>", Example: "i1 We are on our way", MinArgs: 2, MaxArgs: -1,
 					Summary: msgIncidentReplySummary, Run: runIncidentReply},
+				{Name: "snooze", Trusted: true, Usage: "<id> <duration>", Example: "i1 2h", MinArgs: 2, MaxArgs: 2,
+					Summary: msgIncidentSnoozeSummary, Run: runIncidentSnooze},
+				{Name: "severity", Trusted: true, Usage: "<id> <low|medium|high|critical>", Example: "i1 critical", MinArgs: 2, MaxArgs: 2,
+					Summary: msgIncidentSeveritySummary, Run: runIncidentSeverity},
+				{Name: "page", Trusted: true, Usage: "<id> <@person …>", Example: "i1 @ana:example.org", MinArgs: 2, MaxArgs: 21,
+					Summary: msgIncidentPageSummary, Run: runIncidentPage},
 			},
 		},
 		{

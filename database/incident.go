@@ -36,6 +36,8 @@ const (
 	reassignIncidentsQuery  = `UPDATE incident SET responder_room=$2 WHERE coalition_id=$1 AND relayed_event='' AND state<>'resolved'`
 	assignIncidentQuery     = `UPDATE incident SET coalition_id=$2, responder_room=$3, next_escalation=$4 WHERE id=$1 AND responder_room=''`
 	setEscalationQuery      = `UPDATE incident SET escalations=$2, next_escalation=$3 WHERE id=$1 AND escalations=$4`
+	setSeverityQuery        = `UPDATE incident SET severity=$2, escalations=0, next_escalation=$3 WHERE id=$1 AND state='open'`
+	openByReporterQuery     = `SELECT ` + incidentColumns + ` FROM incident WHERE reporter=$1 AND state<>'resolved' ORDER BY id`
 	holdEscalationQuery     = `UPDATE incident SET next_escalation=$2 WHERE id=$1 AND state='open' AND next_escalation>0`
 	ackIncidentQuery        = `UPDATE incident SET state='acknowledged', acked_at=$2, next_escalation=0 WHERE id=$1 AND state='open'`
 	resolveIncidentQuery    = `UPDATE incident SET state='resolved', resolved_at=$2, next_escalation=0 WHERE id=$1 AND state<>'resolved'`
@@ -184,6 +186,24 @@ func (q *IncidentQuery) SetEscalation(ctx context.Context, incidentID int64, don
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// SetSeverity changes an open incident's severity and starts its
+// escalation again (next zero: never).
+func (q *IncidentQuery) SetSeverity(ctx context.Context, incidentID int64, severity string, next time.Time) error {
+	if _, err := q.GetDB().Exec(ctx, setSeverityQuery, incidentID, severity, unixMS(next)); err != nil {
+		return fmt.Errorf("failed to change severity: %w", err)
+	}
+	return nil
+}
+
+// OpenByReporter lists the reporter's reports not yet resolved.
+func (q *IncidentQuery) OpenByReporter(ctx context.Context, reporter id.UserID) ([]*Incident, error) {
+	list, err := q.QueryMany(ctx, openByReporterQuery, reporter)
+	if err != nil {
+		return nil, fmt.Errorf("failed to list reports: %w", err)
+	}
+	return list, nil
 }
 
 // Hold puts the next escalation off until then, without counting one.

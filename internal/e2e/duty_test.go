@@ -149,3 +149,64 @@ func TestAwayAndQuietHours(t *testing.T) {
 	}
 	assertWords(t, "audit trail of the held page", c.ask(t, en, "!incident show i2"), "`held`")
 }
+
+// An incident's lifecycle beyond ack and resolve: a severity change starts
+// the escalation again and tells the reporter; a snooze holds pages, also
+// across a restart; a responder pages another by mention; the reporter,
+// and only the reporter, sees the state of their reports in their direct
+// chat.
+func TestIncidentLifecycle(t *testing.T) {
+	c := newCoalition(t, "es", "en")
+	es, en := c.rooms["es"], c.rooms["en"]
+	bot := c.setup.userID
+	c.ask(t, en, "!incident room")
+	c.ask(t, en, "!incident policy high 1h x1")
+	c.ask(t, en, "!incident policy critical 2s every 3s x9")
+	bea := user(t, "bea")
+	if _, err := en.mod.InviteUser(t.Context(), en.room, &mautrix.ReqInviteUser{UserID: bea.UserID}); err != nil {
+		t.Fatal(err)
+	}
+	bea.Join(en.room, bot)
+
+	lucia := newReporter(t, c, "lucia")
+	lucia.file(t, c, []string{"1", "3", "hoy", "Barrio norte", "Amenazas en la puerta del local", "sí", "sí", "no"})
+	en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "🚨") })
+	pages := func() int { return len(botPosts(en, bot, "⚠️")) }
+
+	assertWords(t, "!incident severity", c.ask(t, en, "!incident severity i1 critical"), "`critical`", "starts again")
+	lucia.WaitForMessage(lucia.dm, bot, 30*time.Second, func(e *event.Event) bool {
+		return strings.Contains(testenv.Body(e), "`i1`") && strings.Contains(testenv.Body(e), "`critical`")
+	})
+	en.mod.Eventually("a page at the new severity", 30*time.Second, func() bool { return pages() > 0 })
+
+	assertWords(t, "!incident snooze", c.ask(t, en, "!incident snooze i1 1h"), "held until")
+	held := pages()
+	c.bot.Stop()
+	c.bot = c.setup.start(t)
+	time.Sleep(8 * time.Second)
+	if n := pages(); n != held {
+		t.Fatalf("%d pages came during the snooze (across a restart)", n-held)
+	}
+
+	sent := en.mod.SendText(en.room, "!incident page i1 "+bea.UserID.String())
+	en.mod.WaitForReply(en.room, bot, sent, 30*time.Second)
+	page := bea.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "📟") })
+	if got := page.Content.AsMessage().Mentions.UserIDs; !slices.Equal(got, []id.UserID{bea.UserID}) {
+		t.Fatalf("the page mentions %v, want %s", got, bea.UserID)
+	}
+	assertNotifies(t, bea, en.room, page)
+
+	assertWords(t, "status in the direct chat", lucia.answer(t, bot, "!status", "`i1`"), "`critical`")
+	refused := testenv.Body(ask(t, lucia.Client, es.room, bot, "!status"))
+	if !strings.Contains(refused, "chat privado") || strings.Contains(refused, "`i1`") {
+		t.Fatalf("!status in a shared room answered %q", refused)
+	}
+	omar := newReporter(t, c, "omar")
+	ask(t, omar.Client, es.room, bot, "!report")
+	omar.dm = omar.WaitForInvite(bot, 30*time.Second)
+	omar.Join(omar.dm, bot)
+	omar.answer(t, bot, "cancel", "")
+	if got := omar.answer(t, bot, "!status", "abierto"); strings.Contains(got, "`i1`") {
+		t.Fatalf("another person's status lists lucia's report: %q", got)
+	}
+}
