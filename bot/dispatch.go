@@ -195,7 +195,7 @@ func (b *Bot) onReaction(ctx context.Context, evt *event.Event) {
 		if lang, ok := relay.RequestedLanguage(rel.Key); ok {
 			b.relay.TranslateFor(ctx, evt.RoomID, rel.EventID, evt.Sender, lang)
 		} else if relay.IsRetry(rel.Key) {
-			if err := b.relay.Retranslate(ctx, evt.RoomID, rel.EventID, evt.Sender, evt.ID); err != nil {
+			if err := b.relay.Retranslate(ctx, evt.RoomID, rel.EventID, evt.Sender); err != nil {
 				zerolog.Ctx(ctx).Err(err).Msg("Failed to queue a message's translation again")
 			}
 		}

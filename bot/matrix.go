@@ -156,6 +156,11 @@ func (b *Bot) FetchEvent(ctx context.Context, roomID id.RoomID, eventID id.Event
 	if err != nil {
 		return nil, fmt.Errorf("failed to fetch event: %w", err)
 	}
+	// A homeserver may answer with an event of another room (Dendrite
+	// ignores the room in the path): it is not this room's to show.
+	if evt.RoomID != "" && evt.RoomID != roomID {
+		return nil, fmt.Errorf("failed to fetch event: %w", ErrNotInRoom)
+	}
 	evt.RoomID = roomID
 	if err = evt.Content.ParseRaw(evt.Type); err != nil && !errors.Is(err, event.ErrContentAlreadyParsed) {
 		return nil, fmt.Errorf("failed to parse fetched event: %w", err)
@@ -165,6 +170,9 @@ func (b *Bot) FetchEvent(ctx context.Context, roomID id.RoomID, eventID id.Event
 	}
 	return evt, nil
 }
+
+// ErrNotInRoom is an event asked for in a room it does not belong to.
+var ErrNotInRoom = errors.New("the event is not in that room")
 
 // Send is the one send path. from says where the content came from; the
 // guard refuses encrypted content into an unencrypted room, and nothing is

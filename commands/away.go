@@ -2,6 +2,7 @@ package commands
 
 import (
 	"cmp"
+	"regexp"
 	"strings"
 	"time"
 
@@ -24,7 +25,7 @@ var (
 	msgQuietNone = &i18n.Message{ID: "QuietNone", Description: "Command is a code span.", Other: "You have no quiet hours. Set them with {{.Command}}."}
 	msgQuietOff  = &i18n.Message{ID: "QuietOff", Other: "Your quiet hours are removed: every page reaches you at once."}
 	msgQuietBad  = &i18n.Message{ID: "QuietBad", Description: "Examples are code spans.",
-		Other: "Write your quiet hours like {{.Examples}}. Nothing was changed."}
+		Other: "Write your quiet hours like {{.Examples}} (at most 12 hours). Nothing was changed."}
 )
 
 // isOff tells a word that switches something off, in the UI languages.
@@ -91,25 +92,21 @@ func runQuiet(cx *Ctx) error {
 }
 
 // ParseDays reads the days someone is away: "2026-12-20..2027-01-06", the
-// same with a dash, "to" or a space between, or one day. The range is at
+// same with a dash, a word ("to", "al") or a space between, or one day. The range is at
 // most a year and does not end before today.
 func ParseDays(s string, today time.Time) (from, until string, ok bool) {
-	s = strings.TrimSpace(s)
 	if len(s) > 60 {
 		return "", "", false
 	}
-	fields := strings.FieldsFunc(strings.ReplaceAll(s, "..", " "), func(r rune) bool { return r == ' ' || r == '–' || r == '—' })
-	if len(fields) == 3 {
-		fields = []string{fields[0], fields[2]} // "a to b", "a al b"
-	}
-	if len(fields) == 1 {
-		fields = append(fields, fields[0])
-	}
-	if len(fields) != 2 {
+	dates := dateRE.FindAllString(s, -1)
+	if rest := strings.TrimSpace(dateRE.ReplaceAllString(s, "")); len(dates) == 0 || len(dates) > 2 || strings.Trim(rest, ".-–— ") != "" && !oneWord(rest) {
 		return "", "", false
 	}
-	a, errA := time.Parse(time.DateOnly, fields[0])
-	b, errB := time.Parse(time.DateOnly, fields[1])
+	if len(dates) == 1 {
+		dates = append(dates, dates[0])
+	}
+	a, errA := time.Parse(time.DateOnly, dates[0])
+	b, errB := time.Parse(time.DateOnly, dates[1])
 	day := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
 	if errA != nil || errB != nil || b.Before(a) || b.Before(day) || b.Sub(a) > 366*24*time.Hour {
 		return "", "", false
@@ -117,9 +114,14 @@ func ParseDays(s string, today time.Time) (from, until string, ok bool) {
 	return a.Format(time.DateOnly), b.Format(time.DateOnly), true
 }
 
+var dateRE = regexp.MustCompile(`\d{4}-\d{2}-\d{2}`)
+
+// oneWord is what may stand between two dates: "to", "al", "bis", "à"…
+func oneWord(s string) bool { return len(strings.Fields(s)) == 1 && len(s) <= 5 }
+
 // ParseHours reads quiet hours: "23:00-07:00", "22h-6h30", "22:00 07:00",
 // as minutes after midnight; they may run past midnight, and are never
-// empty.
+// empty nor longer than 12 hours.
 func ParseHours(s string) (start, end int, ok bool) {
 	s = strings.TrimSpace(s)
 	if len(s) > 30 {
@@ -137,8 +139,13 @@ func ParseHours(s string) (start, end int, ok bool) {
 		}
 		mins[i] = c.Hour*60 + c.Minute
 	}
-	return mins[0], mins[1], mins[0] != mins[1]
+	span := (mins[1] - mins[0] + 24*60) % (24 * 60)
+	return mins[0], mins[1], span > 0 && span <= maxQuiet
 }
+
+// maxQuiet bounds quiet hours, in minutes: longer ones would hold pages
+// for most of the day.
+const maxQuiet = 12 * 60
 
 func clock(minute int) string {
 	return time.Date(2000, 1, 1, minute/60, minute%60, 0, 0, time.UTC).Format("15:04")

@@ -16,7 +16,7 @@ import (
 )
 
 var (
-	msgDutySummary    = &i18n.Message{ID: "DutySummary", Other: "Show who is on duty for incidents now, and who is next, in your time zone."}
+	msgDutySummary    = &i18n.Message{ID: "DutySummary", Other: "Show who is on duty for incidents now, and who is next, in your time zone (in the responder room)."}
 	msgDutyAddSummary = &i18n.Message{ID: "DutyAddSummary", Other: "Set the duty rota: people take turns, handing over at a time in each one's own zone (moderators of the responder room)."}
 	msgDutyOffSummary = &i18n.Message{ID: "DutyOffSummary", Other: "Remove the duty rota: pages go to the whole responder room again (moderators of the responder room)."}
 	msgDutyShow       = &i18n.Message{
@@ -44,7 +44,7 @@ var (
 func runDutyShow(cx *Ctx) error {
 	cur, next, ok, err := cx.router.Incidents.Duty(cx.Ctx, cx.RoomID)
 	if err != nil {
-		return err
+		return dutyError(cx, err)
 	}
 	if !ok {
 		cx.Reply(msgDutyNone, map[string]any{"Command": format.SafeMarkdownCode(cx.Prefix() + "duty add @a:example.org @b:example.org every monday 09:00")})

@@ -3,6 +3,7 @@ package commands
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestScheduleCommands(t *testing.T) {
@@ -39,5 +40,49 @@ func TestScheduleCommands(t *testing.T) {
 	}
 	if got := h.say(room, user, "!schedule"); strings.Contains(got[0], "coming") {
 		t.Fatalf("a member sees RSVP counts: %q", got)
+	}
+}
+
+func TestParseDaysAndHours(t *testing.T) {
+	today := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	days := []struct {
+		in, from, until string
+		ok              bool
+	}{
+		{in: "2026-12-20..2027-01-06", from: "2026-12-20", until: "2027-01-06", ok: true},
+		{in: "2026-12-20-2027-01-06", from: "2026-12-20", until: "2027-01-06", ok: true},
+		{in: "2026-12-20 al 2027-01-06", from: "2026-12-20", until: "2027-01-06", ok: true},
+		{in: "2026-12-24", from: "2026-12-24", until: "2026-12-24", ok: true},
+		{in: "2027-01-06..2026-12-20"},
+		{in: "2026-11-01..2026-11-05"},
+		{in: "2026-12-01 2026-12-02 2026-12-03"},
+		{in: "2026-12-20..2028-01-06"},
+		{in: "tomorrow"},
+		{in: "2026-02-30"},
+	}
+	for _, tt := range days {
+		from, until, ok := ParseDays(tt.in, today)
+		if ok != tt.ok || ok && (from != tt.from || until != tt.until) {
+			t.Errorf("ParseDays(%q) = %s, %s, %v; want %s, %s, %v", tt.in, from, until, ok, tt.from, tt.until, tt.ok)
+		}
+	}
+	hours := []struct {
+		in         string
+		start, end int
+		ok         bool
+	}{
+		{in: "23:00-07:00", start: 23 * 60, end: 7 * 60, ok: true},
+		{in: "22h-6h30", start: 22 * 60, end: 6*60 + 30, ok: true},
+		{in: "12:00 13:00", start: 12 * 60, end: 13 * 60, ok: true},
+		{in: "00:00-23:59"}, // most of the day
+		{in: "07:00-07:00"},
+		{in: "25:00-26:00"},
+		{in: "night"},
+	}
+	for _, tt := range hours {
+		start, end, ok := ParseHours(tt.in)
+		if ok != tt.ok || ok && (start != tt.start || end != tt.end) {
+			t.Errorf("ParseHours(%q) = %d, %d, %v; want %d, %d, %v", tt.in, start, end, ok, tt.start, tt.end, tt.ok)
+		}
 	}
 }

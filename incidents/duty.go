@@ -76,11 +76,12 @@ func (s *Service) RemoveDuty(ctx context.Context, roomID id.RoomID) error {
 	return s.db.DutyRota.Delete(ctx, coalitionID)
 }
 
-// Duty is who is on duty for the room's coalition now, and who is next;
-// ok is false when it has no rota.
+// Duty is who is on duty for the coalition now, and who is next; ok is
+// false when it has no rota. Only the responder room learns it: who
+// answers incidents is the responders' to know.
 func (s *Service) Duty(ctx context.Context, roomID id.RoomID) (cur, next scheduler.Shift, ok bool, err error) {
-	coalitionID, err := s.rooms.CoalitionOf(ctx, roomID)
-	if err != nil || coalitionID == "" {
+	coalitionID, _, err := s.responderCoalition(ctx, roomID)
+	if err != nil {
 		return cur, next, false, err
 	}
 	return s.dutyOf(ctx, coalitionID)
@@ -102,50 +103,55 @@ func (s *Service) dutyOf(ctx context.Context, coalitionID string) (cur, next sch
 // whole room; the last escalation the policy allows always reaches the
 // whole room, so a rota never narrows who hears of an incident. Someone on
 // duty who has left the room is no one to page; someone away is passed
-// over. Below critical, people in their quiet hours are not paged; when
-// that leaves nobody, the page is held until the first of them wakes.
+// over. Below critical, people away or in their quiet hours are passed
+// over for the next who can be reached (the backup, then the room); when
+// nobody can, the page is held until the first quiet hours end.
 func (s *Service) pageTargets(ctx context.Context, inc *database.Incident, n int, step Step, members []id.UserID) ([]id.UserID, time.Time, error) {
-	targets, err := s.onDutyTargets(ctx, inc, n, step, members)
+	lists, err := s.candidates(ctx, inc, n, step, members)
 	if err != nil || inc.Severity == "critical" {
-		return targets, time.Time{}, err
+		return lists[0], time.Time{}, err
 	}
-	var awake []id.UserID
 	var wakes time.Time
-	for _, t := range targets {
-		quiet, until := s.rooms.Quiet(ctx, t, s.now())
-		switch {
-		case !quiet:
-			awake = append(awake, t)
-		case wakes.IsZero() || until.Before(wakes):
-			wakes = until
+	for _, list := range lists {
+		var reachable []id.UserID
+		for _, p := range list {
+			quiet, until := s.rooms.Quiet(ctx, p, s.now())
+			switch {
+			case quiet && (wakes.IsZero() || until.Before(wakes)):
+				wakes = until
+			case !quiet && !s.rooms.Away(ctx, p, s.now()):
+				reachable = append(reachable, p)
+			}
+		}
+		if len(reachable) > 0 {
+			return reachable, time.Time{}, nil
 		}
 	}
-	if len(awake) > 0 {
-		return awake, time.Time{}, nil
+	if !wakes.IsZero() {
+		return nil, wakes, nil
 	}
-	return nil, wakes, nil
+	// Nobody can be reached and nobody wakes: page the room all the same.
+	return lists[len(lists)-1], time.Time{}, nil
 }
 
-func (s *Service) onDutyTargets(ctx context.Context, inc *database.Incident, n int, step Step, members []id.UserID) ([]id.UserID, error) {
+// candidates are whom step n pages, in the order they are tried: the
+// step's own, then the backup, then the room.
+func (s *Service) candidates(ctx context.Context, inc *database.Incident, n int, step Step, members []id.UserID) ([][]id.UserID, error) {
 	room := append(slices.DeleteFunc(slices.Clone(members), func(u id.UserID) bool { return u == s.mx.BotUserID() }), step.OnCall...)
-	if n+1 >= max(step.Times, 1) {
-		return room, nil
+	if n+1 >= max(step.Times, 1) || n >= 2 {
+		return [][]id.UserID{room}, nil
 	}
 	cur, next, ok, err := s.dutyOf(ctx, inc.CoalitionID)
 	if err != nil || !ok {
-		return room, err
+		return [][]id.UserID{room}, err
 	}
-	targets := []id.UserID{cur.Person}
-	if n >= 1 && next.Person != cur.Person {
-		targets = append(targets, next.Person)
-	}
-	if n >= 2 {
-		return room, nil
-	}
-	for _, t := range targets {
-		if !s.mx.IsJoined(ctx, inc.ResponderRoom, t) {
-			return room, nil
+	for _, p := range []id.UserID{cur.Person, next.Person} {
+		if !s.mx.IsJoined(ctx, inc.ResponderRoom, p) {
+			return [][]id.UserID{room}, nil
 		}
 	}
-	return targets, nil
+	if n == 0 {
+		return [][]id.UserID{{cur.Person}, {next.Person}, room}, nil
+	}
+	return [][]id.UserID{slices.Compact([]id.UserID{cur.Person, next.Person}), room}, nil
 }

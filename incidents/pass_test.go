@@ -328,3 +328,40 @@ func TestQuietHoursHoldAPageUntilTheyEnd(t *testing.T) {
 		t.Fatalf("%d pages once the quiet hours ended, want 1", n)
 	}
 }
+
+// The person on duty in their quiet hours does not stop a page below
+// critical: the backup is paged instead, at once.
+func TestQuietPersonOnDutyPassesThePageToTheBackup(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t)
+	l10n, err := translations.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Date(2026, 12, 10, 23, 0, 0, 0, time.UTC)
+	mx := &fakeMatrix{posts: map[id.RoomID][]string{}, members: []id.UserID{"@bot:x", "@ana:x", "@ben:x"}, joined: map[id.RoomID]bool{"!resp:x": true}}
+	s := &Service{db: db, mx: mx, rooms: testRooms(db, mx), l10n: l10n, log: zerolog.Nop(),
+		now: func() time.Time { return now }, wake: make(chan struct{}, 1), retryAt: map[int64]retry{}, warned: map[int64]bool{}}
+	must(db.Coalition.Insert(ctx, &database.Coalition{ID: "c", Name: "Red", CreatedBy: "@ana:x", CreatedAt: now}))
+	must(db.Incident.SetResponderRoom(ctx, "c", "!resp:x"))
+	must(db.Incident.SetPolicy(ctx, "c", `{"medium": {"first": 1000000000, "every": 1000000000, "times": 3}}`))
+	must(db.DutyRota.Put(ctx, &database.DutyRota{CoalitionID: "c", People: []id.UserID{"@ana:x", "@ben:x"}, Daily: true, Minute: 9 * 60,
+		Anchor: "2026-12-10", CreatedBy: "@ana:x", CreatedAt: now}))
+	must(db.Person.SetQuiet(ctx, "@ana:x", 22*60, 6*60))
+	inc := &database.Incident{CoalitionID: "c", ResponderRoom: "!resp:x", Reporter: "@rep:x", ReporterRoom: "!dm:x", ReporterLang: "es", Severity: "medium",
+		Answers: map[string]database.StoredAnswer{}, State: database.IncidentOpen, CreatedAt: now.Add(-time.Hour), NextEscalation: now}
+	must(db.Incident.Insert(ctx, inc))
+	must(db.Incident.SetRelayed(ctx, inc.ID, "$report"))
+
+	must(s.Pass(ctx))
+	posts := mx.posts["!resp:x"]
+	if len(posts) != 1 || !strings.Contains(posts[0], "@ben:x") || strings.Contains(posts[0], "@ana:x") {
+		t.Fatalf("pages %q; want one to the backup, ben, while ana on duty is quiet", posts)
+	}
+}

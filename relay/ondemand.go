@@ -3,6 +3,8 @@ package relay
 import (
 	"context"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/rs/zerolog"
@@ -83,12 +85,9 @@ func RequestedLanguage(key string) (lang string, ok bool) {
 // It returns at once; the translation is made beside the sync.
 func (r *Relay) TranslateFor(ctx context.Context, roomID id.RoomID, eventID id.EventID, person id.UserID, lang string) {
 	log := zerolog.Ctx(ctx).With().Stringer("event_id", eventID).Logger()
-	select {
-	case r.onDemand <- struct{}{}:
-	default:
-		if _, err := r.mx.SendToPerson(ctx, person, "", r.l10n.Text(r.rooms.PersonLanguage(ctx, person), msgOnDemandBusy, nil)); err != nil {
-			log.Warn().Err(err).Msg("Failed to say translations are busy")
-		}
+	asker := r.askers.of(person)
+	if !asker.allow(r.now()) {
+		log.Debug().Msg("Not translating on request: the person asked too often")
 		return
 	}
 	r.mu.Lock()
@@ -98,16 +97,97 @@ func (r *Relay) TranslateFor(ctx context.Context, roomID id.RoomID, eventID id.E
 		runCtx = context.Background()
 	}
 	runCtx = log.WithContext(runCtx)
+	busy := false
+	select {
+	case r.onDemand <- struct{}{}:
+	default:
+		busy = true
+	}
+	if busy && !asker.toldBusy(r.now()) {
+		return
+	}
+	// Nothing here waits on the network: the sync goes on at once.
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		defer func() { <-r.onDemand }()
+		if !busy {
+			defer func() { <-r.onDemand }()
+		}
+		// One at a time for each person, so two requests never open two
+		// direct chats.
+		asker.mu.Lock()
+		defer asker.mu.Unlock()
 		safe.Run(&log, "translate on request", func() {
-			if err := r.translateFor(runCtx, roomID, eventID, person, lang); err != nil && runCtx.Err() == nil {
+			var err error
+			if busy {
+				_, err = r.mx.SendToPerson(runCtx, person, "", r.l10n.Text(r.rooms.PersonLanguage(runCtx, person), msgOnDemandBusy, nil))
+			} else {
+				err = r.translateFor(runCtx, roomID, eventID, person, lang)
+			}
+			if err != nil && runCtx.Err() == nil {
 				log.Warn().Err(err).Msg("Failed to translate a message on request")
 			}
 		})
 	}()
+}
+
+// onDemandPerMinute bounds one person's requests: beyond it they are
+// dropped, so nobody's reactions can keep the translators to themselves.
+const onDemandPerMinute = 10
+
+// askers are the people who asked for translations lately.
+type askers struct {
+	mu sync.Mutex
+	by map[id.UserID]*asker
+}
+
+type asker struct {
+	mu sync.Mutex // held while one of their requests is made
+	// counts guards recent and busySaid.
+	counts   sync.Mutex
+	recent   []time.Time
+	busySaid time.Time
+}
+
+func (a *askers) of(u id.UserID) *asker {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.by == nil || len(a.by) > 10000 {
+		a.by = map[id.UserID]*asker{}
+	}
+	if a.by[u] == nil {
+		a.by[u] = &asker{}
+	}
+	return a.by[u]
+}
+
+// allow counts a request, and tells whether it is within the limit.
+func (s *asker) allow(now time.Time) bool {
+	s.counts.Lock()
+	defer s.counts.Unlock()
+	kept := s.recent[:0]
+	for _, t := range s.recent {
+		if now.Sub(t) < time.Minute {
+			kept = append(kept, t)
+		}
+	}
+	s.recent = kept
+	if len(s.recent) >= onDemandPerMinute {
+		return false
+	}
+	s.recent = append(s.recent, now)
+	return true
+}
+
+// toldBusy tells whether to say translations are busy: once a minute.
+func (s *asker) toldBusy(now time.Time) bool {
+	s.counts.Lock()
+	defer s.counts.Unlock()
+	if now.Sub(s.busySaid) < time.Minute {
+		return false
+	}
+	s.busySaid = now
+	return true
 }
 
 func (r *Relay) translateFor(ctx context.Context, roomID id.RoomID, eventID id.EventID, person id.UserID, lang string) error {

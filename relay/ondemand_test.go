@@ -2,6 +2,7 @@ package relay
 
 import (
 	"testing"
+	"time"
 
 	"maunium.net/go/mautrix/id"
 )
@@ -37,11 +38,12 @@ func TestRetranslationJobs(t *testing.T) {
 		name, jobID, want string
 		ok                bool
 	}{
-		{name: "a job the relay made", jobID: "~retranslate/$reaction/$original", want: "$original", ok: true},
+		{name: "a job the relay made", jobID: "~retranslate/493000/$original", want: "$original", ok: true},
+		{name: "an old room's event id with a slash", jobID: "~retranslate/493000/$abc/def:example.org", want: "$abc/def:example.org", ok: true},
 		{name: "an event from the homeserver", jobID: "$original"},
 		{name: "an event id that only contains the prefix", jobID: "$abc~retranslate/$x/$y"},
-		{name: "no message named", jobID: "~retranslate/$reaction"},
-		{name: "not an event id", jobID: "~retranslate/$reaction/original"},
+		{name: "no message named", jobID: "~retranslate/493000"},
+		{name: "not an event id", jobID: "~retranslate/493000/original"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,5 +60,28 @@ func TestIsRetry(t *testing.T) {
 		if IsRetry(key) != want {
 			t.Errorf("IsRetry(%q) = %v", key, !want)
 		}
+	}
+}
+
+func TestOnePersonCannotFloodTranslations(t *testing.T) {
+	var a askers
+	now := time.Now()
+	ana := a.of("@ana:x")
+	for i := range onDemandPerMinute {
+		if !ana.allow(now.Add(time.Duration(i) * time.Second)) {
+			t.Fatalf("request %d refused", i+1)
+		}
+	}
+	if ana.allow(now.Add(30 * time.Second)) {
+		t.Fatal("one request too many was allowed")
+	}
+	if !a.of("@ben:x").allow(now) {
+		t.Fatal("someone else was refused for ana's requests")
+	}
+	if !ana.allow(now.Add(61 * time.Second)) {
+		t.Fatal("a request a minute later was refused")
+	}
+	if !ana.toldBusy(now) || ana.toldBusy(now.Add(time.Second)) {
+		t.Fatal("busy must be said once a minute")
 	}
 }

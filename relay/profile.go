@@ -19,38 +19,54 @@ import (
 const (
 	// maxAvatarBytes bounds a sender's avatar copied into encrypted rooms.
 	maxAvatarBytes = 4 << 20
-	// maxNameRunes bounds the name a copy shows: a display name may be long
-	// enough to push the message itself out of sight.
-	maxProfileRunes = 120
+	// maxSenderRunes and maxRoomRunes bound the name a copy shows: a display
+	// name may be long enough to push the message itself out of sight.
+	maxSenderRunes = 64
+	maxRoomRunes   = 48
 	// avatarRetry is how long an avatar that could not be copied is left
 	// out before it is tried again.
 	avatarRetry = 10 * time.Minute
 	maxAvatars  = 1024
+	// avatarTimeout bounds copying one avatar.
+	avatarTimeout = 10 * time.Second
 )
 
 var errAvatarFailed = errors.New("the avatar could not be copied a short while ago")
 
 // profileName is who a copy is from as people read it: the sender's name
 // and the source room's.
+// The room is always shown whole, so a long name cannot pass for one
+// from another room.
 func profileName(sender, room string) string {
-	name := cleanName(sender) + " (" + cleanName(room) + ")"
-	if runes := []rune(name); len(runes) > maxProfileRunes {
-		name = string(runes[:maxProfileRunes-1]) + "…"
+	return neutraliseRoomPing(clip(cleanName(sender), maxSenderRunes) + " (" + clip(cleanName(room), maxRoomRunes) + ")")
+}
+
+func clip(s string, n int) string {
+	if runes := []rune(s); len(runes) > n {
+		return string(runes[:n-1]) + "…"
 	}
-	return neutraliseRoomPing(name)
+	return s
 }
 
 // cleanName takes out what a display or room name could do besides naming:
-// break lines, turn the text after it around.
+// break lines, turn the text after it around, pad it with characters that
+// show as nothing.
 func cleanName(s string) string {
 	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+		switch {
+		case unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r):
 			return ' '
+		case unicode.Is(unicode.Cf, r) || invisible[r]:
+			return -1
 		}
 		return r
 	}, s)
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// invisible are letters and symbols that draw nothing: blank braille and
+// the Hangul fillers.
+var invisible = map[rune]bool{0x2800: true, 0x3164: true, 0xFFA0: true, 0x115F: true, 0x1160: true}
 
 // withProfile makes the copy show name (and the sender's avatar) as its
 // sender, MSC4144, and starts its text with the name, marked as the
@@ -79,6 +95,9 @@ func (r *Relay) profile(ctx context.Context, j *job, name string) *event.BeeperP
 		return p
 	}
 	file, err := r.avatars.get(ctx, j.evt.Sender, avatar, r.now(), func() (*event.EncryptedFileInfo, error) {
+		// The room's queue waits for this: not for long.
+		ctx, cancel := context.WithTimeout(ctx, avatarTimeout)
+		defer cancel()
 		data, err := r.mx.Download(ctx, avatar, maxAvatarBytes)
 		if err != nil {
 			return nil, err
@@ -112,6 +131,9 @@ func profileID(sender id.UserID) string {
 type avatarCache struct {
 	mu    sync.Mutex
 	items map[avatarKey]avatarEntry
+	// failed is when copying a sender's avatar last failed: one who
+	// changes avatars to slow ones gets none for a while.
+	failed map[id.UserID]time.Time
 }
 
 type avatarKey struct {
@@ -134,7 +156,10 @@ func (c *avatarCache) get(_ context.Context, user id.UserID, avatar id.ContentUR
 	if ok && entry.file != nil {
 		return entry.file, nil
 	}
-	if ok && now.Sub(entry.failedAt) < avatarRetry {
+	c.mu.Lock()
+	failedAt := c.failed[user]
+	c.mu.Unlock()
+	if ok && now.Sub(entry.failedAt) < avatarRetry || now.Sub(failedAt) < avatarRetry {
 		return nil, errAvatarFailed
 	}
 	file, err := upload()
@@ -143,8 +168,12 @@ func (c *avatarCache) get(_ context.Context, user id.UserID, avatar id.ContentUR
 	if c.items == nil || len(c.items) >= maxAvatars {
 		c.items = make(map[avatarKey]avatarEntry)
 	}
+	if c.failed == nil || len(c.failed) >= maxAvatars {
+		c.failed = make(map[id.UserID]time.Time)
+	}
 	if err != nil {
 		c.items[key] = avatarEntry{failedAt: now}
+		c.failed[user] = now
 		return nil, err
 	}
 	c.items[key] = avatarEntry{file: file}

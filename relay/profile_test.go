@@ -104,8 +104,13 @@ func TestProfileName(t *testing.T) {
 			}
 		})
 	}
-	long := profileName(strings.Repeat("Ana ", 100), "ES")
-	if n := utf8.RuneCountInString(long); n > maxProfileRunes || !strings.HasSuffix(long, "…") {
-		t.Errorf("a long name is %d runes: %q", n, long)
+	long := profileName(strings.Repeat("Ana ", 100), "Sala ES")
+	if n := utf8.RuneCountInString(long); n > maxSenderRunes+maxRoomRunes+3 || !strings.HasSuffix(long, "… (Sala ES)") {
+		t.Errorf("a long name is %d runes and hides its room: %q", n, long)
+	}
+	// Padding that shows as nothing cannot push the real room out of sight.
+	padded := profileName("Maria (Sala Madrid)"+strings.Repeat("\u2800\u200b\u3164", 80), "Sala ES")
+	if padded != "Maria (Sala Madrid) (Sala ES)" {
+		t.Errorf("a padded name reads %q", padded)
 	}
 }

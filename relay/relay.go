@@ -61,6 +61,7 @@ type Relay struct {
 	// onDemand holds a slot per translation being made for someone who
 	// asked (maxOnDemand).
 	onDemand chan struct{}
+	askers   askers
 }
 
 // New builds a relay; call Start to begin sending.

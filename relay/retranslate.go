@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"maunium.net/go/mautrix/event"
@@ -28,7 +29,7 @@ func IsRetry(key string) bool {
 // untranslated, when its sender asks (a 🔄 reaction): each is edited into
 // its translation. Anyone else's asking does nothing. Nothing of the message
 // is stored: the job names it, and the message is read again when sent.
-func (r *Relay) Retranslate(ctx context.Context, roomID id.RoomID, eventID id.EventID, by id.UserID, reaction id.EventID) error {
+func (r *Relay) Retranslate(ctx context.Context, roomID id.RoomID, eventID id.EventID, by id.UserID) error {
 	sender, err := r.senderOf(ctx, roomID, eventID)
 	if err != nil || sender != by {
 		return err
@@ -46,7 +47,8 @@ func (r *Relay) Retranslate(ctx context.Context, roomID id.RoomID, eventID id.Ev
 	if len(targets) == 0 {
 		return nil
 	}
-	jobID := id.EventID(retranslatePrefix + string(reaction) + "/" + string(eventID))
+	// One retry an hour per message, however often it is asked for.
+	jobID := id.EventID(retranslatePrefix + strconv.FormatInt(r.now().Unix()/3600, 10) + "/" + string(eventID))
 	if _, err = r.db.RelayJob.Enqueue(ctx, jobID, roomID, "{}", r.now(), targets); err != nil {
 		return err
 	}
@@ -76,6 +78,10 @@ func (r *Relay) retranslation(ctx context.Context, d *database.Delivery, origina
 	}
 	if orig.Type != event.EventMessage {
 		return nil, permanent(fmt.Errorf("%w: a retranslation of a %s", ErrBadEvent, orig.Type.Type))
+	}
+	if isMedia(orig.Content.AsMessage()) {
+		// An edit of a copy would drop its attachment; its caption stays.
+		return nil, permanent(fmt.Errorf("%w: a retranslation of an attachment", ErrBadEvent))
 	}
 	content := *orig.Content.AsMessage()
 	mxtext.StripReplyFallback(&content)

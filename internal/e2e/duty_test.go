@@ -45,6 +45,10 @@ func TestDutyRotaPagesThePersonOnDuty(t *testing.T) {
 	assertWords(t, "!duty add", set, "Duty rota set", "On duty now: `"+en.mod.UserID.String()+"`")
 	shown := testenv.Body(ask(t, cai, en.room, bot, "!duty"))
 	assertWords(t, "!duty in Manila", shown, "On duty now: `"+en.mod.UserID.String()+"`", "Then: `"+bea.UserID.String()+"`", "Asia/Manila", "Mon")
+	// Who answers incidents is the responders' to know, not every room's.
+	if elsewhere := c.ask(t, c.rooms["es"], "!duty"); strings.Contains(elsewhere, en.mod.UserID.String()) || strings.Contains(elsewhere, bea.UserID.String()) {
+		t.Fatalf("!duty in a member room names the responders: %q", elsewhere)
+	}
 
 	lucia := newReporter(t, c, "lucia")
 	lucia.file(t, c, []string{"2", "4", "ayer a las 22:00", "Plaza Mayor", "Detuvieron a dos compañeras en la plaza", "sí", "sí", "no"})

@@ -116,15 +116,22 @@ func TestTranslationOnRequest(t *testing.T) {
 	})
 
 	t.Run("a message of another room cannot be asked for", func(t *testing.T) {
-		// Mallory is not in the private room: she names its message from
-		// the open room, then asks for one of the open room's own.
+		// Mallory is not in the private room nor the closed one: she names
+		// their messages from the open room (the homeserver hands the bot
+		// an event of any room it is in), then asks for one of the open
+		// room's own.
+		closed := ana.CreateRoom(testenv.RoomOptions{Name: "Sala cerrada", Invite: []id.UserID{bot, bea.UserID}})
+		ana.WaitForMembership(closed, bot, event.MembershipJoin, 30*time.Second)
+		bea.Join(closed, bot)
+		hidden := bea.SendText(closed, "La reunión es en la plaza Zorblax25")
 		mallory.React(open, secret, "🇬🇧")
+		mallory.React(open, hidden, "🇬🇧")
 		mine := bea.SendText(open, "Hola a todas Zorblax24")
 		mallory.React(open, mine, "🇬🇧")
 		malloryDM := joinDirectChat(t, mallory, bot)
 		inDM(mallory, malloryDM, "Zorblax24")
 		for _, e := range mallory.Messages(malloryDM, bot) {
-			if b := testenv.Body(e); strings.Contains(b, "Zorblax21") || strings.Contains(b, "plaza") || strings.Contains(b, "square") {
+			if b := testenv.Body(e); strings.Contains(b, "Zorblax21") || strings.Contains(b, "Zorblax25") || strings.Contains(b, "plaza") || strings.Contains(b, "square") {
 				t.Fatalf("mallory received a message of a room she is not in: %q", b)
 			}
 		}
