@@ -1,8 +1,16 @@
 package bot
 
 import (
+	"database/sql/driver"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/lib/pq"
+	"maunium.net/go/mautrix/crypto"
+
+	"starling/relay"
 )
 
 func TestLateCommandRule(t *testing.T) {
@@ -24,6 +32,28 @@ func TestLateCommandRule(t *testing.T) {
 			late, tell := lateCommand(now, tc.sent, tc.told)
 			if late != tc.late || tell != tc.tell {
 				t.Fatalf("late %v tell %v, want %v %v", late, tell, tc.late, tc.tell)
+			}
+		})
+	}
+}
+
+// A key store that cannot answer (PostgreSQL restarting) is no reason to
+// give up on an event: only the event itself is.
+func TestDecryptErrorKeepsWhatMayStillBeRead(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		bad  bool
+	}{
+		{name: "no key yet", err: fmt.Errorf("x: %w", crypto.ErrNoSessionFound)},
+		{name: "database restarting", err: fmt.Errorf("failed to get group session: %w", &pq.Error{Code: "57P01"})},
+		{name: "connection lost", err: fmt.Errorf("failed to get group session: %w", driver.ErrBadConn)},
+		{name: "garbled content", err: errors.New("failed to parse megolm payload"), bad: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := errors.Is(decryptError(tt.err), relay.ErrBadEvent); got != tt.bad {
+				t.Errorf("bad event %v, want %v", got, tt.bad)
 			}
 		})
 	}

@@ -16,6 +16,7 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
+	"starling/database"
 	"starling/monitor"
 	"starling/relay"
 	"starling/rooms"
@@ -142,13 +143,22 @@ func (b *Bot) onRoomName(_ context.Context, evt *event.Event) {
 // relay.ErrBadEvent.
 func (b *Bot) Decrypt(ctx context.Context, evt *event.Event) (*event.Event, error) {
 	decrypted, err := b.crypto.Decrypt(ctx, evt)
-	switch {
-	case err == nil:
-		return decrypted, nil
-	case errors.Is(err, crypto.ErrNoSessionFound) || errors.Is(err, olm.ErrUnknownMessageIndex):
-		return nil, fmt.Errorf("failed to decrypt event: %w", err)
+	if err != nil {
+		return nil, decryptError(err)
 	}
-	return nil, fmt.Errorf("failed to decrypt event: %w: %w", relay.ErrBadEvent, err)
+	return decrypted, nil
+}
+
+// decryptError tells why an event could not be decrypted: for want of its
+// key, which may still come, or because the key store could not answer
+// (a database restarting) — both worth trying again — or because of the
+// event itself, which never will be readable.
+func decryptError(err error) error {
+	switch {
+	case errors.Is(err, crypto.ErrNoSessionFound) || errors.Is(err, olm.ErrUnknownMessageIndex) || database.Unavailable(err):
+		return fmt.Errorf("failed to decrypt event: %w", err)
+	}
+	return fmt.Errorf("failed to decrypt event: %w: %w", relay.ErrBadEvent, err)
 }
 
 func (b *Bot) FetchEvent(ctx context.Context, roomID id.RoomID, eventID id.EventID) (*event.Event, error) {
