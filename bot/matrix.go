@@ -181,6 +181,43 @@ func (b *Bot) FetchEvent(ctx context.Context, roomID id.RoomID, eventID id.Event
 	return evt, nil
 }
 
+// FetchCurrent fetches a message as it reads now: with its sender's last
+// edit applied, so that words they took back never come back. Edits by
+// anyone else count for nothing, as clients ignore them too.
+func (b *Bot) FetchCurrent(ctx context.Context, roomID id.RoomID, eventID id.EventID) (*event.Event, error) {
+	orig, err := b.FetchEvent(ctx, roomID, eventID)
+	if err != nil || orig.Type != event.EventMessage {
+		return orig, err
+	}
+	edits, err := b.client.GetRelations(ctx, roomID, eventID, &mautrix.ReqGetRelations{
+		RelationType: event.RelReplace, Dir: mautrix.DirectionBackward, Limit: 50})
+	if err != nil {
+		return nil, fmt.Errorf("failed to read the edits of an event: %w", err)
+	}
+	for _, e := range edits.Chunk { // newest first
+		if e.Sender != orig.Sender || e.RoomID != "" && e.RoomID != roomID {
+			continue
+		}
+		e.RoomID = roomID
+		if err = e.Content.ParseRaw(e.Type); err != nil && !errors.Is(err, event.ErrContentAlreadyParsed) {
+			continue
+		}
+		if e.Type == event.EventEncrypted {
+			if e, err = b.Decrypt(ctx, e); err != nil {
+				continue
+			}
+		}
+		if e.Type != event.EventMessage || e.Content.AsMessage().NewContent == nil {
+			continue
+		}
+		current := *orig
+		current.Content = event.Content{Parsed: e.Content.AsMessage().NewContent}
+		current.Mautrix.WasEncrypted = orig.Mautrix.WasEncrypted || e.Mautrix.WasEncrypted
+		return &current, nil
+	}
+	return orig, nil
+}
+
 // ErrNotInRoom is an event asked for in a room it does not belong to.
 var ErrNotInRoom = errors.New("the event is not in that room")
 

@@ -41,6 +41,8 @@ type Matrix interface {
 	Decrypt(ctx context.Context, evt *event.Event) (*event.Event, error)
 	// FetchEvent gets an event from the homeserver, decrypted.
 	FetchEvent(ctx context.Context, roomID id.RoomID, eventID id.EventID) (*event.Event, error)
+	// FetchCurrent is FetchEvent with the sender's last edit applied.
+	FetchCurrent(ctx context.Context, roomID id.RoomID, eventID id.EventID) (*event.Event, error)
 	// Send sends an event (encrypted in encrypted rooms) with a transaction
 	// id that makes a repeated send a no-op; from is where its content came
 	// from, and the send guard refuses encrypted content into a plain room.

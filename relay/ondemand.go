@@ -201,7 +201,7 @@ func (r *Relay) translateFor(ctx context.Context, roomID id.RoomID, eventID id.E
 	} else if origin != nil && origin.TargetRoom == roomID {
 		sourceRoom, sourceEvent = origin.SourceRoom, origin.SourceEvent
 	}
-	evt, err := r.mx.FetchEvent(ctx, sourceRoom, sourceEvent)
+	evt, err := r.mx.FetchCurrent(ctx, sourceRoom, sourceEvent)
 	if err != nil {
 		return err
 	}

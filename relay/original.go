@@ -40,7 +40,7 @@ func (r *Relay) OriginalOf(ctx context.Context, roomID id.RoomID, copyID id.Even
 	} else if origin == nil || origin.TargetRoom != roomID {
 		return nil, ErrNotACopy
 	}
-	evt, err := r.mx.FetchEvent(ctx, origin.SourceRoom, origin.SourceEvent)
+	evt, err := r.mx.FetchCurrent(ctx, origin.SourceRoom, origin.SourceEvent)
 	if err != nil {
 		return nil, err
 	}

@@ -83,6 +83,9 @@ func (f *fakeMatrix) Decrypt(_ context.Context, evt *event.Event) (*event.Event,
 func (f *fakeMatrix) FetchEvent(context.Context, id.RoomID, id.EventID) (*event.Event, error) {
 	return nil, errors.New("not stored")
 }
+func (f *fakeMatrix) FetchCurrent(ctx context.Context, room id.RoomID, eventID id.EventID) (*event.Event, error) {
+	return f.FetchEvent(ctx, room, eventID)
+}
 func (f *fakeMatrix) WaitForSync(context.Context) error      { return nil }
 func (f *fakeMatrix) WaitForFreshSync(context.Context) error { return nil }
 func (f *fakeMatrix) Redact(_ context.Context, room id.RoomID, target id.EventID, _ string) error {

@@ -72,7 +72,7 @@ func retranslationOf(jobID id.EventID) (id.EventID, bool) {
 // replacing it with itself, read again from the homeserver. It keeps the
 // message's own provenance (encrypted stays encrypted).
 func (r *Relay) retranslation(ctx context.Context, d *database.Delivery, original id.EventID) (*event.Event, error) {
-	orig, err := r.mx.FetchEvent(ctx, d.SourceRoom, original)
+	orig, err := r.mx.FetchCurrent(ctx, d.SourceRoom, original)
 	if err != nil {
 		return nil, err
 	}

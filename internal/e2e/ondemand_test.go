@@ -115,6 +115,23 @@ func TestTranslationOnRequest(t *testing.T) {
 		assertWords(t, "translation", inDM(ana, anaDM, "Zorblax23"), "assembly")
 	})
 
+	t.Run("what the sender edited out is not translated", func(t *testing.T) {
+		first := bea.SendText(private, "Llamad al 600 111 222 esta noche Zorblax26")
+		bea.Send(private, &event.MessageEventContent{MsgType: event.MsgText, Body: "* Llamad a la coordinadora esta noche Zorblax26",
+			NewContent: &event.MessageEventContent{MsgType: event.MsgText, Body: "Llamad a la coordinadora esta noche Zorblax26"},
+			RelatesTo:  &event.RelatesTo{Type: event.RelReplace, EventID: first}})
+		// Someone else's "edit" counts for nothing.
+		ana.Send(private, &event.MessageEventContent{MsgType: event.MsgText, Body: "* Llamad al 699 999 999 Zorblax26",
+			NewContent: &event.MessageEventContent{MsgType: event.MsgText, Body: "Llamad al 699 999 999 Zorblax26"},
+			RelatesTo:  &event.RelatesTo{Type: event.RelReplace, EventID: first}})
+		time.Sleep(time.Second)
+		ana.React(private, first, "🇬🇧")
+		got := inDM(ana, anaDM, "Zorblax26")
+		if strings.Contains(got, "600 111 222") || strings.Contains(got, "699") || !strings.Contains(got, "oordinat") {
+			t.Fatalf("the translation of an edited message reads %q", got)
+		}
+	})
+
 	t.Run("a message of another room cannot be asked for", func(t *testing.T) {
 		// Mallory is not in the private room nor the closed one: she names
 		// their messages from the open room (the homeserver hands the bot
