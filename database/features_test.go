@@ -128,13 +128,13 @@ func testIncidents(t *testing.T, db *Database) {
 	if n, err := db.Incident.CountOpen(ctx); err != nil || n != 1 {
 		t.Fatalf("open incidents = %d, %v; want 1", n, err)
 	}
-	if acked, _ := db.Incident.Ack(ctx, inc.ID, now); !acked {
+	if acked, _ := db.Incident.Ack(ctx, inc.ID, now, "@resp:x", time.Time{}); !acked {
 		t.Fatal("ack failed")
 	}
 	if n, err := db.Incident.CountOpen(ctx); err != nil || n != 0 {
 		t.Fatalf("open incidents after ack = %d, %v; want 0", n, err)
 	}
-	if acked, _ := db.Incident.Ack(ctx, inc.ID, now); acked {
+	if acked, _ := db.Incident.Ack(ctx, inc.ID, now, "@resp:x", time.Time{}); acked {
 		t.Fatal("acked twice")
 	}
 	if due, _ := db.Incident.DueEscalations(ctx, now.Add(time.Hour)); len(due) != 0 {

@@ -21,7 +21,7 @@ const (
 
 const (
 	incidentColumns = `id, coalition_id, responder_room, reporter, reporter_room, reporter_lang, anonymous, severity, answers,
-		state, created_at, acked_at, resolved_at, relayed_event, escalations, next_escalation`
+		state, created_at, acked_at, resolved_at, relayed_event, escalations, next_escalation, acked_by`
 	insertIncidentQuery = `
 		INSERT INTO incident (coalition_id, responder_room, reporter, reporter_room, reporter_lang, anonymous, severity, answers,
 			state, created_at, next_escalation)
@@ -29,7 +29,7 @@ const (
 	getIncidentQuery        = `SELECT ` + incidentColumns + ` FROM incident WHERE id=$1`
 	countOpenIncidentsQuery = `SELECT COUNT(*) FROM incident WHERE state='open'`
 	unrelayedIncidentsQuery = `SELECT ` + incidentColumns + ` FROM incident WHERE relayed_event='' AND state<>'resolved' ORDER BY id`
-	dueEscalationsQuery     = `SELECT ` + incidentColumns + ` FROM incident WHERE state='open' AND relayed_event<>'' AND next_escalation>0 AND next_escalation<=$1 ORDER BY next_escalation`
+	dueEscalationsQuery     = `SELECT ` + incidentColumns + ` FROM incident WHERE state IN ('open', 'acknowledged') AND relayed_event<>'' AND next_escalation>0 AND next_escalation<=$1 ORDER BY next_escalation`
 	openByRoomQuery         = `SELECT ` + incidentColumns + ` FROM incident WHERE responder_room=$1 AND state<>'resolved' ORDER BY id`
 	latestOpenByReporter    = `SELECT ` + incidentColumns + ` FROM incident WHERE reporter=$1 AND reporter_room=$2 AND state<>'resolved' ORDER BY id DESC LIMIT 1`
 	setRelayedQuery         = `UPDATE incident SET relayed_event=$2 WHERE id=$1`
@@ -38,8 +38,9 @@ const (
 	setEscalationQuery      = `UPDATE incident SET escalations=$2, next_escalation=$3 WHERE id=$1 AND escalations=$4`
 	setSeverityQuery        = `UPDATE incident SET severity=$2, escalations=0, next_escalation=$3 WHERE id=$1 AND state='open'`
 	openByReporterQuery     = `SELECT ` + incidentColumns + ` FROM incident WHERE reporter=$1 AND state<>'resolved' ORDER BY id`
-	holdEscalationQuery     = `UPDATE incident SET next_escalation=$2 WHERE id=$1 AND state='open' AND next_escalation>0`
-	ackIncidentQuery        = `UPDATE incident SET state='acknowledged', acked_at=$2, next_escalation=0 WHERE id=$1 AND state='open'`
+	holdEscalationQuery     = `UPDATE incident SET next_escalation=$2 WHERE id=$1 AND state<>'resolved' AND next_escalation>0`
+	ackIncidentQuery        = `UPDATE incident SET state='acknowledged', acked_at=$2, acked_by=$3, next_escalation=$4 WHERE id=$1 AND state='open'`
+	reopenIncidentQuery     = `UPDATE incident SET state='open', acked_by='', escalations=0, next_escalation=$2 WHERE id=$1 AND state='acknowledged'`
 	resolveIncidentQuery    = `UPDATE incident SET state='resolved', resolved_at=$2, next_escalation=0 WHERE id=$1 AND state<>'resolved'`
 	purgeIncidentsQuery     = `DELETE FROM incident WHERE created_at < $1`
 	insertAuditQuery        = `INSERT INTO incident_audit (incident_id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)`
@@ -77,6 +78,8 @@ type Incident struct {
 	RelayedEvent   id.EventID
 	Escalations    int
 	NextEscalation time.Time
+	// AckedBy took the incident ("" when nobody has, or it lapsed).
+	AckedBy id.UserID
 }
 
 func newIncident(_ *dbutil.QueryHelper[*Incident]) *Incident { return &Incident{} }
@@ -99,7 +102,7 @@ func (i *Incident) Scan(row dbutil.Scannable) (*Incident, error) {
 	var answers string
 	var created, acked, resolved, next int64
 	if err := row.Scan(&i.ID, &i.CoalitionID, &i.ResponderRoom, &i.Reporter, &i.ReporterRoom, &i.ReporterLang, &i.Anonymous,
-		&i.Severity, &answers, &i.State, &created, &acked, &resolved, &i.RelayedEvent, &i.Escalations, &next); err != nil {
+		&i.Severity, &answers, &i.State, &created, &acked, &resolved, &i.RelayedEvent, &i.Escalations, &next, &i.AckedBy); err != nil {
 		return nil, err
 	}
 	i.CreatedAt, i.AckedAt, i.ResolvedAt, i.NextEscalation = ms(created), ms(acked), ms(resolved), ms(next)
@@ -215,8 +218,16 @@ func (q *IncidentQuery) Hold(ctx context.Context, incidentID int64, until time.T
 }
 
 // Ack acknowledges an open report; false when it was not open.
-func (q *IncidentQuery) Ack(ctx context.Context, incidentID int64, at time.Time) (bool, error) {
-	return q.changed(q.GetDB().Exec(ctx, ackIncidentQuery, incidentID, at.UnixMilli()))
+// by took it; deadline is when, not resolved by then, they are paged
+// again (zero: never).
+func (q *IncidentQuery) Ack(ctx context.Context, incidentID int64, at time.Time, by id.UserID, deadline time.Time) (bool, error) {
+	return q.changed(q.GetDB().Exec(ctx, ackIncidentQuery, incidentID, at.UnixMilli(), by, unixMS(deadline)))
+}
+
+// Reopen hands back an incident whose taker let it lapse: it escalates
+// again from the start, next at next.
+func (q *IncidentQuery) Reopen(ctx context.Context, incidentID int64, next time.Time) (bool, error) {
+	return q.changed(q.GetDB().Exec(ctx, reopenIncidentQuery, incidentID, unixMS(next)))
 }
 
 // Resolve resolves a report; false when it was resolved already.

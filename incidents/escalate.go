@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"maunium.net/go/mautrix/format"
+	"maunium.net/go/mautrix/id"
 
 	"starling/database"
 	"starling/internal/mxtext"
@@ -74,6 +75,9 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 	}
 	step := loadPolicy(raw)[inc.Severity]
 	lang := s.rooms.Language(ctx, inc.ResponderRoom)
+	if inc.State == database.IncidentAcknowledged {
+		return s.ackLapsed(ctx, inc, step, lang)
+	}
 	members, err := s.mx.JoinedMembers(ctx, inc.ResponderRoom)
 	if err != nil {
 		return err
@@ -123,4 +127,34 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 		paged[i] = p.String()
 	}
 	return s.audit(ctx, inc, "starling", "escalated", strconv.Itoa(n+1)+": "+strings.Join(paged, " "))
+}
+
+// ackLapsed pages again whoever took the incident and let it lie past the
+// policy's time, and hands it back: it escalates again from the start.
+func (s *Service) ackLapsed(ctx context.Context, inc *database.Incident, step Step, lang string) error {
+	var people []id.UserID
+	who := "—"
+	if inc.AckedBy != "" && s.mx.IsJoined(ctx, inc.ResponderRoom, inc.AckedBy) {
+		people, who = []id.UserID{inc.AckedBy}, mxtext.Pill(inc.AckedBy)
+	}
+	text := s.l10n.Text(lang, msgAckLapsed, map[string]any{
+		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Who": who,
+		"Minutes": int(s.now().Sub(inc.AckedAt).Minutes()),
+	})
+	txn := txnid.Stable("incident-ack-lapsed", strconv.FormatInt(inc.ID, 10), strconv.FormatInt(inc.AckedAt.UnixMilli(), 10))
+	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, mxtext.Page(text, people), txn, rooms.Private)
+	if err != nil {
+		return fmt.Errorf("failed to page the taker of incident %d: %w", inc.ID, err)
+	}
+	if err = s.db.Incident.PutPost(ctx, eventID, inc.ID); err != nil {
+		return err
+	}
+	var next time.Time
+	if d, ok := step.delay(0); ok {
+		next = s.now().Add(d)
+	}
+	if _, err = s.db.Incident.Reopen(ctx, inc.ID, next); err != nil {
+		return err
+	}
+	return s.audit(ctx, inc, "starling", "ack lapsed", inc.AckedBy.String())
 }

@@ -32,12 +32,14 @@ var (
 		Description: "A report as posted to responders. ID and Severity are code spans, Category a word, Reporter a name or 'anonymous', the rest answers.",
 		Other:       "🚨 **Incident {{.ID}}** — {{.Severity}} — {{.Category}}\n\n- When: {{.When}}\n- Where: {{.Where}}\n- What happened: {{.What}}\n- Safe now: {{.Safe}}\n- May be contacted: {{.Contact}}\n- Reported by: {{.Reporter}}\n\nReact with ✅ or send {{.Ack}} to take it.",
 	}
-	msgAnonymous    = &i18n.Message{ID: "IncidentAnonymous", Other: "anonymous"}
-	msgYes          = &i18n.Message{ID: "IncidentYes", Other: "yes"}
-	msgNo           = &i18n.Message{ID: "IncidentNo", Other: "no"}
-	msgNotGiven     = &i18n.Message{ID: "IncidentNotGiven", Other: "not given"}
-	msgWithOrig     = &i18n.Message{ID: "IncidentWithOriginal", Description: "Text is translated, Original as written.", Other: "{{.Text}} (original: {{.Original}})"}
-	msgEscalation   = &i18n.Message{ID: "IncidentEscalation", Description: "A page: it notifies the people it names. ID and Severity are code spans, Minutes a number, People the mentioned names.", Other: "⚠️ Incident {{.ID}} ({{.Severity}}) has waited {{.Minutes}} minutes without anyone taking it. React ✅ to this message or to the report to take it. {{.People}}"}
+	msgAnonymous  = &i18n.Message{ID: "IncidentAnonymous", Other: "anonymous"}
+	msgYes        = &i18n.Message{ID: "IncidentYes", Other: "yes"}
+	msgNo         = &i18n.Message{ID: "IncidentNo", Other: "no"}
+	msgNotGiven   = &i18n.Message{ID: "IncidentNotGiven", Other: "not given"}
+	msgWithOrig   = &i18n.Message{ID: "IncidentWithOriginal", Description: "Text is translated, Original as written.", Other: "{{.Text}} (original: {{.Original}})"}
+	msgEscalation = &i18n.Message{ID: "IncidentEscalation", Description: "A page: it notifies the people it names. ID and Severity are code spans, Minutes a number, People the mentioned names.", Other: "⚠️ Incident {{.ID}} ({{.Severity}}) has waited {{.Minutes}} minutes without anyone taking it. React ✅ to this message or to the report to take it. {{.People}}"}
+	msgAckLapsed  = &i18n.Message{ID: "IncidentAckLapsed", Description: "A page to whoever took an incident and has not resolved it. ID is a code span, Who a name, Minutes a number.",
+		Other: "⏰ {{.Who}} took incident {{.ID}} {{.Minutes}} minutes ago and it is not resolved: it goes back to everyone and escalates again. React ✅ to the report to take it again, or resolve it."}
 	msgAcked        = &i18n.Message{ID: "IncidentAcked", Description: "Told to the reporter. ID is a code span.", Other: "A responder has taken your report {{.ID}}."}
 	msgAckedRoom    = &i18n.Message{ID: "IncidentAckedRoom", Description: "ID is a code span, Who a name.", Other: "{{.Who}} took incident {{.ID}}."}
 	msgResolved     = &i18n.Message{ID: "IncidentResolved", Description: "Told to the reporter. ID is a code span, Note a note or nothing.", Other: "Your report {{.ID}} is resolved. {{.Note}}"}

@@ -27,6 +27,9 @@ type Step struct {
 	OnCall []id.UserID `json:"on_call,omitempty"`
 	// Also post to this room.
 	Room id.RoomID `json:"room,omitempty"`
+	// AckTimeout is how long a taken incident may stay unresolved: then
+	// its taker is paged again and it escalates again. Zero: for ever.
+	AckTimeout time.Duration `json:"ack_timeout,omitempty"`
 }
 
 // Policy maps a severity to its escalation.
@@ -36,11 +39,12 @@ type Policy map[string]Step
 var Severities = []string{"low", "medium", "high", "critical"}
 
 // DefaultPolicy is SPEC.md's: critical after 5 min then every 15 min, 3
-// times; high after 15 min; medium after 60 min; low never.
+// times; high after 15 min; medium after 60 min; low never. A critical
+// incident taken and not resolved within an hour (high: four) comes back.
 func DefaultPolicy() Policy {
 	return Policy{
-		"critical": {First: 5 * time.Minute, Every: 15 * time.Minute, Times: 3},
-		"high":     {First: 15 * time.Minute, Times: 1},
+		"critical": {First: 5 * time.Minute, Every: 15 * time.Minute, Times: 3, AckTimeout: time.Hour},
+		"high":     {First: 15 * time.Minute, Times: 1, AckTimeout: 4 * time.Hour},
 		"medium":   {First: time.Hour, Times: 1},
 		"low":      {},
 	}
@@ -78,7 +82,8 @@ func (s Step) delay(n int) (time.Duration, bool) {
 }
 
 // ParseStep reads "never" or "<first> [every <interval>] [x<times>]
-// [oncall @a @b] [room !id:server]", e.g. "5m every 15m x3".
+// [oncall @a @b] [room !id:server] [ack <timeout>]", e.g. "5m every 15m x3
+// ack 1h".
 func ParseStep(args []string) (Step, error) {
 	if len(args) == 1 && strings.EqualFold(args[0], "never") {
 		return Step{}, nil
@@ -116,6 +121,13 @@ func ParseStep(args []string) (Step, error) {
 				s.OnCall = append(s.OnCall, u)
 				i++
 			}
+		case a == "ack" && i+1 < len(args):
+			d, err := parseDelay(args[i+1])
+			if err != nil {
+				return Step{}, err
+			}
+			s.AckTimeout = d
+			i++
 		case a == "room" && i+1 < len(args) && strings.HasPrefix(args[i+1], "!"):
 			s.Room = id.RoomID(args[i+1])
 			i++
@@ -154,6 +166,9 @@ func (s Step) String() string {
 	}
 	if s.Room != "" {
 		out += " room " + s.Room.String()
+	}
+	if s.AckTimeout > 0 {
+		out += " ack " + s.AckTimeout.String()
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/format"
@@ -36,7 +37,13 @@ func (s *Service) Ack(ctx context.Context, roomID id.RoomID, by id.UserID, incid
 	if err != nil {
 		return nil, false, err
 	}
-	acked, err := s.db.Incident.Ack(ctx, inc.ID, s.now())
+	var deadline time.Time
+	if _, raw, err := s.db.Incident.ResponderRoom(ctx, inc.CoalitionID); err != nil {
+		return nil, false, err
+	} else if d := loadPolicy(raw)[inc.Severity].AckTimeout; d > 0 {
+		deadline = s.now().Add(d)
+	}
+	acked, err := s.db.Incident.Ack(ctx, inc.ID, s.now(), by, deadline)
 	if err != nil || !acked {
 		return inc, false, err
 	}

@@ -1,4 +1,4 @@
--- v0 -> v14: Latest revision
+-- v0 -> v15: Latest revision
 
 -- Settings and membership facts per room the bot is in.
 CREATE TABLE room (
@@ -290,7 +290,9 @@ CREATE TABLE incident (
     -- The report as posted in the responder room ('' until relayed).
     relayed_event   TEXT    NOT NULL DEFAULT '',
     escalations     INTEGER NOT NULL DEFAULT 0,
-    next_escalation BIGINT  NOT NULL DEFAULT 0
+    next_escalation BIGINT  NOT NULL DEFAULT 0,
+    -- Who took it: paged again if it is not resolved in time.
+    acked_by        TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX incident_reporter_idx ON incident (reporter, state);
 CREATE INDEX incident_due_idx ON incident (state, next_escalation);

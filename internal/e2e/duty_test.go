@@ -214,3 +214,26 @@ func TestIncidentLifecycle(t *testing.T) {
 		t.Fatalf("another person's status lists lucia's report: %q", got)
 	}
 }
+
+// An incident taken and left unresolved past the policy's time comes back:
+// its taker is paged again, and it escalates again from the start.
+func TestTakenIncidentComesBack(t *testing.T) {
+	c := newCoalition(t, "es", "en")
+	en := c.rooms["en"]
+	bot := c.setup.userID
+	c.ask(t, en, "!incident room")
+	assertWords(t, "policy", c.ask(t, en, "!incident policy critical 2s every 30s x3 ack 3s"), "ack 3s")
+	lucia := newReporter(t, c, "lucia")
+	lucia.file(t, c, []string{"2", "4", "ayer a las 22:00", "Plaza Mayor", "Detuvieron a dos compañeras en la plaza", "sí", "sí", "no"})
+	report := en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "🚨") })
+	en.mod.React(en.room, report.ID, "✅")
+	lapsed := en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "⏰") })
+	if got := lapsed.Content.AsMessage().Mentions.UserIDs; !slices.Equal(got, []id.UserID{en.mod.UserID}) {
+		t.Fatalf("the lapsed ack pages %v, want the taker %s", got, en.mod.UserID)
+	}
+	assertNotifies(t, en.mod, en.room, lapsed)
+	en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool {
+		return strings.Contains(testenv.Body(e), "⚠️") && e.Timestamp > lapsed.Timestamp
+	})
+	assertWords(t, "audit trail", c.ask(t, en, "!incident show i1"), "`acknowledged`", "`ack lapsed`", "`escalated`")
+}
