@@ -19,6 +19,10 @@ func FuzzCommandParser(f *testing.F) {
 		"!duty off", "!مناوبة", "!translate", "!translate xx", "!lang room auto", "!lang room auto de", "!lang room auto auto",
 		"!away 2026-12-20..2027-01-06", "!away 2026-12-24", "!away off", "!ausente 2026-12-20 al 2027-01-06", "!away 2027-01-06..2026-12-20",
 		"!away 9999-99-99", "!quiet 23:00-07:00", "!quiet 22h-6h30", "!quiet off", "!silencio 23:00 07:00", "!quiet 7:00-7:00", "!quiet 25:00-26:00",
+		"!astreinte", "!astreinte add @a:x @b:x chaque lundi 09:00", "!plantão add @a:x toda segunda 09:00", "!guàrdia add @a:x cada dilluns 9h",
+		"!dienst add @a:x jeden montag 09:00", "!مناوبة add @a:x كل اثنين 09:00", "!absent 2026-12-20..2026-12-24", "!fora off", "!abwesend 2026-12-24",
+		"!غائب 2026-12-24", "!ruhe 22:00-06:00", "!silêncio off", "!silenci 23:00-07:00", "!هدوء 23:00-07:00", "!traduire fr", "!übersetzen de",
+		"!ترجم ar", "!incident snooze i1 2h", "!incident severity i1 critical", "!incident page i1 @a:x", "!incidente snooze i1 999d", "!estado", "!حالة",
 	} {
 		f.Add(seed, false)
 		f.Add(seed, true)
