@@ -30,6 +30,14 @@ var (
 		Other: "Everyone you page must be in this room; name them by their Matrix id, like @ana:example.org. Nothing was sent."}
 	msgStatusOnlyDirect = &i18n.Message{ID: "StatusOnlyDirect", Description: "Command is a code span.",
 		Other: "Your reports are yours alone: ask for them in our direct chat, with {{.Command}}."}
+	msgIncidentAssignSummary = &i18n.Message{ID: "IncidentAssignSummary", Other: "Hand an incident to another responder, who is paged and must take it."}
+	msgIncidentMergeSummary  = &i18n.Message{ID: "IncidentMergeSummary", Other: "Join a report to another about the same events; the first is closed and its reporter told."}
+	msgIncidentAssignDone    = &i18n.Message{ID: "IncidentAssignDone", Description: "ID and Who are code spans.",
+		Other: "{{.ID}} is handed to {{.Who}}, who has been paged; its reporter has been told."}
+	msgIncidentMergeDone = &i18n.Message{ID: "IncidentMergeDone", Description: "From and Into are code spans.",
+		Other: "{{.From}} is joined to {{.Into}} and closed; its reporter has been told."}
+	msgIncidentMergeBad = &i18n.Message{ID: "IncidentMergeBad", Description: "Example is a code span.",
+		Other: "Name two different open incidents of this room, like {{.Example}}. Nothing was changed."}
 	msgStatusNone   = &i18n.Message{ID: "StatusNone", Other: "You have no reports waiting: none is open."}
 	msgStatusHeader = &i18n.Message{ID: "StatusHeader", Other: "Your reports that are not resolved yet:"}
 )
@@ -116,4 +124,42 @@ func lifecycleError(cx *Ctx, n int64, err error) error {
 		return &UserError{Msg: msgIncidentPageWho}
 	}
 	return incidentError(cx, err)
+}
+
+func runIncidentAssign(cx *Ctx) error {
+	n, err := incidentArg(cx)
+	if err != nil {
+		return err
+	}
+	people, rest := splitPeople(cx.Args[1:])
+	if len(people) != 1 || len(rest) > 0 {
+		return &UserError{Msg: msgIncidentPageWho}
+	}
+	if err = cx.router.Incidents.Assign(cx.Ctx, cx.RoomID, cx.Sender, n, people[0]); err != nil {
+		return lifecycleError(cx, n, err)
+	}
+	cx.Reply(msgIncidentAssignDone, map[string]any{"ID": format.SafeMarkdownCode(incidents.ShortID(n)), "Who": format.SafeMarkdownCode(people[0].String())})
+	return nil
+}
+
+// runIncidentMerge reads "<id> [into] <id>", the word between in any
+// language.
+func runIncidentMerge(cx *Ctx) error {
+	bad := &UserError{Msg: msgIncidentMergeBad, Data: map[string]any{"Example": format.SafeMarkdownCode(cx.Prefix() + "incident merge i4 into i3")}}
+	if len(cx.Args) != 2 && len(cx.Args) != 3 {
+		return bad
+	}
+	from, okFrom := incidents.ParseShortID(cx.Args[0])
+	into, okInto := incidents.ParseShortID(cx.Args[len(cx.Args)-1])
+	if !okFrom || !okInto || from == into {
+		return bad
+	}
+	if err := cx.router.Incidents.Merge(cx.Ctx, cx.RoomID, cx.Sender, from, into); err != nil {
+		if errors.Is(err, incidents.ErrNotOpen) {
+			return bad
+		}
+		return incidentError(cx, err)
+	}
+	cx.Reply(msgIncidentMergeDone, map[string]any{"From": format.SafeMarkdownCode(incidents.ShortID(from)), "Into": format.SafeMarkdownCode(incidents.ShortID(into))})
+	return nil
 }

@@ -29,6 +29,12 @@ var (
 var (
 	msgPaged = &i18n.Message{ID: "IncidentPaged", Description: "A page by a responder. By is a name, ID and Severity code spans, People the paged names.",
 		Other: "📟 {{.By}} asks for help with incident {{.ID}} ({{.Severity}}). React ✅ to the report to take it. {{.People}}"}
+	msgAssigned = &i18n.Message{ID: "IncidentAssigned", Description: "A responder hands an incident to another. By is a name, ID and Severity code spans, People the paged name.",
+		Other: "📟 {{.By}} hands incident {{.ID}} ({{.Severity}}) to {{.People}}: react ✅ to the report to take it. Until then it escalates as before."}
+	msgAssignedToReporter = &i18n.Message{ID: "IncidentAssignedToReporter", Description: "Told to the reporter. ID is a code span.",
+		Other: "Another responder is now asked to take your report {{.ID}}."}
+	msgMergedToReporter = &i18n.Message{ID: "IncidentMergedToReporter", Description: "Told to the reporter of a report joined to another about the same events. ID is a code span.",
+		Other: "Your report {{.ID}} was about events another report already describes: responders now follow both together."}
 	msgSeverityToReporter = &i18n.Message{ID: "IncidentSeverityToReporter", Description: "Told to the reporter. ID and Severity are code spans.",
 		Other: "Responders now treat your report {{.ID}} as {{.Severity}}."}
 )
@@ -130,4 +136,81 @@ func (s *Service) Page(ctx context.Context, roomID id.RoomID, by id.UserID, inci
 // alone.
 func (s *Service) OpenReports(ctx context.Context, reporter id.UserID) ([]*database.Incident, error) {
 	return s.db.Incident.OpenByReporter(ctx, reporter)
+}
+
+// Assign hands the incident to another responder: it is open again (if
+// someone had taken it), they are paged, and the escalation goes on until
+// they take it. The reporter is told.
+func (s *Service) Assign(ctx context.Context, roomID id.RoomID, by id.UserID, incidentID int64, to id.UserID) error {
+	inc, err := s.inRoom(ctx, roomID, incidentID)
+	if err != nil {
+		return err
+	}
+	if inc.State == database.IncidentResolved {
+		return ErrNotOpen
+	}
+	if to == s.mx.BotUserID() || !s.mx.IsJoined(ctx, roomID, to) {
+		return ErrNotResponder
+	}
+	if inc.State == database.IncidentAcknowledged {
+		_, raw, err := s.db.Incident.ResponderRoom(ctx, inc.CoalitionID)
+		if err != nil {
+			return err
+		}
+		var next time.Time
+		if d, ok := loadPolicy(raw)[inc.Severity].delay(0); ok {
+			next = s.now().Add(d)
+		}
+		if _, err = s.db.Incident.Reopen(ctx, inc.ID, next); err != nil {
+			return err
+		}
+	}
+	text := s.l10n.Text(s.rooms.Language(ctx, roomID), msgAssigned, map[string]any{
+		"By": format.EscapeMarkdown(s.mx.DisplayName(ctx, roomID, by)), "ID": format.SafeMarkdownCode(ShortID(inc.ID)),
+		"Severity": format.SafeMarkdownCode(inc.Severity), "People": mxtext.Pill(to),
+	})
+	txn := txnid.Stable("incident-assign", strconv.FormatInt(inc.ID, 10), to.String(), strconv.FormatInt(s.now().UnixMilli(), 10))
+	eventID, err := s.mx.SendOnce(ctx, roomID, mxtext.Page(text, []id.UserID{to}), txn, rooms.Private)
+	if err != nil {
+		return err
+	}
+	if err = s.db.Incident.PutPost(ctx, eventID, inc.ID); err != nil {
+		return err
+	}
+	if err = s.audit(ctx, inc, by.String(), "assigned", to.String()); err != nil {
+		return err
+	}
+	s.poke()
+	return s.toReporter(ctx, inc, s.l10n.Text(inc.ReporterLang, msgAssignedToReporter, map[string]any{"ID": format.SafeMarkdownCode(ShortID(inc.ID))}))
+}
+
+// Merge joins a report to another about the same events, both of this
+// responder room: the first is closed as part of the second, its reporter
+// is told (nothing of the other report or its reporter), and both audit
+// trails say so.
+func (s *Service) Merge(ctx context.Context, roomID id.RoomID, by id.UserID, from, into int64) error {
+	if from == into {
+		return ErrNotOpen
+	}
+	dup, err := s.inRoom(ctx, roomID, from)
+	if err != nil {
+		return err
+	}
+	keep, err := s.inRoom(ctx, roomID, into)
+	if err != nil {
+		return err
+	}
+	if dup.State == database.IncidentResolved || keep.State == database.IncidentResolved {
+		return ErrNotOpen
+	}
+	if resolved, err := s.db.Incident.Resolve(ctx, dup.ID, s.now()); err != nil || !resolved {
+		return err
+	}
+	if err = s.audit(ctx, dup, by.String(), "merged into", ShortID(keep.ID)); err != nil {
+		return err
+	}
+	if err = s.audit(ctx, keep, by.String(), "merged", ShortID(dup.ID)); err != nil {
+		return err
+	}
+	return s.toReporter(ctx, dup, s.l10n.Text(dup.ReporterLang, msgMergedToReporter, map[string]any{"ID": format.SafeMarkdownCode(ShortID(dup.ID))}))
 }

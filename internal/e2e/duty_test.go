@@ -237,3 +237,43 @@ func TestTakenIncidentComesBack(t *testing.T) {
 	})
 	assertWords(t, "audit trail", c.ask(t, en, "!incident show i1"), "`acknowledged`", "`ack lapsed`", "`escalated`")
 }
+
+// A responder hands an incident to another, who is paged; a duplicate
+// report is merged into the first, and its reporter is told in their
+// language, learning nothing of the other report.
+func TestAssignAndMerge(t *testing.T) {
+	c := newCoalition(t, "es", "en")
+	en := c.rooms["en"]
+	bot := c.setup.userID
+	c.ask(t, en, "!incident room")
+	bea := user(t, "bea")
+	if _, err := en.mod.InviteUser(t.Context(), en.room, &mautrix.ReqInviteUser{UserID: bea.UserID}); err != nil {
+		t.Fatal(err)
+	}
+	bea.Join(en.room, bot)
+	lucia, omar := newReporter(t, c, "lucia"), newReporter(t, c, "omar")
+	lucia.file(t, c, []string{"1", "3", "hoy", "Barrio norte", "Amenazas en la puerta del local", "sí", "sí", "no"})
+	omar.file(t, c, []string{"1", "3", "hoy", "Barrio norte", "Amenazas frente al local", "sí", "sí", "no"})
+	en.mod.Eventually("both reports", 30*time.Second, func() bool { return len(botPosts(en, bot, "🚨")) >= 2 })
+
+	c.ask(t, en, "!ack i1")
+	assertWords(t, "!incident assign", c.ask(t, en, "!incident assign i1 "+bea.UserID.String()), "`i1`", bea.UserID.String())
+	page := bea.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "📟") })
+	if got := page.Content.AsMessage().Mentions.UserIDs; !slices.Equal(got, []id.UserID{bea.UserID}) {
+		t.Fatalf("the hand-over pages %v, want %s", got, bea.UserID)
+	}
+	lucia.WaitForMessage(lucia.dm, bot, 30*time.Second, func(e *event.Event) bool {
+		return strings.Contains(testenv.Body(e), "otra persona de respuesta") && strings.Contains(testenv.Body(e), "`i1`")
+	})
+	assertWords(t, "list after the hand-over", c.ask(t, en, "!incident list"), "`i1` `high` — `open`")
+
+	assertWords(t, "!incident merge", c.ask(t, en, "!incident merge i2 into i1"), "`i2`", "`i1`")
+	told := omar.WaitForMessage(omar.dm, bot, 30*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "`i2`") && strings.Contains(testenv.Body(e), "otro informe") })
+	if b := testenv.Body(told); strings.Contains(b, "i1") || strings.Contains(b, "lucia") {
+		t.Fatalf("the merged report's reporter learns of the other: %q", b)
+	}
+	assertWords(t, "audit trail of the kept report", c.ask(t, en, "!incident show i1"), "`assigned`", "`merged`", "`i2`")
+	if got := c.ask(t, en, "!incident merge i1 into i1"); !strings.Contains(got, "Nothing was changed") {
+		t.Fatalf("merging a report into itself answered %q", got)
+	}
+}
