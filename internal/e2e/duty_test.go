@@ -268,7 +268,9 @@ func TestAssignAndMerge(t *testing.T) {
 	assertWords(t, "list after the hand-over", c.ask(t, en, "!incident list"), "`i1` `high` — `open`")
 
 	assertWords(t, "!incident merge", c.ask(t, en, "!incident merge i2 into i1"), "`i2`", "`i1`")
-	told := omar.WaitForMessage(omar.dm, bot, 30*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "`i2`") && strings.Contains(testenv.Body(e), "otro informe") })
+	told := omar.WaitForMessage(omar.dm, bot, 30*time.Second, func(e *event.Event) bool {
+		return strings.Contains(testenv.Body(e), "`i2`") && strings.Contains(testenv.Body(e), "otro informe")
+	})
 	if b := testenv.Body(told); strings.Contains(b, "i1") || strings.Contains(b, "lucia") {
 		t.Fatalf("the merged report's reporter learns of the other: %q", b)
 	}
