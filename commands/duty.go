@@ -34,6 +34,8 @@ var (
 		Description: "The rota was set. People are the people in turn order, Now the one on duty now.",
 		Other:       "Duty rota set: {{.People}}, each handing over at that time in their own zone. On duty now: {{.Now}}. An incident nobody takes pages them first, then the next one, then the whole room.",
 	}
+	msgDutyAway = &i18n.Message{ID: "DutyAway", Description: "People on the rota who are away, passed over. People are code spans.",
+		Other: "Away, passed over: {{.People}}."}
 	msgDutyOff       = &i18n.Message{ID: "DutyOff", Other: "The duty rota is removed: an incident nobody takes pages the whole responder room."}
 	msgDutyNotMember = &i18n.Message{ID: "DutyNotMember",
 		Other: "Everyone on the duty rota must be in this room, or they would never see a page; name people by their Matrix id, like @ana:example.org. Nothing was changed."}
@@ -55,10 +57,22 @@ func runDutyShow(cx *Ctx) error {
 	if !found {
 		loc, zone = time.UTC, "UTC"
 	}
-	cx.Reply(msgDutyShow, map[string]any{
+	text := cx.T(msgDutyShow, map[string]any{
 		"Now": format.SafeMarkdownCode(cur.Person.String()), "Next": format.SafeMarkdownCode(next.Person.String()),
 		"Until": cur.End.In(loc).Format("Mon 2006-01-02 15:04"), "Zone": zone,
 	})
+	away, err := cx.router.Incidents.DutyAway(cx.Ctx, cx.RoomID)
+	if err != nil {
+		return err
+	}
+	if len(away) > 0 {
+		names := make([]string, len(away))
+		for i, p := range away {
+			names[i] = format.SafeMarkdownCode(p.String())
+		}
+		text += "\n\n" + cx.T(msgDutyAway, map[string]any{"People": strings.Join(names, ", ")})
+	}
+	cx.ReplyMarkdown(text)
 	return nil
 }
 

@@ -87,6 +87,25 @@ func (s *Service) Duty(ctx context.Context, roomID id.RoomID) (cur, next schedul
 	return s.dutyOf(ctx, coalitionID)
 }
 
+// DutyAway are the people of the responder room's rota who are away now.
+func (s *Service) DutyAway(ctx context.Context, roomID id.RoomID) ([]id.UserID, error) {
+	coalitionID, _, err := s.responderCoalition(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	rota, err := s.db.DutyRota.Get(ctx, coalitionID)
+	if err != nil || rota == nil {
+		return nil, err
+	}
+	var away []id.UserID
+	for _, p := range rota.People {
+		if s.rooms.Away(ctx, p, s.now()) {
+			away = append(away, p)
+		}
+	}
+	return away, nil
+}
+
 func (s *Service) dutyOf(ctx context.Context, coalitionID string) (cur, next scheduler.Shift, ok bool, err error) {
 	rota, err := s.db.DutyRota.Get(ctx, coalitionID)
 	if err != nil || rota == nil {

@@ -119,7 +119,7 @@ func TestAwayAndQuietHours(t *testing.T) {
 	today := time.Now().In(madrid)
 	away := c.ask(t, en, "!away "+today.Format(time.DateOnly)+".."+today.AddDate(0, 0, 2).Format(time.DateOnly))
 	assertWords(t, "!away", away, "You are away", "Europe/Madrid")
-	assertWords(t, "!duty while away", c.ask(t, en, "!duty"), "On duty now: `"+bea.UserID.String()+"`")
+	assertWords(t, "!duty while away", c.ask(t, en, "!duty"), "On duty now: `"+bea.UserID.String()+"`", "Away, passed over: `"+en.mod.UserID.String()+"`")
 
 	santiago, _ := time.LoadLocation("America/Santiago")
 	now := time.Now().In(santiago)
