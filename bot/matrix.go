@@ -189,33 +189,55 @@ func (b *Bot) FetchCurrent(ctx context.Context, roomID id.RoomID, eventID id.Eve
 	if err != nil || orig.Type != event.EventMessage {
 		return orig, err
 	}
-	edits, err := b.client.GetRelations(ctx, roomID, eventID, &mautrix.ReqGetRelations{
-		RelationType: event.RelReplace, Dir: mautrix.DirectionBackward, Limit: 50})
-	if err != nil {
-		return nil, fmt.Errorf("failed to read the edits of an event: %w", err)
-	}
-	for _, e := range edits.Chunk { // newest first
-		if e.Sender != orig.Sender || e.RoomID != "" && e.RoomID != roomID {
-			continue
+	req := &mautrix.ReqGetRelations{RelationType: event.RelReplace, Dir: mautrix.DirectionBackward, Limit: 50}
+	// Anyone may pile edits on a message: the sender's last one is looked
+	// for through several pages, and not finding it for sure is an error,
+	// never the old text.
+	for range maxEditPages {
+		edits, err := b.client.GetRelations(ctx, roomID, eventID, req)
+		if err != nil {
+			return nil, fmt.Errorf("failed to read the edits of an event: %w", err)
 		}
-		e.RoomID = roomID
-		if err = e.Content.ParseRaw(e.Type); err != nil && !errors.Is(err, event.ErrContentAlreadyParsed) {
-			continue
-		}
-		if e.Type == event.EventEncrypted {
-			if e, err = b.Decrypt(ctx, e); err != nil {
+		for _, e := range edits.Chunk { // newest first
+			if e.Sender != orig.Sender || e.RoomID != "" && e.RoomID != roomID {
 				continue
 			}
+			current, err := b.applyEdit(ctx, orig, e)
+			if err != nil {
+				return nil, err
+			}
+			return current, nil
 		}
-		if e.Type != event.EventMessage || e.Content.AsMessage().NewContent == nil {
-			continue
+		if edits.NextBatch == "" {
+			return orig, nil
 		}
-		current := *orig
-		current.Content = event.Content{Parsed: e.Content.AsMessage().NewContent}
-		current.Mautrix.WasEncrypted = orig.Mautrix.WasEncrypted || e.Mautrix.WasEncrypted
-		return &current, nil
+		req.From = edits.NextBatch
 	}
-	return orig, nil
+	return nil, errors.New("failed to read the edits of an event: too many")
+}
+
+// maxEditPages bounds the pages of edits read for one message.
+const maxEditPages = 10
+
+// applyEdit is orig as the sender's edit e makes it read.
+func (b *Bot) applyEdit(ctx context.Context, orig, e *event.Event) (*event.Event, error) {
+	e.RoomID = orig.RoomID
+	if err := e.Content.ParseRaw(e.Type); err != nil && !errors.Is(err, event.ErrContentAlreadyParsed) {
+		return nil, fmt.Errorf("failed to read an edit: %w", err)
+	}
+	if e.Type == event.EventEncrypted {
+		var err error
+		if e, err = b.Decrypt(ctx, e); err != nil {
+			return nil, err
+		}
+	}
+	if e.Type != event.EventMessage || e.Content.AsMessage().NewContent == nil {
+		return nil, errors.New("failed to read an edit: it holds no new content")
+	}
+	current := *orig
+	current.Content = event.Content{Parsed: e.Content.AsMessage().NewContent}
+	current.Mautrix.WasEncrypted = orig.Mautrix.WasEncrypted || e.Mautrix.WasEncrypted
+	return &current, nil
 }
 
 // ErrNotInRoom is an event asked for in a room it does not belong to.

@@ -21,7 +21,7 @@ const (
 
 const (
 	incidentColumns = `id, coalition_id, responder_room, reporter, reporter_room, reporter_lang, anonymous, severity, answers,
-		state, created_at, acked_at, resolved_at, relayed_event, escalations, next_escalation, acked_by`
+		state, created_at, acked_at, resolved_at, relayed_event, escalations, next_escalation, acked_by, round`
 	insertIncidentQuery = `
 		INSERT INTO incident (coalition_id, responder_room, reporter, reporter_room, reporter_lang, anonymous, severity, answers,
 			state, created_at, next_escalation)
@@ -35,12 +35,13 @@ const (
 	setRelayedQuery         = `UPDATE incident SET relayed_event=$2 WHERE id=$1`
 	reassignIncidentsQuery  = `UPDATE incident SET responder_room=$2 WHERE coalition_id=$1 AND relayed_event='' AND state<>'resolved'`
 	assignIncidentQuery     = `UPDATE incident SET coalition_id=$2, responder_room=$3, next_escalation=$4 WHERE id=$1 AND responder_room=''`
-	setEscalationQuery      = `UPDATE incident SET escalations=$2, next_escalation=$3 WHERE id=$1 AND escalations=$4`
-	setSeverityQuery        = `UPDATE incident SET severity=$2, escalations=0, next_escalation=$3 WHERE id=$1 AND state='open'`
+	setEscalationQuery      = `UPDATE incident SET escalations=$2, next_escalation=$3 WHERE id=$1 AND escalations=$4 AND state='open'`
+	setSeverityQuery        = `UPDATE incident SET severity=$2, escalations=0, round=round+1, next_escalation=$3 WHERE id=$1 AND state='open'`
 	openByReporterQuery     = `SELECT ` + incidentColumns + ` FROM incident WHERE reporter=$1 AND state<>'resolved' ORDER BY id`
 	holdEscalationQuery     = `UPDATE incident SET next_escalation=$2 WHERE id=$1 AND state<>'resolved' AND next_escalation>0`
+	holdOpenQuery           = `UPDATE incident SET next_escalation=$2 WHERE id=$1 AND state='open' AND next_escalation>0`
 	ackIncidentQuery        = `UPDATE incident SET state='acknowledged', acked_at=$2, acked_by=$3, next_escalation=$4 WHERE id=$1 AND state='open'`
-	reopenIncidentQuery     = `UPDATE incident SET state='open', acked_by='', escalations=0, next_escalation=$2 WHERE id=$1 AND state='acknowledged'`
+	reopenIncidentQuery     = `UPDATE incident SET state='open', acked_by='', escalations=0, round=round+1, next_escalation=$2 WHERE id=$1 AND state='acknowledged' AND acked_at=$3`
 	resolveIncidentQuery    = `UPDATE incident SET state='resolved', resolved_at=$2, next_escalation=0 WHERE id=$1 AND state<>'resolved'`
 	purgeIncidentsQuery     = `DELETE FROM incident WHERE created_at < $1`
 	insertAuditQuery        = `INSERT INTO incident_audit (incident_id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)`
@@ -80,6 +81,8 @@ type Incident struct {
 	NextEscalation time.Time
 	// AckedBy took the incident ("" when nobody has, or it lapsed).
 	AckedBy id.UserID
+	// Round counts the times its escalation started again.
+	Round int
 }
 
 func newIncident(_ *dbutil.QueryHelper[*Incident]) *Incident { return &Incident{} }
@@ -102,7 +105,7 @@ func (i *Incident) Scan(row dbutil.Scannable) (*Incident, error) {
 	var answers string
 	var created, acked, resolved, next int64
 	if err := row.Scan(&i.ID, &i.CoalitionID, &i.ResponderRoom, &i.Reporter, &i.ReporterRoom, &i.ReporterLang, &i.Anonymous,
-		&i.Severity, &answers, &i.State, &created, &acked, &resolved, &i.RelayedEvent, &i.Escalations, &next, &i.AckedBy); err != nil {
+		&i.Severity, &answers, &i.State, &created, &acked, &resolved, &i.RelayedEvent, &i.Escalations, &next, &i.AckedBy, &i.Round); err != nil {
 		return nil, err
 	}
 	i.CreatedAt, i.AckedAt, i.ResolvedAt, i.NextEscalation = ms(created), ms(acked), ms(resolved), ms(next)
@@ -193,11 +196,8 @@ func (q *IncidentQuery) SetEscalation(ctx context.Context, incidentID int64, don
 
 // SetSeverity changes an open incident's severity and starts its
 // escalation again (next zero: never).
-func (q *IncidentQuery) SetSeverity(ctx context.Context, incidentID int64, severity string, next time.Time) error {
-	if _, err := q.GetDB().Exec(ctx, setSeverityQuery, incidentID, severity, unixMS(next)); err != nil {
-		return fmt.Errorf("failed to change severity: %w", err)
-	}
-	return nil
+func (q *IncidentQuery) SetSeverity(ctx context.Context, incidentID int64, severity string, next time.Time) (bool, error) {
+	return q.changed(q.GetDB().Exec(ctx, setSeverityQuery, incidentID, severity, unixMS(next)))
 }
 
 // OpenByReporter lists the reporter's reports not yet resolved.
@@ -224,10 +224,19 @@ func (q *IncidentQuery) Ack(ctx context.Context, incidentID int64, at time.Time,
 	return q.changed(q.GetDB().Exec(ctx, ackIncidentQuery, incidentID, at.UnixMilli(), by, unixMS(deadline)))
 }
 
-// Reopen hands back an incident whose taker let it lapse: it escalates
-// again from the start, next at next.
-func (q *IncidentQuery) Reopen(ctx context.Context, incidentID int64, next time.Time) (bool, error) {
-	return q.changed(q.GetDB().Exec(ctx, reopenIncidentQuery, incidentID, unixMS(next)))
+// Reopen hands back an incident taken at ackedAt (and by nobody since): it
+// escalates again from the start, in a new round, next at next.
+func (q *IncidentQuery) Reopen(ctx context.Context, incidentID int64, ackedAt, next time.Time) (bool, error) {
+	return q.changed(q.GetDB().Exec(ctx, reopenIncidentQuery, incidentID, unixMS(next), ackedAt.UnixMilli()))
+}
+
+// HoldOpen is Hold for an incident nobody has taken: the escalation's own
+// wait, which a fresh ack must not inherit.
+func (q *IncidentQuery) HoldOpen(ctx context.Context, incidentID int64, until time.Time) error {
+	if _, err := q.GetDB().Exec(ctx, holdOpenQuery, incidentID, unixMS(until)); err != nil {
+		return fmt.Errorf("failed to hold escalation: %w", err)
+	}
+	return nil
 }
 
 // Resolve resolves a report; false when it was resolved already.

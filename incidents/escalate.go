@@ -88,7 +88,7 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 		return err
 	}
 	if len(people) == 0 && !wakes.IsZero() {
-		if err = s.db.Incident.Hold(ctx, inc.ID, wakes); err != nil {
+		if err = s.db.Incident.HoldOpen(ctx, inc.ID, wakes); err != nil {
 			return err
 		}
 		return s.audit(ctx, inc, "starling", "held", wakes.UTC().Format(time.RFC3339))
@@ -101,7 +101,11 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Severity": format.SafeMarkdownCode(inc.Severity),
 		"Minutes": int(s.now().Sub(inc.CreatedAt).Minutes()), "People": strings.Join(names, " "),
 	})
+	// Each round's pages are their own: one that starts again must send.
 	txn := txnid.Stable("incident-escalation", strconv.FormatInt(inc.ID, 10), strconv.Itoa(n))
+	if inc.Round > 0 {
+		txn = txnid.Stable("incident-escalation", strconv.FormatInt(inc.ID, 10), "round", strconv.Itoa(inc.Round), strconv.Itoa(n))
+	}
 	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, mxtext.Page(text, people), txn, rooms.Private)
 	if err != nil {
 		return fmt.Errorf("failed to escalate incident %d: %w", inc.ID, err)
@@ -132,6 +136,18 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 // ackLapsed pages again whoever took the incident and let it lie past the
 // policy's time, and hands it back: it escalates again from the start.
 func (s *Service) ackLapsed(ctx context.Context, inc *database.Incident, step Step, lang string) error {
+	var next time.Time
+	if d, ok := step.delay(0); ok {
+		next = s.now().Add(d)
+	}
+	// Handed back first, and only if nobody took it since: a page about a
+	// lapse that did not happen would be worse than none.
+	if reopened, err := s.db.Incident.Reopen(ctx, inc.ID, inc.AckedAt, next); err != nil || !reopened {
+		return err
+	}
+	if err := s.audit(ctx, inc, "starling", "ack lapsed", inc.AckedBy.String()); err != nil {
+		return err
+	}
 	var people []id.UserID
 	who := "—"
 	if inc.AckedBy != "" && s.mx.IsJoined(ctx, inc.ResponderRoom, inc.AckedBy) {
@@ -146,15 +162,5 @@ func (s *Service) ackLapsed(ctx context.Context, inc *database.Incident, step St
 	if err != nil {
 		return fmt.Errorf("failed to page the taker of incident %d: %w", inc.ID, err)
 	}
-	if err = s.db.Incident.PutPost(ctx, eventID, inc.ID); err != nil {
-		return err
-	}
-	var next time.Time
-	if d, ok := step.delay(0); ok {
-		next = s.now().Add(d)
-	}
-	if _, err = s.db.Incident.Reopen(ctx, inc.ID, next); err != nil {
-		return err
-	}
-	return s.audit(ctx, inc, "starling", "ack lapsed", inc.AckedBy.String())
+	return s.db.Incident.PutPost(ctx, eventID, inc.ID)
 }

@@ -80,8 +80,10 @@ func (s *Service) SetSeverity(ctx context.Context, roomID id.RoomID, by id.UserI
 	if d, ok := loadPolicy(raw)[severity].delay(0); ok {
 		next = s.now().Add(d)
 	}
-	if err = s.db.Incident.SetSeverity(ctx, inc.ID, severity, next); err != nil {
+	if changed, err := s.db.Incident.SetSeverity(ctx, inc.ID, severity, next); err != nil {
 		return nil, err
+	} else if !changed {
+		return nil, ErrNotOpen // taken or resolved meanwhile
 	}
 	if err = s.audit(ctx, inc, by.String(), "severity", inc.Severity+" → "+severity); err != nil {
 		return nil, err
@@ -161,8 +163,10 @@ func (s *Service) Assign(ctx context.Context, roomID id.RoomID, by id.UserID, in
 		if d, ok := loadPolicy(raw)[inc.Severity].delay(0); ok {
 			next = s.now().Add(d)
 		}
-		if _, err = s.db.Incident.Reopen(ctx, inc.ID, next); err != nil {
+		if reopened, err := s.db.Incident.Reopen(ctx, inc.ID, inc.AckedAt, next); err != nil {
 			return err
+		} else if !reopened {
+			return ErrNotOpen // resolved or taken again meanwhile
 		}
 	}
 	text := s.l10n.Text(s.rooms.Language(ctx, roomID), msgAssigned, map[string]any{
@@ -203,8 +207,10 @@ func (s *Service) Merge(ctx context.Context, roomID id.RoomID, by id.UserID, fro
 	if dup.State == database.IncidentResolved || keep.State == database.IncidentResolved {
 		return ErrNotOpen
 	}
-	if resolved, err := s.db.Incident.Resolve(ctx, dup.ID, s.now()); err != nil || !resolved {
+	if resolved, err := s.db.Incident.Resolve(ctx, dup.ID, s.now()); err != nil {
 		return err
+	} else if !resolved {
+		return ErrNotOpen
 	}
 	if err = s.audit(ctx, dup, by.String(), "merged into", ShortID(keep.ID)); err != nil {
 		return err

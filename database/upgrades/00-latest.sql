@@ -292,7 +292,10 @@ CREATE TABLE incident (
     escalations     INTEGER NOT NULL DEFAULT 0,
     next_escalation BIGINT  NOT NULL DEFAULT 0,
     -- Who took it: paged again if it is not resolved in time.
-    acked_by        TEXT    NOT NULL DEFAULT ''
+    acked_by        TEXT    NOT NULL DEFAULT '',
+    -- The escalation's round: a new one when it is handed back or its
+    -- severity changes.
+    round           INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX incident_reporter_idx ON incident (reporter, state);
 CREATE INDEX incident_due_idx ON incident (state, next_escalation);

@@ -226,6 +226,8 @@ func TestTakenIncidentComesBack(t *testing.T) {
 	lucia := newReporter(t, c, "lucia")
 	lucia.file(t, c, []string{"2", "4", "ayer a las 22:00", "Plaza Mayor", "Detuvieron a dos compañeras en la plaza", "sí", "sí", "no"})
 	report := en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "🚨") })
+	// Taken after its first page: the page of the next round is a new one.
+	en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "⚠️") })
 	en.mod.React(en.room, report.ID, "✅")
 	lapsed := en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "⏰") })
 	if got := lapsed.Content.AsMessage().Mentions.UserIDs; !slices.Equal(got, []id.UserID{en.mod.UserID}) {
