@@ -106,11 +106,7 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 	if inc.Round > 0 {
 		txn = txnid.Stable("incident-escalation", strconv.FormatInt(inc.ID, 10), "round", strconv.Itoa(inc.Round), strconv.Itoa(n))
 	}
-	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, mxtext.Page(text, people), txn, rooms.Private)
-	if err != nil {
-		return fmt.Errorf("failed to escalate incident %d: %w", inc.ID, err)
-	}
-	if err = s.db.Incident.PutPost(ctx, eventID, inc.ID); err != nil {
+	if err = s.page(ctx, inc, text, people, txn); err != nil {
 		return err
 	}
 	if step.Room != "" {
@@ -126,11 +122,7 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 		return err
 	}
 	s.log.Info().Int64("incident_id", inc.ID).Int("step", n+1).Msg("Escalated unacknowledged incident")
-	paged := make([]string, len(people))
-	for i, p := range people {
-		paged[i] = p.String()
-	}
-	return s.audit(ctx, inc, "starling", "escalated", strconv.Itoa(n+1)+": "+strings.Join(paged, " "))
+	return s.audit(ctx, inc, "starling", "escalated", strconv.Itoa(n+1)+": "+userList(people))
 }
 
 // ackLapsed pages again whoever took the incident and let it lie past the
@@ -158,9 +150,24 @@ func (s *Service) ackLapsed(ctx context.Context, inc *database.Incident, step St
 		"Minutes": int(s.now().Sub(inc.AckedAt).Minutes()),
 	})
 	txn := txnid.Stable("incident-ack-lapsed", strconv.FormatInt(inc.ID, 10), strconv.FormatInt(inc.AckedAt.UnixMilli(), 10))
+	return s.page(ctx, inc, text, people, txn)
+}
+
+// page posts a page about the incident in its responder room, kept as one
+// of its posts so that ✅ on it takes the incident.
+func (s *Service) page(ctx context.Context, inc *database.Incident, text string, people []id.UserID, txn string) error {
 	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, mxtext.Page(text, people), txn, rooms.Private)
 	if err != nil {
-		return fmt.Errorf("failed to page the taker of incident %d: %w", inc.ID, err)
+		return fmt.Errorf("failed to page about incident %d: %w", inc.ID, err)
 	}
 	return s.db.Incident.PutPost(ctx, eventID, inc.ID)
+}
+
+// userList writes people for the audit trail.
+func userList(people []id.UserID) string {
+	out := make([]string, len(people))
+	for i, p := range people {
+		out[i] = p.String()
+	}
+	return strings.Join(out, " ")
 }

@@ -15,7 +15,6 @@ import (
 	"starling/database"
 	"starling/internal/mxtext"
 	"starling/internal/txnid"
-	"starling/rooms"
 )
 
 // Errors of an incident's lifecycle, each explained to the person.
@@ -120,18 +119,10 @@ func (s *Service) Page(ctx context.Context, roomID id.RoomID, by id.UserID, inci
 		"Severity": format.SafeMarkdownCode(inc.Severity), "People": strings.Join(names, " "),
 	})
 	txn := txnid.Stable("incident-page", strconv.FormatInt(inc.ID, 10), by.String(), strconv.FormatInt(s.now().UnixMilli(), 10))
-	eventID, err := s.mx.SendOnce(ctx, roomID, mxtext.Page(text, people), txn, rooms.Private)
-	if err != nil {
+	if err = s.page(ctx, inc, text, people, txn); err != nil {
 		return err
 	}
-	if err = s.db.Incident.PutPost(ctx, eventID, inc.ID); err != nil {
-		return err
-	}
-	paged := make([]string, len(people))
-	for i, p := range people {
-		paged[i] = p.String()
-	}
-	return s.audit(ctx, inc, by.String(), "paged", strings.Join(paged, " "))
+	return s.audit(ctx, inc, by.String(), "paged", userList(people))
 }
 
 // OpenReports are the person's own reports not yet resolved, for them
@@ -174,11 +165,7 @@ func (s *Service) Assign(ctx context.Context, roomID id.RoomID, by id.UserID, in
 		"Severity": format.SafeMarkdownCode(inc.Severity), "People": mxtext.Pill(to),
 	})
 	txn := txnid.Stable("incident-assign", strconv.FormatInt(inc.ID, 10), to.String(), strconv.FormatInt(s.now().UnixMilli(), 10))
-	eventID, err := s.mx.SendOnce(ctx, roomID, mxtext.Page(text, []id.UserID{to}), txn, rooms.Private)
-	if err != nil {
-		return err
-	}
-	if err = s.db.Incident.PutPost(ctx, eventID, inc.ID); err != nil {
+	if err = s.page(ctx, inc, text, []id.UserID{to}, txn); err != nil {
 		return err
 	}
 	if err = s.audit(ctx, inc, by.String(), "assigned", to.String()); err != nil {

@@ -91,8 +91,7 @@ func TestPassDeliversWhatItCanAndKeepsTheRest(t *testing.T) {
 	}
 	now := time.Now()
 	mx := &fakeMatrix{plain: map[id.RoomID]bool{"!plain:x": true}, broken: map[id.RoomID]bool{"!gone:x": true}, posts: map[id.RoomID][]string{}}
-	s := &Service{db: db, mx: mx, rooms: testRooms(db, mx), l10n: l10n, log: zerolog.Nop(),
-		now: func() time.Time { return now }, wake: make(chan struct{}, 1), retryAt: map[int64]retry{}, warned: map[int64]bool{}}
+	s := passService(db, mx, l10n, &now)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -305,8 +304,7 @@ func TestQuietHoursHoldAPageUntilTheyEnd(t *testing.T) {
 	}
 	now := time.Date(2026, 12, 10, 23, 0, 0, 0, time.UTC)
 	mx := &fakeMatrix{posts: map[id.RoomID][]string{}, members: []id.UserID{"@bot:x", "@ana:x"}}
-	s := &Service{db: db, mx: mx, rooms: testRooms(db, mx), l10n: l10n, log: zerolog.Nop(),
-		now: func() time.Time { return now }, wake: make(chan struct{}, 1), retryAt: map[int64]retry{}, warned: map[int64]bool{}}
+	s := passService(db, mx, l10n, &now)
 	must(db.Person.SetQuiet(ctx, "@ana:x", 22*60, 6*60))
 	inc := &database.Incident{ResponderRoom: "!resp:x", Reporter: "@rep:x", ReporterRoom: "!dm:x", ReporterLang: "es", Severity: "medium",
 		Answers: map[string]database.StoredAnswer{}, State: database.IncidentOpen, CreatedAt: now.Add(-2 * time.Hour), NextEscalation: now}
@@ -346,8 +344,7 @@ func TestQuietPersonOnDutyPassesThePageToTheBackup(t *testing.T) {
 	}
 	now := time.Date(2026, 12, 10, 23, 0, 0, 0, time.UTC)
 	mx := &fakeMatrix{posts: map[id.RoomID][]string{}, members: []id.UserID{"@bot:x", "@ana:x", "@ben:x"}, joined: map[id.RoomID]bool{"!resp:x": true}}
-	s := &Service{db: db, mx: mx, rooms: testRooms(db, mx), l10n: l10n, log: zerolog.Nop(),
-		now: func() time.Time { return now }, wake: make(chan struct{}, 1), retryAt: map[int64]retry{}, warned: map[int64]bool{}}
+	s := passService(db, mx, l10n, &now)
 	must(db.Coalition.Insert(ctx, &database.Coalition{ID: "c", Name: "Red", CreatedBy: "@ana:x", CreatedAt: now}))
 	must(db.Incident.SetResponderRoom(ctx, "c", "!resp:x"))
 	must(db.Incident.SetPolicy(ctx, "c", `{"medium": {"first": 1000000000, "every": 1000000000, "times": 3}}`))
@@ -364,4 +361,11 @@ func TestQuietPersonOnDutyPassesThePageToTheBackup(t *testing.T) {
 	if len(posts) != 1 || !strings.Contains(posts[0], "@ben:x") || strings.Contains(posts[0], "@ana:x") {
 		t.Fatalf("pages %q; want one to the backup, ben, while ana on duty is quiet", posts)
 	}
+}
+
+// passService is a service over a real database and the fake homeserver,
+// whose clock is *now.
+func passService(db *database.Database, mx *fakeMatrix, l10n *translations.Localizer, now *time.Time) *Service {
+	return &Service{db: db, mx: mx, rooms: testRooms(db, mx), l10n: l10n, log: zerolog.Nop(),
+		now: func() time.Time { return *now }, wake: make(chan struct{}, 1), retryAt: map[int64]retry{}, warned: map[int64]bool{}}
 }

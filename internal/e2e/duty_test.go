@@ -24,13 +24,7 @@ func TestDutyRotaPagesThePersonOnDuty(t *testing.T) {
 	c.ask(t, en, "!incident room")
 	c.ask(t, en, "!incident policy critical 3s every 4s x4")
 
-	bea, cai := user(t, "bea"), user(t, "cai")
-	for _, u := range []*testenv.Client{bea, cai} {
-		if _, err := en.mod.InviteUser(t.Context(), en.room, &mautrix.ReqInviteUser{UserID: u.UserID}); err != nil {
-			t.Fatal(err)
-		}
-		u.Join(en.room, bot)
-	}
+	bea, cai := c.responder(t, "bea"), c.responder(t, "cai")
 	responders := map[*testenv.Client]string{en.mod: "Europe/Madrid", bea: "America/Santiago", cai: "Asia/Manila"}
 	for u, zone := range responders {
 		ask(t, u, en.room, bot, "!tz me "+zone)
@@ -106,11 +100,7 @@ func TestAwayAndQuietHours(t *testing.T) {
 	c.ask(t, en, "!incident room")
 	c.ask(t, en, "!incident policy critical 2s every 30s x3")
 	c.ask(t, en, "!incident policy medium 2s every 30s x3")
-	bea := user(t, "bea")
-	if _, err := en.mod.InviteUser(t.Context(), en.room, &mautrix.ReqInviteUser{UserID: bea.UserID}); err != nil {
-		t.Fatal(err)
-	}
-	bea.Join(en.room, bot)
+	bea := c.responder(t, "bea")
 	ask(t, en.mod, en.room, bot, "!tz me Europe/Madrid")
 	ask(t, bea, en.room, bot, "!tz me America/Santiago")
 	c.ask(t, en, "!duty add "+en.mod.UserID.String()+" "+bea.UserID.String()+" every day 09:00")
@@ -166,11 +156,7 @@ func TestIncidentLifecycle(t *testing.T) {
 	c.ask(t, en, "!incident room")
 	c.ask(t, en, "!incident policy high 1h x1")
 	c.ask(t, en, "!incident policy critical 2s every 3s x9")
-	bea := user(t, "bea")
-	if _, err := en.mod.InviteUser(t.Context(), en.room, &mautrix.ReqInviteUser{UserID: bea.UserID}); err != nil {
-		t.Fatal(err)
-	}
-	bea.Join(en.room, bot)
+	bea := c.responder(t, "bea")
 
 	lucia := newReporter(t, c, "lucia")
 	lucia.file(t, c, []string{"1", "3", "hoy", "Barrio norte", "Amenazas en la puerta del local", "sí", "sí", "no"})
@@ -248,11 +234,7 @@ func TestAssignAndMerge(t *testing.T) {
 	en := c.rooms["en"]
 	bot := c.setup.userID
 	c.ask(t, en, "!incident room")
-	bea := user(t, "bea")
-	if _, err := en.mod.InviteUser(t.Context(), en.room, &mautrix.ReqInviteUser{UserID: bea.UserID}); err != nil {
-		t.Fatal(err)
-	}
-	bea.Join(en.room, bot)
+	bea := c.responder(t, "bea")
 	lucia, omar := newReporter(t, c, "lucia"), newReporter(t, c, "omar")
 	lucia.file(t, c, []string{"1", "3", "hoy", "Barrio norte", "Amenazas en la puerta del local", "sí", "sí", "no"})
 	omar.file(t, c, []string{"1", "3", "hoy", "Barrio norte", "Amenazas frente al local", "sí", "sí", "no"})
@@ -280,4 +262,17 @@ func TestAssignAndMerge(t *testing.T) {
 	if got := c.ask(t, en, "!incident merge i1 into i1"); !strings.Contains(got, "Nothing was changed") {
 		t.Fatalf("merging a report into itself answered %q", got)
 	}
+}
+
+// responder is a new member of the English room, the responder room in
+// these tests, invited by its moderator.
+func (c *coalition) responder(t *testing.T, name string) *testenv.Client {
+	t.Helper()
+	en := c.rooms["en"]
+	u := user(t, name)
+	if _, err := en.mod.InviteUser(t.Context(), en.room, &mautrix.ReqInviteUser{UserID: u.UserID}); err != nil {
+		t.Fatal(err)
+	}
+	u.Join(en.room, c.setup.userID)
+	return u
 }
