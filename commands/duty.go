@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"cmp"
 	"errors"
 	"slices"
 	"strings"
@@ -41,6 +40,21 @@ var (
 		Other: "Everyone on the duty rota must be in this room, or they would never see a page; name people by their Matrix id, like @ana:example.org. Nothing was changed."}
 	msgDutyBadWhen = &i18n.Message{ID: "DutyBadWhen", Description: "Examples are code spans.",
 		Other: "A hand-over is one weekday or every day, at a time, like {{.Examples}}. Nothing was changed."}
+	msgDutyCoverSummary = &i18n.Message{ID: "DutyCoverSummary",
+		Other: "Be on duty for someone on the rota for some days (in their zone); they agree with a reaction, unless a moderator asks (in the responder room)."}
+	msgDutySwapSummary = &i18n.Message{ID: "DutySwapSummary",
+		Other: "Swap your next duty turn with someone else's; they agree with a reaction (in the responder room)."}
+	msgDutyCoverBad = &i18n.Message{ID: "DutyCoverBad", Description: "Example is a code span.",
+		Other: "Name the person and the days you take for them, in their zone, like {{.Example}}. Nothing was changed."}
+	msgDutySwapBad = &i18n.Message{ID: "DutySwapBad", Description: "Example is a code span.",
+		Other: "A swap is between you and one other person on the rota, like {{.Example}}. Nothing was changed."}
+	msgDutyNotOnRota = &i18n.Message{ID: "DutyNotOnRota",
+		Other: "Only turns of people on the duty rota can be covered or swapped: see who is on it with `!duty`. Nothing was changed."}
+	msgDutyNoTurn = &i18n.Message{ID: "DutyNoTurn",
+		Other: "One of you has no duty turn coming (away, or not on the rota), so there is nothing to swap. Nothing was changed."}
+	msgDutyCovers = &i18n.Message{ID: "DutyCovers", Description: "Heading of a list of covers agreed.", Other: "Covers agreed:"}
+	msgDutyCoverLine = &i18n.Message{ID: "DutyCoverLine", Description: "One cover. Cover and Person are code spans, From and Until dates and times in the reader's zone.",
+		Other: "{{.Cover}} for {{.Person}}, {{.From}} – {{.Until}}"}
 )
 
 func runDutyShow(cx *Ctx) error {
@@ -52,14 +66,10 @@ func runDutyShow(cx *Ctx) error {
 		cx.Reply(msgDutyNone, map[string]any{"Command": format.SafeMarkdownCode(cx.Prefix() + "duty add @a:example.org @b:example.org every monday 09:00")})
 		return nil
 	}
-	zone := cmp.Or(cx.person.Timezone, cx.RoomTimezone())
-	_, loc, found := scheduler.LookupZone(zone)
-	if !found {
-		loc, zone = time.UTC, "UTC"
-	}
+	loc := cx.readerZone()
 	text := cx.T(msgDutyShow, map[string]any{
 		"Now": format.SafeMarkdownCode(cur.Person.String()), "Next": format.SafeMarkdownCode(next.Person.String()),
-		"Until": cur.End.In(loc).Format("Mon 2006-01-02 15:04"), "Zone": zone,
+		"Until": cur.End.In(loc).Format("Mon 2006-01-02 15:04"), "Zone": loc.String(),
 	})
 	away, err := cx.router.Incidents.DutyAway(cx.Ctx, cx.RoomID)
 	if err != nil {
@@ -72,7 +82,65 @@ func runDutyShow(cx *Ctx) error {
 		}
 		text += "\n\n" + cx.T(msgDutyAway, map[string]any{"People": strings.Join(names, ", ")})
 	}
+	covers, err := cx.router.Incidents.DutyCovers(cx.Ctx, cx.RoomID)
+	if err != nil {
+		return err
+	}
+	if len(covers) > 0 {
+		text += "\n\n" + cx.T(msgDutyCovers, nil)
+		for i, c := range covers {
+			if i == maxCoversShown {
+				text += "\n- …"
+				break
+			}
+			text += "\n- " + cx.T(msgDutyCoverLine, map[string]any{
+				"Cover": format.SafeMarkdownCode(c.Cover.String()), "Person": format.SafeMarkdownCode(c.Person.String()),
+				"From": c.Start.In(loc).Format("Mon 2006-01-02 15:04"), "Until": c.Until.In(loc).Format("Mon 2006-01-02 15:04"),
+			})
+		}
+	}
 	cx.ReplyMarkdown(text)
+	return nil
+}
+
+// maxCoversShown keeps !duty short; the nearest covers come first.
+const maxCoversShown = 10
+
+// runDutyCover has the sender take another's turns for some days; a
+// moderator's cover stands at once, anyone else's waits for consent.
+func runDutyCover(cx *Ctx) error {
+	people, rest := splitPeople(cx.Args)
+	example := map[string]any{"Example": format.SafeMarkdownCode(cx.Prefix() + "duty cover @ana:example.org 2026-12-10..2026-12-12")}
+	if len(people) != 1 {
+		return &UserError{Msg: msgDutyCoverBad, Data: example}
+	}
+	zone := cx.router.Rooms.PersonZone(cx.Ctx, people[0])
+	from, until, ok := ParseDays(strings.Join(rest, " "), time.Now().In(zone))
+	if !ok {
+		return &UserError{Msg: msgDutyCoverBad, Data: example}
+	}
+	moderator, err := cx.IsModerator()
+	if err != nil {
+		return err
+	}
+	if _, err = cx.router.Incidents.Cover(cx.Ctx, cx.RoomID, cx.Sender, people[0], from, until, moderator); err != nil {
+		return dutyError(cx, err)
+	}
+	// The offer, or the cover agreed, is the answer: it is posted here.
+	return nil
+}
+
+// runDutySwap offers the sender's next turn for another's: "swap @b", or
+// "swap @a @b" naming the sender too.
+func runDutySwap(cx *Ctx) error {
+	people, rest := splitPeople(cx.Args)
+	people = slices.DeleteFunc(people, func(u id.UserID) bool { return u == cx.Sender })
+	if len(people) != 1 || len(rest) > 0 || len(cx.Args) > 2 {
+		return &UserError{Msg: msgDutySwapBad, Data: map[string]any{"Example": format.SafeMarkdownCode(cx.Prefix() + "duty swap @ana:example.org")}}
+	}
+	if err := cx.router.Incidents.Swap(cx.Ctx, cx.RoomID, cx.Sender, people[0]); err != nil {
+		return dutyError(cx, err)
+	}
 	return nil
 }
 
@@ -125,6 +193,12 @@ func dutyError(cx *Ctx, err error) error {
 	switch {
 	case errors.Is(err, incidents.ErrDutyNotMember):
 		return &UserError{Msg: msgDutyNotMember}
+	case errors.Is(err, incidents.ErrDutyNotOnRota):
+		return &UserError{Msg: msgDutyNotOnRota}
+	case errors.Is(err, incidents.ErrDutyNoTurn):
+		return &UserError{Msg: msgDutyNoTurn}
+	case errors.Is(err, incidents.ErrDutySame):
+		return &UserError{Msg: msgDutySwapBad, Data: map[string]any{"Example": format.SafeMarkdownCode(cx.Prefix() + "duty swap @ana:example.org")}}
 	case errors.Is(err, incidents.ErrDutyBadWhen):
 		return &UserError{Msg: msgDutyBadWhen, Data: map[string]any{"Examples": "`every monday 09:00`, `every day 08:00`"}}
 	}

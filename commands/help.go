@@ -23,6 +23,11 @@ var (
 		Description: "One command in the help list. Usage and Example are code spans, Summary a sentence.",
 		Other:       "{{.Usage}} — {{.Summary}} Example: {{.Example}}",
 	}
+	msgHelpFamily = &i18n.Message{
+		ID:          "HelpFamily",
+		Description: "A command with many subcommands in the help list. Usage and Help are code spans, Summary a sentence, Subs the subcommand names as code spans.",
+		Other:       "{{.Usage}} — {{.Summary}} Also: {{.Subs}} (see {{.Help}}).",
+	}
 	msgHelpDirect = &i18n.Message{
 		ID:          "HelpDirect",
 		Description: "Help footer in a direct chat. Prefix is a code span.",
@@ -67,7 +72,7 @@ func runHelp(cx *Ctx) error {
 		}
 		cmds = []*Command{c}
 	}
-	lines, err := cx.helpLines(cmds, parent)
+	lines, err := cx.helpLines(cmds, parent, len(cx.Args) == 0)
 	if err != nil {
 		return err
 	}
@@ -92,8 +97,13 @@ func runHelp(cx *Ctx) error {
 	return nil
 }
 
-// helpLines lists each command the sender may use with its subcommands.
-func (cx *Ctx) helpLines(cmds []*Command, parent *Command) ([]string, error) {
+// familySize is how many subcommands a command may have before the full
+// list names them only, leaving their details to its own help.
+const familySize = 3
+
+// helpLines lists each command the sender may use with its subcommands;
+// short, a command with many subcommands is one line naming them.
+func (cx *Ctx) helpLines(cmds []*Command, parent *Command, short bool) ([]string, error) {
 	var lines []string
 	for _, c := range cmds {
 		ok, err := cx.allowed(c)
@@ -102,16 +112,31 @@ func (cx *Ctx) helpLines(cmds []*Command, parent *Command) ([]string, error) {
 		} else if !ok {
 			continue
 		}
+		sub, err := cx.helpLines(c.Sub, c, false)
+		if err != nil {
+			return nil, err
+		}
+		if short && c.Run != nil && len(sub) > familySize {
+			var names []string
+			for _, s := range c.Sub {
+				if ok, err := cx.allowed(s); err != nil {
+					return nil, err
+				} else if ok {
+					names = append(names, format.SafeMarkdownCode(s.Name))
+				}
+			}
+			lines = append(lines, cx.T(msgHelpFamily, map[string]any{
+				"Usage": format.SafeMarkdownCode(cx.usage(c, parent)), "Summary": cx.T(c.Summary, nil),
+				"Subs": strings.Join(names, ", "), "Help": format.SafeMarkdownCode(cx.Prefix() + "help " + c.Name),
+			}))
+			continue
+		}
 		if c.Run != nil {
 			lines = append(lines, cx.T(msgHelpLine, map[string]any{
 				"Usage":   format.SafeMarkdownCode(cx.usage(c, parent)),
 				"Summary": cx.T(c.Summary, nil),
 				"Example": format.SafeMarkdownCode(cx.example(c, parent)),
 			}))
-		}
-		sub, err := cx.helpLines(c.Sub, c)
-		if err != nil {
-			return nil, err
 		}
 		lines = append(lines, sub...)
 	}

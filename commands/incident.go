@@ -37,7 +37,8 @@ var (
 	msgIncidentNone        = &i18n.Message{ID: "IncidentNone", Other: "No open incidents here."}
 	msgIncidentListHeader  = &i18n.Message{ID: "IncidentListHeader", One: "{{.Count}} open incident:", Other: "{{.Count}} open incidents:"}
 	msgIncidentLine        = &i18n.Message{ID: "IncidentLine", Description: "ID, Severity and State are code spans, Age like 5m.", Other: "{{.ID}} {{.Severity}} — {{.State}} — {{.Age}} ago"}
-	msgIncidentTrail       = &i18n.Message{ID: "IncidentTrail", Description: "ID is a code span.", Other: "Audit trail of {{.ID}}:"}
+	msgIncidentExportSum   = &i18n.Message{ID: "IncidentExportSummary", Other: "Send an incident's report and timeline, for a retro, to your private chat as files (JSON and Markdown)."}
+	msgIncidentExportSent  = &i18n.Message{ID: "IncidentExportSent", Description: "ID is a code span.", Other: "The timeline of {{.ID}} is in our private chat."}
 	msgIncidentNotHere     = &i18n.Message{ID: "IncidentNotHere", Description: "ID is a code span.", Other: "There is no incident {{.ID}} here."}
 	msgIncidentAckDone     = &i18n.Message{ID: "IncidentAckDone", Description: "ID is a code span.", Other: "You took incident {{.ID}}; its reporter has been told."}
 	msgIncidentTaken       = &i18n.Message{ID: "IncidentTaken", Description: "ID is a code span.", Other: "Incident {{.ID}} was already taken."}
@@ -163,20 +164,37 @@ func runIncidentShow(cx *Ctx) error {
 	if err != nil {
 		return err
 	}
-	_, trail, err := cx.router.Incidents.Show(cx.Ctx, cx.RoomID, n)
+	inc, trail, err := cx.router.Incidents.Show(cx.Ctx, cx.RoomID, n)
 	if err != nil {
 		return incidentError(cx, err)
 	}
-	var b strings.Builder
-	b.WriteString(cx.T(msgIncidentTrail, map[string]any{"ID": format.SafeMarkdownCode(incidents.ShortID(n))}) + "\n\n")
-	for _, e := range trail {
-		line := e.At.UTC().Format("2006-01-02 15:04:05 UTC") + " — " + format.SafeMarkdownCode(e.Action) + " — " + format.SafeMarkdownCode(e.Actor)
-		if e.Detail != "" {
-			line += " — " + format.SafeMarkdownCode(e.Detail)
-		}
-		b.WriteString("- " + line + "\n")
+	cx.ReplyFrom(rooms.Private, cx.router.Incidents.TimelineText(inc, trail, cx.Lang, cx.readerZone()))
+	return nil
+}
+
+// runIncidentExport sends an incident's report and timeline, for a retro,
+// to the responder's direct chat: files are kept, a room's scroll is not.
+func runIncidentExport(cx *Ctx) error {
+	n, err := incidentArg(cx)
+	if err != nil {
+		return err
 	}
-	cx.ReplyFrom(rooms.Private, b.String())
+	jsonData, markdown, err := cx.router.Incidents.Export(cx.Ctx, cx.RoomID, n, cx.Lang, cx.readerZone())
+	if err != nil {
+		return incidentError(cx, err)
+	}
+	dm, err := cx.router.mx.OpenDM(cx.Ctx, cx.Sender)
+	if err != nil {
+		return err
+	}
+	name := incidents.ShortID(n) + "-timeline"
+	if err = cx.router.mx.SendFile(cx.Ctx, dm, "", jsonData, name+".json", "application/json", rooms.Private); err != nil {
+		return err
+	}
+	if err = cx.router.mx.SendFile(cx.Ctx, dm, "", markdown, name+".md", "text/markdown", rooms.Private); err != nil {
+		return err
+	}
+	cx.Reply(msgIncidentExportSent, map[string]any{"ID": format.SafeMarkdownCode(incidents.ShortID(n))})
 	return nil
 }
 

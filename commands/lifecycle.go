@@ -17,8 +17,8 @@ var (
 	msgIncidentSeveritySummary = &i18n.Message{ID: "IncidentSeveritySummary", Other: "Change an incident's severity; its escalation starts again from the new level."}
 	msgIncidentPageSummary     = &i18n.Message{ID: "IncidentPageSummary", Other: "Page more responders about an incident."}
 	msgStatusSummary           = &i18n.Message{ID: "StatusSummary", Other: "List your own reports that are not resolved yet, and their state (in our direct chat)."}
-	msgIncidentSnoozed         = &i18n.Message{ID: "IncidentSnoozed", Description: "ID is a code span, Until a date and time in UTC.",
-		Other: "Pages for {{.ID}} are held until {{.Until}} UTC; it stays open."}
+	msgIncidentSnoozed         = &i18n.Message{ID: "IncidentSnoozed", Description: "ID is a code span, Until a date and time in Zone, the reader's.",
+		Other: "Pages for {{.ID}} are held until {{.Until}} ({{.Zone}}); it stays open."}
 	msgIncidentSeveritySet = &i18n.Message{ID: "IncidentSeveritySet", Description: "ID and Severity are code spans.",
 		Other: "{{.ID}} is now {{.Severity}}; its escalation starts again from that level, and its reporter has been told."}
 	msgIncidentPageSent = &i18n.Message{ID: "IncidentPageSent", Description: "ID is a code span.", Other: "Paged about {{.ID}}."}
@@ -55,7 +55,7 @@ func runIncidentSnooze(cx *Ctx) error {
 	if err != nil {
 		return lifecycleError(cx, n, err)
 	}
-	cx.Reply(msgIncidentSnoozed, map[string]any{"ID": format.SafeMarkdownCode(incidents.ShortID(n)), "Until": until.UTC().Format("2006-01-02 15:04")})
+	cx.Reply(msgIncidentSnoozed, map[string]any{"ID": format.SafeMarkdownCode(incidents.ShortID(n)), "Until": until.In(cx.readerZone()).Format("2006-01-02 15:04"), "Zone": cx.readerZone().String()})
 	return nil
 }
 

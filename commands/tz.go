@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -108,4 +109,13 @@ func runTzMe(cx *Ctx) error {
 	}
 	cx.Reply(msgTzMeSet, map[string]any{"Zone": describeZone(zone, time.Now())})
 	return nil
+}
+
+// readerZone is the zone the reader's times are told in: their own, else
+// the room's.
+func (cx *Ctx) readerZone() *time.Location {
+	if _, loc, ok := scheduler.LookupZone(cmp.Or(cx.person.Timezone, cx.RoomTimezone())); ok {
+		return loc
+	}
+	return time.UTC
 }

@@ -32,6 +32,7 @@ type Database struct {
 	CoalitionRoom *CoalitionRoomQuery
 	JoinCode      *JoinCodeQuery
 	DutyRota      *DutyRotaQuery
+	DutyCover     *DutyCoverQuery
 	Glossary      *GlossaryTermQuery
 	RelayJob      *RelayJobQuery
 	RelayFailure  *RelayFailureQuery
@@ -116,6 +117,7 @@ func New(db *dbutil.Database, log zerolog.Logger) *Database {
 		CoalitionRoom: &CoalitionRoomQuery{dbutil.MakeQueryHelper(child, newCoalitionRoom)},
 		JoinCode:      &JoinCodeQuery{db: child},
 		DutyRota:      &DutyRotaQuery{dbutil.MakeQueryHelper(child, newDutyRota)},
+		DutyCover:     &DutyCoverQuery{dbutil.MakeQueryHelper(child, newDutyCover)},
 		Glossary:      &GlossaryTermQuery{dbutil.MakeQueryHelper(child, newGlossaryTerm)},
 		RelayJob:      &RelayJobQuery{db: child},
 		RelayCopy:     &RelayCopyQuery{dbutil.MakeQueryHelper(child, newCopy)},

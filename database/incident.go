@@ -21,7 +21,7 @@ const (
 
 const (
 	incidentColumns = `id, coalition_id, responder_room, reporter, reporter_room, reporter_lang, anonymous, severity, answers,
-		state, created_at, acked_at, resolved_at, relayed_event, escalations, next_escalation, acked_by, round`
+		state, created_at, acked_at, resolved_at, relayed_event, escalations, next_escalation, acked_by, round, merged_into`
 	insertIncidentQuery = `
 		INSERT INTO incident (coalition_id, responder_room, reporter, reporter_room, reporter_lang, anonymous, severity, answers,
 			state, created_at, next_escalation)
@@ -31,7 +31,10 @@ const (
 	unrelayedIncidentsQuery = `SELECT ` + incidentColumns + ` FROM incident WHERE relayed_event='' AND state<>'resolved' ORDER BY id`
 	dueEscalationsQuery     = `SELECT ` + incidentColumns + ` FROM incident WHERE state IN ('open', 'acknowledged') AND relayed_event<>'' AND next_escalation>0 AND next_escalation<=$1 ORDER BY next_escalation`
 	openByRoomQuery         = `SELECT ` + incidentColumns + ` FROM incident WHERE responder_room=$1 AND state<>'resolved' ORDER BY id`
-	latestOpenByReporter    = `SELECT ` + incidentColumns + ` FROM incident WHERE reporter=$1 AND reporter_room=$2 AND state<>'resolved' ORDER BY id DESC LIMIT 1`
+	latestOpenByReporter    = `
+		SELECT ` + incidentColumns + ` FROM incident WHERE reporter=$1 AND reporter_room=$2
+			AND (state<>'resolved' OR merged_into IN (SELECT id FROM incident WHERE state<>'resolved'))
+		ORDER BY id DESC LIMIT 1`
 	setRelayedQuery         = `UPDATE incident SET relayed_event=$2 WHERE id=$1`
 	reassignIncidentsQuery  = `UPDATE incident SET responder_room=$2 WHERE coalition_id=$1 AND relayed_event='' AND state<>'resolved'`
 	assignIncidentQuery     = `UPDATE incident SET coalition_id=$2, responder_room=$3, next_escalation=$4 WHERE id=$1 AND responder_room=''`
@@ -43,6 +46,7 @@ const (
 	ackIncidentQuery        = `UPDATE incident SET state='acknowledged', acked_at=$2, acked_by=$3, next_escalation=$4 WHERE id=$1 AND state='open'`
 	reopenIncidentQuery     = `UPDATE incident SET state='open', acked_by='', escalations=0, round=round+1, next_escalation=$2 WHERE id=$1 AND state='acknowledged' AND acked_at=$3`
 	resolveIncidentQuery    = `UPDATE incident SET state='resolved', resolved_at=$2, next_escalation=0 WHERE id=$1 AND state<>'resolved'`
+	mergeIncidentQuery      = `UPDATE incident SET state='resolved', resolved_at=$2, next_escalation=0, merged_into=$3 WHERE id=$1 AND state<>'resolved'`
 	purgeIncidentsQuery     = `DELETE FROM incident WHERE created_at < $1`
 	insertAuditQuery        = `INSERT INTO incident_audit (incident_id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)`
 	listAuditQuery          = `SELECT at, actor, action, detail FROM incident_audit WHERE incident_id=$1 ORDER BY at`
@@ -83,6 +87,8 @@ type Incident struct {
 	AckedBy id.UserID
 	// Round counts the times its escalation started again.
 	Round int
+	// MergedInto is the report this one was merged into (0: none).
+	MergedInto int64
 }
 
 func newIncident(_ *dbutil.QueryHelper[*Incident]) *Incident { return &Incident{} }
@@ -105,7 +111,7 @@ func (i *Incident) Scan(row dbutil.Scannable) (*Incident, error) {
 	var answers string
 	var created, acked, resolved, next int64
 	if err := row.Scan(&i.ID, &i.CoalitionID, &i.ResponderRoom, &i.Reporter, &i.ReporterRoom, &i.ReporterLang, &i.Anonymous,
-		&i.Severity, &answers, &i.State, &created, &acked, &resolved, &i.RelayedEvent, &i.Escalations, &next, &i.AckedBy, &i.Round); err != nil {
+		&i.Severity, &answers, &i.State, &created, &acked, &resolved, &i.RelayedEvent, &i.Escalations, &next, &i.AckedBy, &i.Round, &i.MergedInto); err != nil {
 		return nil, err
 	}
 	i.CreatedAt, i.AckedAt, i.ResolvedAt, i.NextEscalation = ms(created), ms(acked), ms(resolved), ms(next)
@@ -242,6 +248,12 @@ func (q *IncidentQuery) HoldOpen(ctx context.Context, incidentID int64, until ti
 // Resolve resolves a report; false when it was resolved already.
 func (q *IncidentQuery) Resolve(ctx context.Context, incidentID int64, at time.Time) (bool, error) {
 	return q.changed(q.GetDB().Exec(ctx, resolveIncidentQuery, incidentID, at.UnixMilli()))
+}
+
+// Merge closes a report as a duplicate of into; false when it was
+// resolved already.
+func (q *IncidentQuery) Merge(ctx context.Context, incidentID, into int64, at time.Time) (bool, error) {
+	return q.changed(q.GetDB().Exec(ctx, mergeIncidentQuery, incidentID, at.UnixMilli(), into))
 }
 
 func (q *IncidentQuery) changed(res sql.Result, err error) (bool, error) {

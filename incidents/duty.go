@@ -73,6 +73,9 @@ func (s *Service) RemoveDuty(ctx context.Context, roomID id.RoomID) error {
 	if err != nil {
 		return err
 	}
+	if err = s.db.DutyCover.DeleteCoalition(ctx, coalitionID); err != nil {
+		return err
+	}
 	return s.db.DutyRota.Delete(ctx, coalitionID)
 }
 
@@ -111,10 +114,26 @@ func (s *Service) dutyOf(ctx context.Context, coalitionID string) (cur, next sch
 	if err != nil || rota == nil {
 		return cur, next, false, err
 	}
-	zoneOf := func(u id.UserID) *time.Location { return s.rooms.PersonZone(ctx, u) }
-	away := func(u id.UserID) bool { return s.rooms.Away(ctx, u, s.now()) }
-	cur, next, ok = scheduler.DutyShifts(rota, zoneOf, away, s.now())
+	duty, err := s.duty(ctx, rota)
+	if err != nil {
+		return cur, next, false, err
+	}
+	cur, next, ok = duty.Shifts(s.now())
 	return cur, next, ok, nil
+}
+
+// duty is what decides who of the rota is on duty now.
+func (s *Service) duty(ctx context.Context, rota *database.DutyRota) (scheduler.Duty, error) {
+	covers, err := s.db.DutyCover.Active(ctx, rota.CoalitionID, s.now())
+	if err != nil {
+		return scheduler.Duty{}, err
+	}
+	return scheduler.Duty{
+		Rota:   rota,
+		ZoneOf: func(u id.UserID) *time.Location { return s.rooms.PersonZone(ctx, u) },
+		Away:   func(u id.UserID) bool { return s.rooms.Away(ctx, u, s.now()) },
+		Covers: covers,
+	}, nil
 }
 
 // pageTargets are whom escalation n of the incident pages. With a duty

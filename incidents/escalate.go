@@ -13,6 +13,7 @@ import (
 	"starling/database"
 	"starling/internal/mxtext"
 	"starling/internal/txnid"
+	"starling/monitor"
 	"starling/rooms"
 )
 
@@ -160,6 +161,7 @@ func (s *Service) page(ctx context.Context, inc *database.Incident, text string,
 	if err != nil {
 		return fmt.Errorf("failed to page about incident %d: %w", inc.ID, err)
 	}
+	monitor.Paged()
 	return s.db.Incident.PutPost(ctx, eventID, inc.ID)
 }
 

@@ -194,7 +194,7 @@ func (s *Service) Merge(ctx context.Context, roomID id.RoomID, by id.UserID, fro
 	if dup.State == database.IncidentResolved || keep.State == database.IncidentResolved {
 		return ErrNotOpen
 	}
-	if resolved, err := s.db.Incident.Resolve(ctx, dup.ID, s.now()); err != nil {
+	if resolved, err := s.db.Incident.Merge(ctx, dup.ID, keep.ID, s.now()); err != nil {
 		return err
 	} else if !resolved {
 		return ErrNotOpen

@@ -14,6 +14,7 @@ import (
 	"starling/database"
 	"starling/internal/mxtext"
 	"starling/internal/txnid"
+	"starling/monitor"
 	"starling/rooms"
 )
 
@@ -47,6 +48,7 @@ func (s *Service) Ack(ctx context.Context, roomID id.RoomID, by id.UserID, incid
 	if err != nil || !acked {
 		return inc, false, err
 	}
+	monitor.IncidentAcked(s.now().Sub(inc.CreatedAt))
 	if err = s.audit(ctx, inc, by.String(), "acknowledged", ""); err != nil {
 		return inc, true, err
 	}
@@ -54,15 +56,19 @@ func (s *Service) Ack(ctx context.Context, roomID id.RoomID, by id.UserID, incid
 	return inc, true, err
 }
 
-// OnReaction acknowledges an incident with ✅ on one of its posts.
+// OnReaction acknowledges an incident with ✅ on one of its posts, or
+// agrees to a duty cover or swap with ✅ on its offer.
 func (s *Service) OnReaction(ctx context.Context, evt *event.Event) (bool, error) {
 	rel := evt.Content.AsReaction().RelatesTo
 	if !strings.HasPrefix(rel.Key, "✅") && !strings.HasPrefix(rel.Key, "✔") {
 		return false, nil
 	}
 	incidentID, err := s.db.Incident.ByPost(ctx, rel.EventID)
-	if err != nil || incidentID == 0 {
+	if err != nil {
 		return false, err
+	}
+	if incidentID == 0 {
+		return s.consent(ctx, evt, rel.EventID)
 	}
 	inc, acked, err := s.Ack(ctx, evt.RoomID, evt.Sender, incidentID)
 	if err != nil || !acked {
@@ -110,7 +116,7 @@ func (s *Service) Reply(ctx context.Context, roomID id.RoomID, by id.UserID, inc
 }
 
 // FromReporter adds what a reporter writes in their direct chat to their
-// open incident; it is stored before the reporter is told, and relayed by
+// open incident (or one merged into an open one); it is stored before the reporter is told, and relayed by
 // Run. It returns false when they have no open incident.
 func (s *Service) FromReporter(ctx context.Context, userID id.UserID, roomID id.RoomID, text string) (bool, error) {
 	inc, err := s.db.Incident.LatestOpenBy(ctx, userID, roomID)
@@ -138,8 +144,13 @@ func (s *Service) relayAddition(ctx context.Context, a *database.Addition) error
 	if !inc.Anonymous {
 		who = format.EscapeMarkdown(s.mx.DisplayName(ctx, inc.ReporterRoom, inc.Reporter))
 	}
+	ref := format.SafeMarkdownCode(ShortID(inc.ID))
+	if inc.MergedInto != 0 {
+		// Merged: the responders follow it in the other report.
+		ref += " → " + format.SafeMarkdownCode(ShortID(inc.MergedInto))
+	}
 	text := s.l10n.Text(lang, msgFromReporter, map[string]any{
-		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Who": who, "Text": s.translated(ctx, a.Text, inc.ReporterLang, lang)})
+		"ID": ref, "Who": who, "Text": s.translated(ctx, a.Text, inc.ReporterLang, lang)})
 	eventID, err := s.mx.SendOnce(ctx, inc.ResponderRoom, mxtext.Notice(text, nil), txnid.Stable("incident-addition", strconv.FormatInt(inc.ID, 10), strconv.FormatInt(a.ID, 10)), rooms.Private)
 	if err != nil {
 		return fmt.Errorf("failed to relay addition to incident %d: %w", inc.ID, err)

@@ -376,8 +376,12 @@ func (s *Service) failed(incidentID int64, err error) {
 }
 
 // Prune deletes reports older than the retention period, with their audit
-// trail and posts.
+// trail and posts, and duty covers that are over.
 func (s *Service) Prune(ctx context.Context) error {
+	// Covers that ended, and offers nobody took up, decide nothing more.
+	if err := s.db.DutyCover.Prune(ctx, s.now(), s.now().Add(-offerTTL)); err != nil {
+		return err
+	}
 	if s.settings.Retention <= 0 {
 		return nil
 	}

@@ -29,6 +29,9 @@ var (
 	rateLimited         = metrics.NewCounter(`starling_rate_limited_total`)
 	translationFailures = metrics.NewCounter(`starling_translation_failures_total`)
 	translationSeconds  = metrics.NewPrometheusHistogram(`starling_translation_seconds`)
+	incidentPages       = metrics.NewCounter(`starling_incident_pages_total`)
+	incidentAcks        = metrics.NewCounter(`starling_incident_acks_total`)
+	incidentAckSeconds  = metrics.NewPrometheusHistogram(`starling_incident_time_to_ack_seconds`)
 
 	lastSync atomic.Int64 // unix nanoseconds of the last processed sync
 
@@ -100,6 +103,15 @@ func RateLimited() { rateLimited.Inc() }
 // Command counts a command run by its registered name.
 func Command(name string) {
 	metrics.GetOrCreateCounter(fmt.Sprintf(`starling_commands_total{command=%q}`, name)).Inc()
+}
+
+// Paged counts one page sent about an incident.
+func Paged() { incidentPages.Inc() }
+
+// IncidentAcked counts an incident taken, took after it was reported.
+func IncidentAcked(took time.Duration) {
+	incidentAcks.Inc()
+	incidentAckSeconds.Update(took.Seconds())
 }
 
 // RelayResult is what became of one relay delivery attempt.

@@ -152,21 +152,32 @@ func (s *Scheduler) remind(ctx context.Context, sc *database.Schedule, occ *data
 // everyoneAway tells whether every person in the room said they are away
 // today: a reminder would chase nobody who can answer.
 func (s *Scheduler) everyoneAway(ctx context.Context, room id.RoomID) bool {
-	members, err := s.mx.JoinedMembers(ctx, room)
-	if err != nil {
-		return false
-	}
-	people := 0
-	for _, m := range members {
-		if m == s.mx.BotUserID() {
+	away, people := s.awayIn(ctx, room)
+	return people > 0 && away == people
+}
+
+// awayIn counts the people of the rooms (each once, the bot aside) and how
+// many of them are away today; a room whose members cannot be read counts
+// nobody.
+func (s *Scheduler) awayIn(ctx context.Context, rooms ...id.RoomID) (away, people int) {
+	seen := map[id.UserID]bool{}
+	for _, room := range rooms {
+		members, err := s.mx.JoinedMembers(ctx, room)
+		if err != nil {
 			continue
 		}
-		people++
-		if !s.authority.Away(ctx, m, s.clock.Now()) {
-			return false
+		for _, m := range members {
+			if m == s.mx.BotUserID() || seen[m] {
+				continue
+			}
+			seen[m] = true
+			people++
+			if s.authority.Away(ctx, m, s.clock.Now()) {
+				away++
+			}
 		}
 	}
-	return people > 0
+	return away, people
 }
 
 func (s *Scheduler) reportedRooms(ctx context.Context, sc *database.Schedule, occ *database.Occurrence) (map[id.RoomID]bool, error) {
@@ -235,6 +246,9 @@ func (s *Scheduler) summarise(ctx context.Context, sc *database.Schedule, occ *d
 	}
 	if len(missing) > 0 {
 		text += "\n\n" + s.l10n.Text(lang, msgCheckinSummaryMissing, map[string]any{"Rooms": strings.Join(missing, ", ")})
+	}
+	if away, _ := s.awayIn(ctx, targets...); away > 0 {
+		text += "\n\n" + s.l10n.Plural(lang, msgCheckinSummaryAway, away, nil)
 	}
 	_, err = s.post(ctx, sc, occ.At, "summary", sc.RoomID, text, from)
 	return err

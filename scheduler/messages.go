@@ -23,6 +23,12 @@ var (
 		Description: "Reminder to a room that has not reported. Prompt is the question, Until a local time.",
 		Other:       "⏰ This room has not reported yet for the check-in “{{.Prompt}}”. Reply to this message before {{.Until}}.",
 	}
+	msgCheckinSummaryAway = &i18n.Message{
+		ID:          "CheckinSummaryAway",
+		Description: "Under a check-in summary: how many people of the rooms said they are away (Count).",
+		One:         "Away: {{.Count}} person.",
+		Other:       "Away: {{.Count}} people.",
+	}
 	msgCheckinSummary = &i18n.Message{
 		ID:          "CheckinSummary",
 		Description: "Heading of a check-in summary. Prompt is the question; Count how many rooms reported; Total how many rooms there are.",
