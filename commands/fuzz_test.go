@@ -23,6 +23,10 @@ func FuzzCommandParser(f *testing.F) {
 		"!dienst add @a:x jeden montag 09:00", "!مناوبة add @a:x كل اثنين 09:00", "!absent 2026-12-20..2026-12-24", "!fora off", "!abwesend 2026-12-24",
 		"!غائب 2026-12-24", "!ruhe 22:00-06:00", "!silêncio off", "!silenci 23:00-07:00", "!هدوء 23:00-07:00", "!traduire fr", "!übersetzen de",
 		"!ترجم ar", "!incident snooze i1 2h", "!incident severity i1 critical", "!incident page i1 @a:x", "!incidente snooze i1 999d", "!estado", "!حالة",
+		"!duty cover @a:x 2026-12-10..2026-12-12", "!guardia cubrir @a:x 2026-12-10 al 2026-12-12", "!astreinte couvrir @a:x 2026-12-10",
+		"!plantão cobrir @a:x 2026-12-10..2026-12-09", "!guàrdia cobrir 2026-12-10", "!dienst vertreten @a:x @b:x 2026-12-10",
+		"!مناوبة تغطية @a:x 2026-12-10", "!duty swap @a:x", "!guardia cambiar @a:x @b:x", "!astreinte échanger", "!plantão trocar @a:x @a:x",
+		"!dienst tauschen @bot:x", "!مناوبة تبديل @a:x", "!incident export i1", "!incidente export i9999999999999999999", "!vorfall export x",
 	} {
 		f.Add(seed, false)
 		f.Add(seed, true)

@@ -398,4 +398,11 @@ func TestReminderSkipsARoomWhereEveryoneIsAway(t *testing.T) {
 	if posts := f.mx.take(); len(bodies(posts, "!es:test"))+len(bodies(posts, "!en:test")) != 0 {
 		t.Fatalf("reminders went to rooms where everyone is away: %v", posts)
 	}
+	// The summary says how many of the coalition's people are away.
+	f.clock.Set(madrid(t, "2026-11-24 18:30"))
+	f.s.RunDue(ctx)
+	summary := strings.Join(bodies(f.mx.take(), "!es:test"), "\n")
+	if !strings.Contains(summary, "Ausentes: 2 personas.") {
+		t.Fatalf("summary without the count of people away: %q", summary)
+	}
 }

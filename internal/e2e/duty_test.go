@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"encoding/json"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -87,7 +89,18 @@ func TestDutyRotaPagesThePersonOnDuty(t *testing.T) {
 		t.Fatalf("%d pages, want 3: the backup's ✅ stops the escalation", n)
 	}
 	trail := c.ask(t, en, "!incident show i1")
-	assertWords(t, "audit trail", trail, "1: "+en.mod.UserID.String(), "2: "+en.mod.UserID.String()+" "+bea.UserID.String(), "`acknowledged`", bea.UserID.String())
+	assertWords(t, "audit trail", trail, "(times in Europe/Madrid)", "Escalated, paging", "1: "+en.mod.UserID.String(),
+		"2: "+en.mod.UserID.String()+" "+bea.UserID.String(), "Taken", bea.UserID.String())
+	// Each step is timed in the reader's zone.
+	madrid, _ := time.LoadLocation("Europe/Madrid")
+	posted := regexp.MustCompile(`(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) \W*Posted to the responders`).FindStringSubmatch(trail)
+	if posted == nil {
+		t.Fatalf("no timed step of the report's posting in %q", trail)
+	}
+	at, err := time.ParseInLocation("2006-01-02 15:04:05", posted[1], madrid)
+	if d := time.UnixMilli(report.Timestamp).Sub(at); err != nil || d < -2*time.Second || d > 2*time.Second {
+		t.Fatalf("the report was posted at %s, the timeline says %s (Madrid): %v", time.UnixMilli(report.Timestamp).In(madrid), posted[1], err)
+	}
 }
 
 // Someone away is passed over by the rota: the next person is paged. Quiet
@@ -141,7 +154,7 @@ func TestAwayAndQuietHours(t *testing.T) {
 	if got := pages("i2"); len(got) != 0 {
 		t.Fatalf("a medium page reached someone in quiet hours: %q", testenv.Body(got[0]))
 	}
-	assertWords(t, "audit trail of the held page", c.ask(t, en, "!incident show i2"), "`held`")
+	assertWords(t, "audit trail of the held page", c.ask(t, en, "!incident show i2"), "Pages held until")
 }
 
 // An incident's lifecycle beyond ack and resolve: a severity change starts
@@ -223,7 +236,7 @@ func TestTakenIncidentComesBack(t *testing.T) {
 	en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool {
 		return strings.Contains(testenv.Body(e), "⚠️") && e.Timestamp > lapsed.Timestamp
 	})
-	assertWords(t, "audit trail", c.ask(t, en, "!incident show i1"), "`acknowledged`", "`ack lapsed`", "`escalated`")
+	assertWords(t, "audit trail", c.ask(t, en, "!incident show i1"), "Taken", "Not resolved in time: handed back", "Escalated, paging")
 }
 
 // A responder hands an incident to another, who is paged; a duplicate
@@ -258,10 +271,49 @@ func TestAssignAndMerge(t *testing.T) {
 	if b := testenv.Body(told); strings.Contains(b, "i1") || strings.Contains(b, "lucia") {
 		t.Fatalf("the merged report's reporter learns of the other: %q", b)
 	}
-	assertWords(t, "audit trail of the kept report", c.ask(t, en, "!incident show i1"), "`assigned`", "`merged`", "`i2`")
+	assertWords(t, "audit trail of the kept report", c.ask(t, en, "!incident show i1"), "Handed to", "Took in the duplicate", "`i2`")
 	if got := c.ask(t, en, "!incident merge i1 into i1"); !strings.Contains(got, "Nothing was changed") {
 		t.Fatalf("merging a report into itself answered %q", got)
 	}
+
+	// What the merged report's reporter adds later still reaches the
+	// responders, marked as followed in the other report.
+	omar.SendText(omar.dm, "Ahora hay más gente en la puerta")
+	en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool {
+		return strings.Contains(testenv.Body(e), "💬") && strings.Contains(testenv.Body(e), "`i2` → `i1`")
+	})
+
+	// The export, for a retro, is two files in the asker's private chat,
+	// timed in their zone.
+	ask(t, en.mod, en.room, bot, "!tz me America/Santiago")
+	assertWords(t, "!incident export", c.ask(t, en, "!incident export i1"), "private chat")
+	file := fileInDirectChat(t, en.mod, bot, "i1-timeline.json")
+	if file.File == nil {
+		t.Fatal("the export was not sent encrypted")
+	}
+	var export struct {
+		Incident string            `json:"incident"`
+		Zone     string            `json:"zone"`
+		Report   map[string]string `json:"report"`
+		Timeline []struct{ At, Action, Actor, Label string }
+	}
+	if err := json.Unmarshal(en.mod.DownloadFile(file), &export); err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, step := range export.Timeline {
+		if at, err := time.Parse(time.RFC3339, step.At); err != nil || !strings.HasSuffix(step.At, "-03:00") || time.Since(at) > time.Hour {
+			t.Errorf("step %+v is not timed in Santiago's summer time", step)
+		}
+		actions = append(actions, step.Action)
+	}
+	if export.Incident != "i1" || export.Zone != "America/Santiago" || export.Report["what"] != "Amenazas en la puerta del local" ||
+		!slices.Contains(actions, "assigned") || !slices.Contains(actions, "merged") {
+		t.Fatalf("export = %+v", export)
+	}
+	md := string(en.mod.DownloadFile(fileInDirectChat(t, en.mod, bot, "i1-timeline.md")))
+	assertWords(t, "Markdown export", md, "# Incident i1: high, open", "Amenazas en la puerta del local", "Timeline of `i1` (times in America/Santiago)",
+		"**Handed to**", "solidarity-retro")
 }
 
 // responder is a new member of the English room, the responder room in
@@ -275,4 +327,79 @@ func (c *coalition) responder(t *testing.T, name string) *testenv.Client {
 	}
 	u.Join(en.room, c.setup.userID)
 	return u
+}
+
+// Turns change hands only with consent: a swap stands when the other person
+// reacts ✅ to its offer, not when the one who asked or anyone else does; a
+// cover by someone who is not a moderator waits for the covered person's ✅,
+// and then the cover is the one paged. A moderator's cover stands at once
+// and only in its days; nobody can offer one from outside the responder room.
+func TestDutySwapAndCoverNeedConsent(t *testing.T) {
+	c := newCoalition(t, "es", "en")
+	en := c.rooms["en"]
+	bot := c.setup.userID
+	c.ask(t, en, "!incident room")
+	c.ask(t, en, "!incident policy critical 2s every 30s x3")
+	bea, cai := c.responder(t, "bea"), c.responder(t, "cai")
+	for _, u := range []*testenv.Client{en.mod, bea, cai} {
+		ask(t, u, en.room, bot, "!tz me Europe/Madrid")
+	}
+	mod := en.mod.UserID.String()
+	c.ask(t, en, "!duty add "+mod+" "+bea.UserID.String()+" "+cai.UserID.String()+" every day 09:00")
+	onDuty := func(now, then string) {
+		t.Helper()
+		assertWords(t, "!duty", testenv.Body(ask(t, cai, en.room, bot, "!duty")), "On duty now: `"+now+"`", "Then: `"+then+"`")
+	}
+	onDuty(mod, bea.UserID.String())
+	offer := func(from *testenv.Client, command, awaiting string) *event.Event {
+		t.Helper()
+		from.SendText(en.room, command)
+		return en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool {
+			m := e.Content.AsMessage()
+			return strings.Contains(m.Body, "react ✅") && m.Mentions != nil &&
+				slices.Equal(m.Mentions.UserIDs, []id.UserID{id.UserID(awaiting)})
+		})
+	}
+	agreed := func() int { return len(botPosts(en, bot, "Agreed:")) }
+
+	swap := offer(bea, "!duty swap "+cai.UserID.String(), cai.UserID.String())
+	en.mod.React(en.room, swap.ID, "✅")
+	bea.React(en.room, swap.ID, "✅")
+	time.Sleep(3 * time.Second)
+	if n := agreed(); n != 0 {
+		t.Fatalf("a swap stood on the consent of someone it does not await (%d agreements)", n)
+	}
+	onDuty(mod, bea.UserID.String())
+	cai.React(en.room, swap.ID, "✅")
+	en.mod.Eventually("the swap agreed", 30*time.Second, func() bool { return agreed() == 1 })
+	onDuty(mod, cai.UserID.String())
+
+	madrid, _ := time.LoadLocation("Europe/Madrid")
+	today := time.Now().In(madrid)
+	days := today.Format(time.DateOnly) + ".." + today.AddDate(0, 0, 1).Format(time.DateOnly)
+	if got := c.ask(t, c.rooms["es"], "!duty cover "+mod+" "+days); strings.Contains(got, "react ✅") {
+		t.Fatalf("a cover was offered from a member room: %q", got)
+	}
+	cover := offer(cai, "!duty cover "+mod+" "+days, mod)
+	cai.React(en.room, cover.ID, "✅")
+	time.Sleep(3 * time.Second)
+	onDuty(mod, cai.UserID.String())
+	en.mod.React(en.room, cover.ID, "✅")
+	en.mod.Eventually("the cover agreed", 30*time.Second, func() bool { return agreed() == 2 })
+	shown := testenv.Body(ask(t, cai, en.room, bot, "!duty"))
+	assertWords(t, "!duty with a cover", shown, "On duty now: `"+cai.UserID.String()+"`", "Covers agreed:", "`"+cai.UserID.String()+"` for `"+mod+"`")
+
+	lucia := newReporter(t, c, "lucia")
+	lucia.file(t, c, []string{"2", "4", "ayer a las 22:00", "Plaza Mayor", "Detuvieron a dos compañeras en la plaza", "sí", "sí", "no"})
+	first := en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "⚠️") })
+	if got := first.Content.AsMessage().Mentions.UserIDs; !slices.Equal(got, []id.UserID{cai.UserID}) {
+		t.Fatalf("the first page mentions %v, want %s, who covers the person on duty", got, cai.UserID)
+	}
+
+	// A moderator's cover stands at once, and only in its days.
+	later := today.AddDate(0, 0, 5).Format(time.DateOnly)
+	en.mod.SendText(en.room, "!duty cover "+bea.UserID.String()+" "+later)
+	en.mod.Eventually("the moderator's cover", 30*time.Second, func() bool { return agreed() == 3 })
+	shown = testenv.Body(ask(t, cai, en.room, bot, "!duty"))
+	assertWords(t, "!duty with a later cover", shown, "On duty now: `"+cai.UserID.String()+"`", "`"+mod+"` for `"+bea.UserID.String()+"`, "+today.AddDate(0, 0, 5).Format("Mon 2006-01-02")+" 00:00")
 }

@@ -124,7 +124,7 @@ func TestIncidentReportsReachResponders(t *testing.T) {
 		return strings.Contains(testenv.Body(e), "ha tomado tu informe `i1`")
 	})
 	trail := c.ask(t, en, "!incident show i1")
-	assertWords(t, "audit trail", trail, "`created`", "`relayed`", "`escalated`", "`acknowledged`", en.mod.UserID.String())
+	assertWords(t, "audit trail", trail, "Reported", "Posted to the responders", "Escalated, paging", "Taken", en.mod.UserID.String())
 
 	// 2. An anonymous report: nothing the responders see names the reporter.
 	omar := newReporter(t, c, "omar")
