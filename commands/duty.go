@@ -52,7 +52,7 @@ var (
 		Other: "Only turns of people on the duty rota can be covered or swapped: see who is on it with `!duty`. Nothing was changed."}
 	msgDutyNoTurn = &i18n.Message{ID: "DutyNoTurn",
 		Other: "One of you has no duty turn coming (away, or not on the rota), so there is nothing to swap. Nothing was changed."}
-	msgDutyCovers = &i18n.Message{ID: "DutyCovers", Description: "Heading of a list of covers agreed.", Other: "Covers agreed:"}
+	msgDutyCovers    = &i18n.Message{ID: "DutyCovers", Description: "Heading of a list of covers agreed.", Other: "Covers agreed:"}
 	msgDutyCoverLine = &i18n.Message{ID: "DutyCoverLine", Description: "One cover. Cover and Person are code spans, From and Until dates and times in the reader's zone.",
 		Other: "{{.Cover}} for {{.Person}}, {{.From}} – {{.Until}}"}
 )

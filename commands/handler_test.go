@@ -195,7 +195,7 @@ func TestCommands(t *testing.T) {
 		{name: "help for a member hides moderator commands", room: room, sender: user, body: "!help",
 			want: []string{"commands you can use here", "`!lang me <code>`", "Moderators of this room can also"}, wantNot: []string{"!lang room"}},
 		{name: "help for a moderator", room: room, sender: mod, body: "!help",
-			want: []string{"`!lang room <code|auto>`", "`!tz room <zone>`", "Example: `!lang room es`", "Also: `new`, `code`, `join`", "(see `!help link`)"},
+			want:    []string{"`!lang room <code|auto>`", "`!tz room <zone>`", "Example: `!lang room es`", "Also: `new`, `code`, `join`", "(see `!help link`)"},
 			wantNot: []string{"`!link join <code>`"}},
 		{name: "help on a family lists each of its commands", room: room, sender: mod, body: "!help link",
 			want: []string{"`!link join <code>`", "Example: `!link join K7Q2-MX4P-9TZR`"}},
