@@ -15,6 +15,7 @@ import (
 	"starling/internal/txnid"
 	"starling/monitor"
 	"starling/rooms"
+	"starling/scheduler"
 )
 
 // relay posts the report to the responder room, once.
@@ -68,6 +69,10 @@ func (s *Service) relay(ctx context.Context, inc *database.Incident) error {
 	return s.audit(ctx, inc, "starling", "relayed", "")
 }
 
+// lateAfter is how long past its time a page is marked late: longer than
+// a pass takes, shorter than anyone would miss.
+const lateAfter = 3 * time.Minute
+
 // escalate sends the next escalation step, once, and schedules the one after.
 func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 	_, raw, err := s.db.Incident.ResponderRoom(ctx, inc.CoalitionID)
@@ -102,6 +107,15 @@ func (s *Service) escalate(ctx context.Context, inc *database.Incident) error {
 		"ID": format.SafeMarkdownCode(ShortID(inc.ID)), "Severity": format.SafeMarkdownCode(inc.Severity),
 		"Minutes": int(s.now().Sub(inc.CreatedAt).Minutes()), "People": strings.Join(names, " "),
 	})
+	if due := inc.NextEscalation; !due.IsZero() && s.now().Sub(due) > lateAfter {
+		// Due while Starling could not send: say so, or the minutes mislead.
+		_, zone := s.rooms.Place(ctx, inc.ResponderRoom)
+		loc := time.UTC
+		if _, l, ok := scheduler.LookupZone(zone); ok {
+			loc = l
+		}
+		text += "\n\n" + s.l10n.Text(lang, msgPageLate, map[string]any{"Due": localTime(due, loc), "Zone": loc.String()})
+	}
 	// Each round's pages are their own: one that starts again must send.
 	txn := txnid.Stable("incident-escalation", strconv.FormatInt(inc.ID, 10), strconv.Itoa(n))
 	if inc.Round > 0 {

@@ -40,6 +40,7 @@ var (
 	msgEscalation = &i18n.Message{ID: "IncidentEscalation", Description: "A page: it notifies the people it names. ID and Severity are code spans, Minutes a number, People the mentioned names.", Other: "⚠️ Incident {{.ID}} ({{.Severity}}) has waited {{.Minutes}} minutes without anyone taking it. React ✅ to this message or to the report to take it. {{.People}}"}
 	msgAckLapsed  = &i18n.Message{ID: "IncidentAckLapsed", Description: "A page to whoever took an incident and has not resolved it. ID is a code span, Who a name, Minutes a number.",
 		Other: "⏰ {{.Who}} took incident {{.ID}} {{.Minutes}} minutes ago and it is not resolved: it goes back to everyone and escalates again. React ✅ to the report to take it again, or resolve it."}
+	msgPageLate     = &i18n.Message{ID: "IncidentPageLate", Description: "Under a page sent late. Due is a date and time in Zone.", Other: "(Sent late: it was due at {{.Due}} ({{.Zone}}), while I could not send.)"}
 	msgAcked        = &i18n.Message{ID: "IncidentAcked", Description: "Told to the reporter. ID is a code span.", Other: "A responder has taken your report {{.ID}}."}
 	msgAckedRoom    = &i18n.Message{ID: "IncidentAckedRoom", Description: "ID is a code span, Who a name.", Other: "{{.Who}} took incident {{.ID}}."}
 	msgResolved     = &i18n.Message{ID: "IncidentResolved", Description: "Told to the reporter. ID is a code span, Note a note or nothing.", Other: "Your report {{.ID}} is resolved. {{.Note}}"}

@@ -369,3 +369,41 @@ func passService(db *database.Database, mx *fakeMatrix, l10n *translations.Local
 	return &Service{db: db, mx: mx, rooms: testRooms(db, mx), l10n: l10n, log: zerolog.Nop(),
 		now: func() time.Time { return *now }, wake: make(chan struct{}, 1), retryAt: map[int64]retry{}, warned: map[int64]bool{}}
 }
+
+// A page due while the bot could not send goes out once when it can,
+// marked late with the time it was due, in the responder room's zone.
+func TestPageDueDuringAnOutageGoesOnceMarkedLate(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t)
+	l10n, err := translations.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	due := time.Date(2026, 12, 10, 22, 15, 0, 0, time.UTC)
+	now := due.Add(40 * time.Minute)
+	mx := &fakeMatrix{posts: map[id.RoomID][]string{}, members: []id.UserID{"@bot:x", "@ana:x"}}
+	s := passService(db, mx, l10n, &now)
+	must(db.Room.SetTimezone(ctx, "!resp:x", "America/Santiago"))
+	inc := &database.Incident{ResponderRoom: "!resp:x", Reporter: "@rep:x", ReporterRoom: "!dm:x", ReporterLang: "es", Severity: "critical",
+		Answers: map[string]database.StoredAnswer{}, State: database.IncidentOpen, CreatedAt: due.Add(-5 * time.Minute), NextEscalation: due}
+	must(db.Incident.Insert(ctx, inc))
+	must(db.Incident.SetRelayed(ctx, inc.ID, "$report"))
+
+	must(s.Pass(ctx))
+	must(s.Pass(ctx))
+	pages := mx.posts["!resp:x"]
+	if len(pages) != 1 || !strings.Contains(pages[0], "Sent late: it was due at Thu 2026-12-10 19:15 (America/Santiago)") {
+		t.Fatalf("pages after the outage: %q; want one, marked late", pages)
+	}
+	now = now.Add(15 * time.Minute) // the next step, on time
+	must(s.Pass(ctx))
+	if pages = mx.posts["!resp:x"]; len(pages) != 2 || strings.Contains(pages[1], "late") {
+		t.Fatalf("the next page, on time: %q", pages)
+	}
+}
