@@ -111,7 +111,7 @@ const maxCoversShown = 10
 func runDutyCover(cx *Ctx) error {
 	people, rest := splitPeople(cx.Args)
 	example := map[string]any{"Example": format.SafeMarkdownCode(cx.Prefix() + "duty cover @ana:example.org 2026-12-10..2026-12-12")}
-	if len(people) != 1 {
+	if len(people) != 1 || people[0] == cx.Sender {
 		return &UserError{Msg: msgDutyCoverBad, Data: example}
 	}
 	zone := cx.router.Rooms.PersonZone(cx.Ctx, people[0])

@@ -94,7 +94,6 @@ func (s *Service) Swap(ctx context.Context, roomID id.RoomID, by, other id.UserI
 	if err != nil {
 		return err
 	}
-	duty.Covers = nil
 	mine, okMine := duty.NextTurn(by, s.now())
 	theirs, okTheirs := duty.NextTurn(other, s.now())
 	if !okMine || !okTheirs {

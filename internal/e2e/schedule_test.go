@@ -160,3 +160,27 @@ func TestMissedCheckinsFireOnceOrAreSkipped(t *testing.T) {
 		t.Fatal("the skipped occurrence was not logged")
 	}
 }
+
+// A room whose people are all away is not chased by a check-in's reminder;
+// the summary counts the people away.
+func TestCheckinPassesOverARoomThatIsAway(t *testing.T) {
+	c, started := scheduleCoalition(t)
+	es, en := c.rooms["es"], c.rooms["en"]
+	bot := c.setup.userID
+	today := virtualNow(started).In(mustZone(t, "America/Santiago"))
+	assertWords(t, "!away", c.ask(t, en, "!away "+today.Format(time.DateOnly)+".."+today.AddDate(0, 0, 3).Format(time.DateOnly)), "You are away")
+	madrid := mustZone(t, "Europe/Madrid")
+	at := virtualNow(started).Add(8 * time.Minute).In(madrid).Truncate(time.Minute)
+	c.ask(t, es, fmt.Sprintf("!checkin add every day %s Europe/Madrid | ¿Cómo está vuestro grupo? | window 20m", at.Format("15:04")))
+
+	isPrompt := func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "📋") }
+	en.mod.WaitForMessage(en.room, bot, time.Minute, isPrompt)
+	es.mod.WaitForMessage(es.room, bot, time.Minute, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "⏰") })
+	summary := es.mod.WaitForMessage(es.room, bot, time.Minute, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "📊") })
+	assertWords(t, "summary", testenv.Body(summary), "0 de 2", "Ausente: 1 persona.")
+	for _, e := range en.mod.Messages(en.room, bot) {
+		if strings.Contains(testenv.Body(e), "⏰") {
+			t.Fatalf("a room whose people are all away was reminded: %q", testenv.Body(e))
+		}
+	}
+}
