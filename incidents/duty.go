@@ -137,9 +137,9 @@ func (s *Service) duty(ctx context.Context, rota *database.DutyRota) (scheduler.
 }
 
 // pageTargets are whom escalation n of the incident pages. With a duty
-// rota: the person on duty, then also the next one (the backup), then the
-// whole room; the last escalation the policy allows always reaches the
-// whole room, so a rota never narrows who hears of an incident. Someone on
+// rota: as the policy's pages say, by default the person on duty, then
+// also the next one (the backup), then the whole room; the last escalation
+// the policy allows always reaches the whole room, so a rota never narrows who hears of an incident. Someone on
 // duty who has left the room is no one to page; someone away is passed
 // over. Below critical, people away or in their quiet hours are passed
 // over for the next who can be reached (the backup, then the room); when
@@ -176,7 +176,8 @@ func (s *Service) pageTargets(ctx context.Context, inc *database.Incident, n int
 // step's own, then the backup, then the room.
 func (s *Service) candidates(ctx context.Context, inc *database.Incident, n int, step Step, members []id.UserID) ([][]id.UserID, error) {
 	room := append(slices.DeleteFunc(slices.Clone(members), func(u id.UserID) bool { return u == s.mx.BotUserID() }), step.OnCall...)
-	if n+1 >= max(step.Times, 1) || n >= 2 {
+	target := step.pages(n)
+	if target == PageRoom {
 		return [][]id.UserID{room}, nil
 	}
 	cur, next, ok, err := s.dutyOf(ctx, inc.CoalitionID)
@@ -188,7 +189,7 @@ func (s *Service) candidates(ctx context.Context, inc *database.Incident, n int,
 			return [][]id.UserID{room}, nil
 		}
 	}
-	if n == 0 {
+	if target == PageDuty {
 		return [][]id.UserID{{cur.Person}, {next.Person}, room}, nil
 	}
 	return [][]id.UserID{slices.Compact([]id.UserID{cur.Person, next.Person}), room}, nil

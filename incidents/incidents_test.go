@@ -31,6 +31,10 @@ func TestParseStep(t *testing.T) {
 		{"5m x99", "", false},
 		{"0s", "", false},
 		{"5m oncall nobody", "", false},
+		{"5m every 10m x3 pages room,duty", "5m0s every 10m0s x3 pages room,duty", true},
+		{"5m pages Backup", "5m0s pages backup", true},
+		{"5m pages boss", "", false},
+		{"5m pages", "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

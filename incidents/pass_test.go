@@ -2,8 +2,10 @@ package incidents
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -405,5 +407,53 @@ func TestPageDueDuringAnOutageGoesOnceMarkedLate(t *testing.T) {
 	must(s.Pass(ctx))
 	if pages = mx.posts["!resp:x"]; len(pages) != 2 || strings.Contains(pages[1], "late") {
 		t.Fatalf("the next page, on time: %q", pages)
+	}
+}
+
+// The policy's pages decide whom each escalation pages while there is a
+// rota; the last one still pages the whole room.
+func TestPolicyPagesChooseWhomEachStepPages(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t)
+	l10n, err := translations.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Date(2026, 12, 10, 12, 0, 0, 0, time.UTC)
+	mx := &fakeMatrix{posts: map[id.RoomID][]string{}, members: []id.UserID{"@bot:x", "@ana:x", "@ben:x", "@cai:x"}, joined: map[id.RoomID]bool{"!resp:x": true}}
+	s := passService(db, mx, l10n, &now)
+	must(db.Coalition.Insert(ctx, &database.Coalition{ID: "c", Name: "Red", CreatedBy: "@ana:x", CreatedAt: now}))
+	must(db.Incident.SetResponderRoom(ctx, "c", "!resp:x"))
+	step, err := ParseStep(strings.Fields("1s every 1s x3 pages backup,duty"))
+	must(err)
+	raw, err := json.Marshal(Policy{"high": step})
+	must(err)
+	must(db.Incident.SetPolicy(ctx, "c", string(raw)))
+	must(db.DutyRota.Put(ctx, &database.DutyRota{CoalitionID: "c", People: []id.UserID{"@ana:x", "@ben:x", "@cai:x"}, Daily: true, Minute: 9 * 60,
+		Anchor: "2026-12-10", CreatedBy: "@ana:x", CreatedAt: now}))
+	inc := &database.Incident{CoalitionID: "c", ResponderRoom: "!resp:x", Reporter: "@rep:x", ReporterRoom: "!dm:x", ReporterLang: "es", Severity: "high",
+		Answers: map[string]database.StoredAnswer{}, State: database.IncidentOpen, CreatedAt: now, NextEscalation: now}
+	must(db.Incident.Insert(ctx, inc))
+	must(db.Incident.SetRelayed(ctx, inc.ID, "$report"))
+
+	want := [][]string{{"@ana:x", "@ben:x"}, {"@ana:x"}, {"@ana:x", "@ben:x", "@cai:x"}}
+	for i, people := range want {
+		must(s.Pass(ctx))
+		posts := mx.posts["!resp:x"]
+		if len(posts) != i+1 {
+			t.Fatalf("after step %d: pages %q", i+1, posts)
+		}
+		for _, u := range []string{"@ana:x", "@ben:x", "@cai:x"} {
+			if strings.Contains(posts[i], u) != slices.Contains(people, u) {
+				t.Fatalf("step %d pages %q; want %v", i+1, posts[i], people)
+			}
+		}
+		now = now.Add(time.Second)
 	}
 }

@@ -30,6 +30,32 @@ type Step struct {
 	// AckTimeout is how long a taken incident may stay unresolved: then
 	// its taker is paged again and it escalates again. Zero: for ever.
 	AckTimeout time.Duration `json:"ack_timeout,omitempty"`
+	// Pages names whom each escalation pages while there is a duty rota:
+	// "duty" (the person on duty), "backup" (also the next one) or "room";
+	// unset, DefaultPages. The last escalation always pages the room.
+	Pages []string `json:"pages,omitempty"`
+}
+
+// DefaultPages: the person on duty, then also the backup, then the room.
+var DefaultPages = []string{PageDuty, PageBackup}
+
+// Whom an escalation pages while there is a duty rota.
+const (
+	PageDuty   = "duty"
+	PageBackup = "backup"
+	PageRoom   = "room"
+)
+
+// pages is whom escalation n pages while there is a rota.
+func (s Step) pages(n int) string {
+	targets := s.Pages
+	if targets == nil {
+		targets = DefaultPages
+	}
+	if n+1 >= max(s.Times, 1) || n >= len(targets) {
+		return PageRoom
+	}
+	return targets[n]
 }
 
 // Policy maps a severity to its escalation.
@@ -82,8 +108,8 @@ func (s Step) delay(n int) (time.Duration, bool) {
 }
 
 // ParseStep reads "never" or "<first> [every <interval>] [x<times>]
-// [oncall @a @b] [room !id:server] [ack <timeout>]", e.g. "5m every 15m x3
-// ack 1h".
+// [oncall @a @b] [room !id:server] [ack <timeout>] [pages duty,backup,room]",
+// e.g. "5m every 15m x3 ack 1h".
 func ParseStep(args []string) (Step, error) {
 	if len(args) == 1 && strings.EqualFold(args[0], "never") {
 		return Step{}, nil
@@ -128,6 +154,18 @@ func ParseStep(args []string) (Step, error) {
 			}
 			s.AckTimeout = d
 			i++
+		case a == "pages" && i+1 < len(args):
+			s.Pages = nil
+			for _, p := range strings.Split(strings.ToLower(args[i+1]), ",") {
+				if p != PageDuty && p != PageBackup && p != PageRoom {
+					return Step{}, fmt.Errorf("bad page target %q", p)
+				}
+				s.Pages = append(s.Pages, p)
+			}
+			if len(s.Pages) > 20 {
+				return Step{}, fmt.Errorf("too many page targets")
+			}
+			i++
 		case a == "room" && i+1 < len(args) && strings.HasPrefix(args[i+1], "!"):
 			s.Room = id.RoomID(args[i+1])
 			i++
@@ -169,6 +207,9 @@ func (s Step) String() string {
 	}
 	if s.AckTimeout > 0 {
 		out += " ack " + s.AckTimeout.String()
+	}
+	if s.Pages != nil {
+		out += " pages " + strings.Join(s.Pages, ",")
 	}
 	return out
 }
