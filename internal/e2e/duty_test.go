@@ -81,9 +81,11 @@ func TestDutyRotaPagesThePersonOnDuty(t *testing.T) {
 		t.Fatalf("the third page mentions %v, want the whole room %v", got, want)
 	}
 	bea.React(en.room, report.ID, "✅")
-	en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool {
+	taken := en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool {
 		return strings.Contains(testenv.Body(e), bea.UserID.Localpart()) && strings.Contains(testenv.Body(e), "`i1`") && !strings.Contains(testenv.Body(e), "⚠️")
 	})
+	t.Logf("report to first page %s (policy: 3s), to the backup's ack confirmed %s",
+		time.Duration(pages[0].Timestamp-report.Timestamp)*time.Millisecond, time.Duration(taken.Timestamp-report.Timestamp)*time.Millisecond)
 	time.Sleep(6 * time.Second)
 	if n := len(botPosts(en, bot, "⚠️")); n != 3 {
 		t.Fatalf("%d pages, want 3: the backup's ✅ stops the escalation", n)
