@@ -26,6 +26,9 @@ func (b *Bot) initMonitor() error {
 	if err != nil {
 		return fmt.Errorf("config key monitoring.listen: %w", err)
 	}
+	if b.cfg.Monitoring.Pprof {
+		b.mon.Profile()
+	}
 	return nil
 }
 

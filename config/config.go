@@ -149,6 +149,8 @@ type Defaults struct {
 
 type Monitoring struct {
 	Listen string `yaml:"listen"`
+	// Pprof serves Go's profiles next to the metrics.
+	Pprof bool `yaml:"pprof"`
 }
 
 type Logging struct {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync/atomic"
 	"time"
 
@@ -31,7 +32,9 @@ var (
 	translationSeconds  = metrics.NewPrometheusHistogram(`starling_translation_seconds`)
 	incidentPages       = metrics.NewCounter(`starling_incident_pages_total`)
 	incidentAcks        = metrics.NewCounter(`starling_incident_acks_total`)
-	incidentAckSeconds  = metrics.NewPrometheusHistogram(`starling_incident_time_to_ack_seconds`)
+	// Taking an incident takes minutes to hours, not the default's seconds.
+	incidentAckSeconds = metrics.NewPrometheusHistogramExt(`starling_incident_time_to_ack_seconds`,
+		[]float64{30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400})
 
 	lastSync atomic.Int64 // unix nanoseconds of the last processed sync
 
@@ -158,6 +161,7 @@ type Server struct {
 	healthy func(context.Context) error
 	set     *metrics.Set
 	srv     *http.Server
+	mux     *http.ServeMux
 	ln      net.Listener
 }
 
@@ -180,11 +184,22 @@ func New(addr string, healthy func(context.Context) error, gauges []Gauge, log z
 			return float64(n)
 		})
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /health", s.health)
-	mux.HandleFunc("GET /metrics", s.metrics)
-	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("GET /health", s.health)
+	s.mux.HandleFunc("GET /metrics", s.metrics)
+	s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: 5 * time.Second}
 	return s, nil
+}
+
+// Profile also serves Go's profiles under /debug/pprof/, to find what a
+// relayed copy costs. Call it before Serve; it is off unless configured,
+// for a profile shows what the bot is busy with.
+func (s *Server) Profile() {
+	s.mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	s.mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	s.mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	s.mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	s.mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 }
 
 // Close releases the port, also when Serve never ran.

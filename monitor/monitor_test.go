@@ -95,6 +95,8 @@ func TestMetricsExposeCountersAndGauges(t *testing.T) {
 	Translated("apertium", 30*time.Millisecond, nil)
 	Translated("apertium", 0, errors.New("down"))
 	Relayed(RelayDropped)
+	Paged()
+	IncidentAcked(90 * time.Second)
 	Synced(time.Unix(1700000000, 0))
 	after := scrape()
 	for _, tc := range []struct {
@@ -108,6 +110,10 @@ func TestMetricsExposeCountersAndGauges(t *testing.T) {
 		{`starling_translation_seconds_bucket{le="0.025"}`, 0},
 		{`starling_relay_deliveries_total{result="dropped"}`, 1},
 		{`starling_relay_deliveries_total{result="delivered"}`, 0},
+		{`starling_incident_pages_total`, 1},
+		{`starling_incident_acks_total`, 1},
+		{`starling_incident_time_to_ack_seconds_bucket{le="120"}`, 1},
+		{`starling_incident_time_to_ack_seconds_bucket{le="60"}`, 0},
 	} {
 		if got := after[tc.name] - before[tc.name]; got != tc.delta {
 			t.Errorf("%s went up by %v, want %v", tc.name, got, tc.delta)
@@ -124,6 +130,28 @@ func TestMetricsExposeCountersAndGauges(t *testing.T) {
 	}
 	if _, ok := after["go_goroutines"]; !ok {
 		t.Error("Go process metrics are missing")
+	}
+}
+
+// Profiles are served only when asked for.
+func TestProfilesOnlyWhenConfigured(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		s, err := New("127.0.0.1:0", func(context.Context) error { return nil }, nil, zerolog.Nop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if on {
+			s.Profile()
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); s.Serve(ctx) }()
+		code, body := get(t, "http://"+s.Addr().String()+"/debug/pprof/")
+		cancel()
+		<-done
+		if got := code == http.StatusOK && strings.Contains(body, "goroutine"); got != on {
+			t.Errorf("profiling %v: /debug/pprof/ answered %d", on, code)
+		}
 	}
 }
 
