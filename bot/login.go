@@ -79,6 +79,7 @@ func (b *Bot) login(ctx context.Context) error {
 	if err = helper.Init(ctx); err != nil {
 		return fmt.Errorf("failed to set up encryption: %w", err)
 	}
+	b.syncer.self = client.UserID // known now, also after a password login
 	// Only devices their owner has verified get the keys to what the bot
 	// says (by default); a stolen session added to an account reads nothing.
 	helper.Machine().SendKeysMinTrust = b.cfg.Encryption.ShareKeysMinTrust()

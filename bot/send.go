@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 
 	"maunium.net/go/mautrix/event"
@@ -47,6 +49,9 @@ func (b *Bot) SendFile(ctx context.Context, roomID id.RoomID, replyTo id.EventID
 	if err = b.Attach(ctx, content, data, mimeType, encrypted); err != nil {
 		return err
 	}
-	_, err = b.Send(ctx, roomID, event.EventMessage, content, txnid.Stable("file", string(replyTo), string(roomID), fileName), from)
+	// The same file sent again is one send; a new export of the same name
+	// is another.
+	sum := sha256.Sum256(data)
+	_, err = b.Send(ctx, roomID, event.EventMessage, content, txnid.Stable("file", string(replyTo), string(roomID), fileName, hex.EncodeToString(sum[:8])), from)
 	return err
 }

@@ -10,6 +10,7 @@ import (
 	"maunium.net/go/mautrix/format"
 	"maunium.net/go/mautrix/id"
 
+	"starling/database"
 	"starling/incidents"
 	"starling/scheduler"
 )
@@ -87,6 +88,7 @@ func runDutyShow(cx *Ctx) error {
 		return err
 	}
 	if len(covers) > 0 {
+		slices.SortStableFunc(covers, func(a, b *database.DutyCover) int { return a.Start.Compare(b.Start) })
 		text += "\n\n" + cx.T(msgDutyCovers, nil)
 		for i, c := range covers {
 			if i == maxCoversShown {

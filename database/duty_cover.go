@@ -67,7 +67,8 @@ func (q *DutyCoverQuery) Insert(ctx context.Context, covers ...*DutyCover) error
 	return nil
 }
 
-// Active are the coalition's agreed covers that have not ended by now.
+// Active are the coalition's agreed covers that have not ended by now, in
+// the order they were offered: a later one stands over an earlier.
 func (q *DutyCoverQuery) Active(ctx context.Context, coalitionID string, now time.Time) ([]*DutyCover, error) {
 	covers, err := q.QueryMany(ctx, activeDutyCoversSQL, coalitionID, now.UnixMilli())
 	if err != nil {

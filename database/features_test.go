@@ -218,3 +218,38 @@ func testIncidentAdditions(t *testing.T, db *Database) {
 		t.Fatalf("%d additions outlived their purged report", left)
 	}
 }
+
+func TestMergedReports(t *testing.T) { eachDB(t, testMergedReports) }
+
+// A report merged into another, itself merged on, still takes what its
+// reporter adds while the last one is open; once that is resolved, not.
+func testMergedReports(t *testing.T, db *Database) {
+	ctx := context.Background()
+	now := time.UnixMilli(1_700_000_000_000)
+	report := func(reporter id.UserID) *Incident {
+		inc := &Incident{ResponderRoom: "!resp:x", Reporter: reporter, ReporterRoom: id.RoomID("!dm-" + reporter.Localpart() + ":x"), ReporterLang: "es",
+			Severity: "low", Answers: map[string]StoredAnswer{}, State: IncidentOpen, CreatedAt: now}
+		must(t, db.Incident.Insert(ctx, inc))
+		return inc
+	}
+	m, k, l := report("@m:x"), report("@k:x"), report("@l:x")
+	if merged, err := db.Incident.Merge(ctx, m.ID, k.ID, now); err != nil || !merged {
+		t.Fatalf("merge m into k: %v %v", merged, err)
+	}
+	if merged, err := db.Incident.Merge(ctx, k.ID, l.ID, now); err != nil || !merged {
+		t.Fatalf("merge k into l: %v %v", merged, err)
+	}
+	got, err := db.Incident.LatestOpenBy(ctx, "@m:x", m.ReporterRoom)
+	if err != nil || got == nil || got.ID != m.ID || got.MergedInto != l.ID {
+		t.Fatalf("m's report after two merges: %+v %v; want it, merged into %d", got, err, l.ID)
+	}
+	if other, _ := db.Incident.LatestOpenBy(ctx, "@m:x", k.ReporterRoom); other != nil {
+		t.Fatalf("m reaches a report in another's chat: %+v", other)
+	}
+	if resolved, _ := db.Incident.Resolve(ctx, l.ID, now); !resolved {
+		t.Fatal("resolve l")
+	}
+	if got, _ = db.Incident.LatestOpenBy(ctx, "@m:x", m.ReporterRoom); got != nil {
+		t.Fatalf("m's report still open after the one it follows was resolved: %+v", got)
+	}
+}

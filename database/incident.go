@@ -46,6 +46,7 @@ const (
 	ackIncidentQuery        = `UPDATE incident SET state='acknowledged', acked_at=$2, acked_by=$3, next_escalation=$4 WHERE id=$1 AND state='open'`
 	reopenIncidentQuery     = `UPDATE incident SET state='open', acked_by='', escalations=0, round=round+1, next_escalation=$2 WHERE id=$1 AND state='acknowledged' AND acked_at=$3`
 	resolveIncidentQuery    = `UPDATE incident SET state='resolved', resolved_at=$2, next_escalation=0 WHERE id=$1 AND state<>'resolved'`
+	remergeIncidentsQuery   = `UPDATE incident SET merged_into=$2 WHERE merged_into=$1`
 	mergeIncidentQuery      = `UPDATE incident SET state='resolved', resolved_at=$2, next_escalation=0, merged_into=$3 WHERE id=$1 AND state<>'resolved'`
 	purgeIncidentsQuery     = `DELETE FROM incident WHERE created_at < $1`
 	insertAuditQuery        = `INSERT INTO incident_audit (incident_id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)`
@@ -253,7 +254,15 @@ func (q *IncidentQuery) Resolve(ctx context.Context, incidentID int64, at time.T
 // Merge closes a report as a duplicate of into; false when it was
 // resolved already.
 func (q *IncidentQuery) Merge(ctx context.Context, incidentID, into int64, at time.Time) (bool, error) {
-	return q.changed(q.GetDB().Exec(ctx, mergeIncidentQuery, incidentID, at.UnixMilli(), into))
+	merged, err := q.changed(q.GetDB().Exec(ctx, mergeIncidentQuery, incidentID, at.UnixMilli(), into))
+	if err != nil || !merged {
+		return merged, err
+	}
+	// Reports merged into this one follow it.
+	if _, err = q.GetDB().Exec(ctx, remergeIncidentsQuery, incidentID, into); err != nil {
+		return true, fmt.Errorf("failed to follow a merge: %w", err)
+	}
+	return true, nil
 }
 
 func (q *IncidentQuery) changed(res sql.Result, err error) (bool, error) {

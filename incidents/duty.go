@@ -59,6 +59,10 @@ func (s *Service) SetDuty(ctx context.Context, roomID id.RoomID, by id.UserID, p
 	rota := &database.DutyRota{CoalitionID: coalitionID, People: people, Daily: days == 7, Weekday: day, Minute: minute,
 		CreatedBy: by, CreatedAt: s.now()}
 	rota.Anchor = scheduler.DutyAnchor(rota.Daily, day, minute, s.rooms.PersonZone(ctx, people[0]), s.now())
+	// Covers and offers were of the old rota's turns.
+	if err = s.db.DutyCover.DeleteCoalition(ctx, coalitionID); err != nil {
+		return nil, err
+	}
 	if err = s.db.DutyRota.Put(ctx, rota); err != nil {
 		return nil, err
 	}

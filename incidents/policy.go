@@ -156,14 +156,14 @@ func ParseStep(args []string) (Step, error) {
 			i++
 		case a == "pages" && i+1 < len(args):
 			s.Pages = nil
+			if strings.Count(args[i+1], ",") >= 20 {
+				return Step{}, fmt.Errorf("too many page targets")
+			}
 			for _, p := range strings.Split(strings.ToLower(args[i+1]), ",") {
 				if p != PageDuty && p != PageBackup && p != PageRoom {
 					return Step{}, fmt.Errorf("bad page target %q", p)
 				}
 				s.Pages = append(s.Pages, p)
-			}
-			if len(s.Pages) > 20 {
-				return Step{}, fmt.Errorf("too many page targets")
 			}
 			i++
 		case a == "room" && i+1 < len(args) && strings.HasPrefix(args[i+1], "!"):

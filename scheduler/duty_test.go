@@ -106,6 +106,25 @@ func TestDutyCovers(t *testing.T) {
 			}
 		})
 	}
+	// Covering someone away: the cover takes their turn, not the next person.
+	away := func(u id.UserID) bool { return u == "@bea:x" }
+	holiday := []*database.DutyCover{{Person: "@bea:x", Cover: "@dan:x", Start: utc("2026-12-11 00:00:00"), Until: utc("2026-12-13 00:00:00")}}
+	cur, next, ok := Duty{Rota: rota, ZoneOf: func(id.UserID) *time.Location { return time.UTC }, Away: away, Covers: holiday}.Shifts(utc("2026-12-11 10:00:00"))
+	if !ok || cur.Person != "@dan:x" || next.Person != "@cai:x" {
+		t.Errorf("bea away and covered: %s then %s (ok %v); want dan then cai", cur.Person, next.Person, ok)
+	}
+	everyone := func(id.UserID) bool { return true }
+	if cur, _, ok = (Duty{Rota: rota, ZoneOf: func(id.UserID) *time.Location { return time.UTC }, Away: everyone}).Shifts(utc("2026-12-11 10:00:00")); ok {
+		t.Errorf("everyone away, yet %s is on duty", cur.Person)
+	}
+	// A rota of one looks far ahead, asking each person's zone once.
+	asked := 0
+	one := &database.DutyRota{People: []id.UserID{"@ana:x"}, Daily: true, Minute: 9 * 60, Anchor: "2026-12-10"}
+	cur, next, ok = Duty{Rota: one, ZoneOf: func(id.UserID) *time.Location { asked++; return time.UTC }}.Shifts(utc("2026-12-11 10:00:00"))
+	if !ok || cur.Person != "@ana:x" || next.Person != "@ana:x" || asked != 1 {
+		t.Errorf("rota of one: %s then %s (ok %v), zone asked %d times", cur.Person, next.Person, ok, asked)
+	}
+
 	turn, ok := Duty{Rota: rota, ZoneOf: func(id.UserID) *time.Location { return time.UTC }}.NextTurn("@ana:x", utc("2026-12-10 10:00:00"))
 	if !ok || !turn.Start.Equal(utc("2026-12-10 09:00:00")) || !turn.End.Equal(utc("2026-12-11 09:00:00")) {
 		t.Errorf("ana's turn under way: %v %v", turn, ok)

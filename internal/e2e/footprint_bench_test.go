@@ -95,3 +95,61 @@ func dbBytes(tb testing.TB, path string) int64 {
 	}
 	return pages * size
 }
+
+// cpuTime is the CPU a process and, with tree, everything it started (the
+// bot's translation pipelines) have used so far, from /proc.
+func cpuTime(tb testing.TB, pid int, tree bool) time.Duration {
+	tb.Helper()
+	pids := []int{pid}
+	if tree {
+		pids = append(pids, descendants(pid)...)
+	}
+	var ticks int64
+	for _, p := range pids {
+		u, s, _, ok := procStat(p)
+		if !ok && p == pid {
+			tb.Fatalf("no /proc stat for process %d", pid)
+		}
+		ticks += u + s
+	}
+	// /proc counts in USER_HZ, which is 100 on Linux.
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
+// procStat reads a process's user and system ticks and its parent.
+func procStat(pid int) (utime, stime int64, ppid int, ok bool) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0, 0, false
+	}
+	// The command name may hold spaces; the fields after it do not.
+	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	if len(fields) < 13 {
+		return 0, 0, 0, false
+	}
+	ppid, _ = strconv.Atoi(fields[1])
+	utime, _ = strconv.ParseInt(fields[11], 10, 64)
+	stime, _ = strconv.ParseInt(fields[12], 10, 64)
+	return utime, stime, ppid, true
+}
+
+// descendants are the processes started by pid, and by those, and so on.
+func descendants(pid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	children := map[int][]int{}
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if _, _, parent, ok := procStat(p); ok {
+			children[parent] = append(children[parent], p)
+		}
+	}
+	var out []int
+	for queue := children[pid]; len(queue) > 0; queue = queue[1:] {
+		out = append(out, queue[0])
+		queue = append(queue, children[queue[0]]...)
+	}
+	return out
+}

@@ -74,9 +74,15 @@ func BenchmarkRelayThroughput(b *testing.B) {
 	c := newCoalition(b, "es", "en", "ca")
 	es := c.rooms["es"]
 	const burst = 100
+	// Warm the translation pipelines, so that the burst measures copies.
+	es.mod.SendText(es.room, "Calentamos Wrmq7x")
+	c.copyIn(b, "en", "Wrmq7x")
+	c.copyIn(b, "ca", "Wrmq7x")
+	var botCPU, trCPU, hsCPU time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		tag := fmt.Sprintf("Zorblax%dr", i)
+		bot0, all0, hs0 := cpuTime(b, c.bot.PID(), false), cpuTime(b, c.bot.PID(), true), cpuTime(b, hs.PID(), true)
 		start := time.Now()
 		for k := 0; k < burst; k++ {
 			es.mod.SendText(es.room, fmt.Sprintf("Mensaje %d de la ronda %s", k, tag))
@@ -93,5 +99,18 @@ func BenchmarkRelayThroughput(b *testing.B) {
 		elapsed := time.Since(start)
 		b.ReportMetric(float64(2*burst)/elapsed.Seconds(), "copies/s")
 		b.ReportMetric(float64(burst)/elapsed.Seconds(), "messages/s")
+		bot1, all1 := cpuTime(b, c.bot.PID(), false), cpuTime(b, c.bot.PID(), true)
+		botCPU += bot1 - bot0
+		trCPU += (all1 - bot1) - (all0 - bot0)
+		hsCPU += cpuTime(b, hs.PID(), true) - hs0
 	}
+	// Per copy the bot's own work and its translation pipelines'; per event
+	// (the originals and the copies) the homeserver's.
+	copies, events := float64(2*burst*b.N), float64(3*burst*b.N)
+	perCopy := float64((botCPU + trCPU).Microseconds()) / 1000 / copies
+	perEvent := float64(hsCPU.Microseconds()) / 1000 / events
+	b.ReportMetric(float64(botCPU.Microseconds())/1000/copies, "bot_cpu_ms/copy")
+	b.ReportMetric(float64(trCPU.Microseconds())/1000/copies, "translation_cpu_ms/copy")
+	b.ReportMetric(perEvent, "homeserver_cpu_ms/event")
+	b.ReportMetric(perCopy/perEvent, "bot_cpu/homeserver_cpu")
 }
