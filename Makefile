@@ -4,7 +4,7 @@ TAGS     := goolm
 BIN      := bin/starling
 FUZZTIME ?= 30s
 
-.PHONY: all build run test deps bench fuzz lint clean
+.PHONY: all build run test deps bench bench-scale fuzz lint clean
 
 # staticcheck, built once into the user's cache folder.
 STATICCHECK_VERSION := v0.8.2
@@ -44,7 +44,15 @@ test: deps lint
 
 bench: deps
 	$(GO) run -tags $(TAGS) ./internal/testenv/cmd/localrun -build-only
-	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 20x -timeout 30m ./...
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -skip BenchmarkScale -benchtime 20x -timeout 30m ./...
+
+# One bot in 1 000 encrypted rooms (200 coalitions of 5) on one Dendrite:
+# set-up, restart, RSS, 50 coalitions talking at once, CPU per copy, as a
+# table. STARLING_SCALE_COALITIONS, _ROOMS, _SENDERS and _MESSAGES change
+# its size.
+bench-scale: deps
+	$(GO) run -tags $(TAGS) ./internal/testenv/cmd/localrun -build-only
+	$(GO) test -tags $(TAGS) ./internal/e2e -run '^$$' -bench '^BenchmarkScale$$' -benchtime 1x -timeout 30m -v
 
 # Each fuzzer for FUZZTIME (go test takes one -fuzz target at a time).
 fuzz:

@@ -1,0 +1,351 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+
+	"starling/internal/testenv"
+)
+
+// fleet is one bot in many coalitions: each coalition's rooms belong to
+// one owner (an owner has several coalitions), and senders, one per
+// coalition that talks, are members of its first room.
+type fleet struct {
+	setup      *botSetup
+	bot        *testenv.Bot
+	coalitions []*fleetCoalition
+}
+
+type fleetCoalition struct {
+	owner *testenv.Client
+	// rooms[0] is Spanish, rooms[1] English, rooms[2] Catalan, the rest English.
+	rooms  []id.RoomID
+	sender *testenv.Client
+}
+
+// coalitionsPerOwner keeps the number of test clients, each syncing and
+// holding its own keys, well below the number of rooms.
+const coalitionsPerOwner = 20
+
+var fleetLangs = []string{"es", "en", "ca"}
+
+// buildFleet creates coalitions of rooms encrypted rooms each, linked by
+// their owners' commands, the owners working in parallel; talking of them
+// get a sender in their first room.
+func buildFleet(tb testing.TB, coalitions, rooms, talking int) *fleet {
+	tb.Helper()
+	owners := make([]*testenv.Client, (coalitions+coalitionsPerOwner-1)/coalitionsPerOwner)
+	ids := make([]id.UserID, len(owners))
+	for i := range owners {
+		owners[i] = user(tb, "owner")
+		ids[i] = owners[i].UserID
+	}
+	f := &fleet{setup: newBot(tb, ids...)}
+	f.bot = f.setup.start(tb)
+	bot := f.setup.userID
+	for i := range coalitions {
+		f.coalitions = append(f.coalitions, &fleetCoalition{owner: owners[i/coalitionsPerOwner]})
+	}
+	var wg sync.WaitGroup
+	for o := range owners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := o * coalitionsPerOwner; i < min(coalitions, (o+1)*coalitionsPerOwner); i++ {
+				c := f.coalitions[i]
+				for r := range rooms {
+					room := c.owner.CreateRoom(testenv.RoomOptions{Name: fmt.Sprintf("Coalition %d room %d", i, r), Encrypted: true, Invite: []id.UserID{bot}})
+					c.rooms = append(c.rooms, room)
+				}
+				for r, room := range c.rooms {
+					c.owner.WaitForMembership(room, bot, event.MembershipJoin, time.Minute)
+					if r < len(fleetLangs) && fleetLangs[r] != "en" {
+						ask(tb, c.owner, room, bot, "!lang room "+fleetLangs[r])
+					}
+				}
+				code := askCode(tb, c.owner, c.rooms[0], bot, fmt.Sprintf("!link new Coalition %d", i))
+				for r, room := range c.rooms[1:] {
+					if r > 0 {
+						code = askCode(tb, c.owner, c.rooms[0], bot, "!link code")
+					}
+					ask(tb, c.owner, room, bot, "!link join "+code)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if tb.Failed() {
+		tb.FailNow()
+	}
+	for i, c := range f.coalitions[:talking] {
+		c.sender = user(tb, fmt.Sprintf("sender%d-", i))
+		if _, err := c.owner.InviteUser(tb.Context(), c.rooms[0], &mautrix.ReqInviteUser{UserID: c.sender.UserID}); err != nil {
+			tb.Fatal(err)
+		}
+		c.sender.Join(c.rooms[0], c.owner.UserID, bot)
+		c.owner.WaitForMembership(c.rooms[0], c.sender.UserID, event.MembershipJoin, time.Minute)
+	}
+	return f
+}
+
+// traffic is what a burst of parallel senders gave.
+type traffic struct {
+	delivery, copy  []time.Duration // per message; per copy, from the send
+	copies          int
+	took            time.Duration // from the first send to the last copy
+	lost, reordered int
+}
+
+var markerRE = regexp.MustCompile(`Qz(\d+)k(\d+)v`)
+
+// talk has every sender send n messages in its coalition's first room, all
+// senders at once, and waits for each message in its own room (seen by the
+// owner) and for every copy in the coalition's other rooms.
+func (f *fleet) talk(tb testing.TB, round string, n int) traffic {
+	tb.Helper()
+	bot := f.setup.userID
+	var talking []*fleetCoalition
+	for _, c := range f.coalitions {
+		if c.sender != nil {
+			talking = append(talking, c)
+		}
+	}
+	sentAt := make([][]time.Time, len(talking))
+	sentIDs := make([][]id.EventID, len(talking))
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i, c := range talking {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range n {
+				sentAt[i] = append(sentAt[i], time.Now())
+				sentIDs[i] = append(sentIDs[i], c.sender.SendText(c.rooms[0], fmt.Sprintf("Mensaje %s Qz%dk%03dv de la ronda", round, i, k)))
+			}
+		}()
+	}
+	wg.Wait()
+	var out traffic
+	var last time.Time
+	for i, c := range talking {
+		want := n * (len(c.rooms) - 1)
+		c.owner.Eventually("every copy of sender "+strconv.Itoa(i), 5*time.Minute, func() bool {
+			return f.copiesOf(c, round, i) >= want
+		})
+		for k, evt := range sentIDs[i] {
+			var at time.Time
+			c.owner.Eventually("the original in its own room", time.Minute, func() bool { at = c.owner.Arrived(evt); return !at.IsZero() })
+			out.delivery = append(out.delivery, at.Sub(sentAt[i][k]))
+		}
+		for _, room := range c.rooms[1:] {
+			seen := -1
+			got := 0
+			for _, e := range c.owner.Messages(room, bot) {
+				m := markerRE.FindStringSubmatch(testenv.Body(e))
+				if m == nil || m[1] != strconv.Itoa(i) || !strings.Contains(testenv.Body(e), round) {
+					continue
+				}
+				k, _ := strconv.Atoi(m[2])
+				if k < seen {
+					out.reordered++
+				}
+				seen = max(seen, k)
+				got++
+				arrived := c.owner.Arrived(e.ID)
+				out.copy = append(out.copy, arrived.Sub(sentAt[i][k]))
+				if arrived.After(last) {
+					last = arrived
+				}
+			}
+			out.copies += got
+			out.lost += n - got
+		}
+	}
+	out.took = last.Sub(start)
+	return out
+}
+
+// copiesOf counts the copies of sender i's messages of the round in the
+// coalition's other rooms.
+func (f *fleet) copiesOf(c *fleetCoalition, round string, i int) int {
+	got := 0
+	tag := "Qz" + strconv.Itoa(i) + "k"
+	for _, room := range c.rooms[1:] {
+		for _, e := range c.owner.Messages(room, f.setup.userID) {
+			if b := testenv.Body(e); strings.Contains(b, tag) && strings.Contains(b, round) {
+				got++
+			}
+		}
+	}
+	return got
+}
+
+// Several coalitions talking at once: every copy arrives, in each room in
+// the order it was sent, and no coalition's copies reach another's rooms.
+func TestCoalitionsTalkingAtOnce(t *testing.T) {
+	f := buildFleet(t, 3, 3, 3)
+	got := f.talk(t, "Rpar", 10)
+	if got.lost != 0 || got.reordered != 0 || got.copies != 3*10*2 {
+		t.Fatalf("%d copies, %d lost, %d out of order; want 60, none lost or reordered", got.copies, got.lost, got.reordered)
+	}
+	for i := range f.coalitions {
+		for j, other := range f.coalitions {
+			if i == j {
+				continue
+			}
+			for _, room := range other.rooms {
+				for _, e := range other.owner.Messages(room, f.setup.userID) {
+					if m := markerRE.FindStringSubmatch(testenv.Body(e)); m != nil && m[1] == strconv.Itoa(i) {
+						t.Fatalf("coalition %d's message reached coalition %d: %q", i, j, testenv.Body(e))
+					}
+				}
+			}
+		}
+	}
+}
+
+// envInt reads a size of the scale benchmark from the environment.
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// BenchmarkScale: one bot in STARLING_SCALE_COALITIONS coalitions (200) of
+// STARLING_SCALE_ROOMS encrypted rooms (5), on one Dendrite. It measures
+// the command round trip with one room and with all of them (against the
+// homeserver's own delivery between two people, in the same run), a
+// restart to ready and to the first copy, RSS idle and under load, and
+// STARLING_SCALE_SENDERS senders (50) in as many coalitions sending at
+// once: copies/s, copy latency against the same messages' delivery in
+// their own rooms, CPU per copy against the homeserver's per event, and
+// database growth per 1 000 relayed messages. `make bench-scale` runs it.
+func BenchmarkScale(b *testing.B) {
+	coalitions := envInt("STARLING_SCALE_COALITIONS", 200)
+	rooms := envInt("STARLING_SCALE_ROOMS", 5)
+	senders := min(envInt("STARLING_SCALE_SENDERS", 50), coalitions)
+	perSender := envInt("STARLING_SCALE_MESSAGES", 10)
+	var table [][2]string
+	row := func(what, value string) {
+		table = append(table, [2]string{what, value})
+	}
+
+	// The one-room figures, before there is a fleet.
+	s := newScene(b)
+	friend := s.member(b, "friend")
+	oneRoom, homeserver := commandRoundTrip(b, s.alice, friend, s.room, s.setup.userID)
+	s.bot.Stop()
+
+	setupStart := time.Now()
+	f := buildFleet(b, coalitions, rooms, senders)
+	row("rooms (coalitions × rooms)", fmt.Sprintf("%d (%d × %d)", coalitions*rooms, coalitions, rooms))
+	row("set-up by the test clients", time.Since(setupStart).Round(time.Second).String())
+	first := f.coalitions[0]
+	manyRooms, homeserverMany := commandRoundTrip(b, first.owner, first.sender, first.rooms[0], f.setup.userID)
+	row("command round trip p50, 1 room → all rooms", fmt.Sprintf("%.0f → %.0f ms (%.2f×)", ms(oneRoom), ms(manyRooms), float64(manyRooms)/float64(oneRoom)))
+	row("same user's plain delivery p50, 1 room → all rooms", fmt.Sprintf("%.0f → %.0f ms (%.2f×)", ms(homeserver), ms(homeserverMany), float64(homeserverMany)/float64(homeserver)))
+
+	// A restart with all that state.
+	f.bot.Stop()
+	restarted := time.Now()
+	f.bot = f.setup.start(b) // returns once it is ready
+	ready := time.Since(restarted)
+	first.sender.SendText(first.rooms[0], "Después del reinicio Qzrestartv")
+	first.owner.WaitForMessage(first.rooms[1], f.setup.userID, 5*time.Minute, func(e *event.Event) bool {
+		return strings.Contains(testenv.Body(e), "Qzrestartv")
+	})
+	row("restart: to ready, to the first copy", fmt.Sprintf("%.1f s, %.1f s", ready.Seconds(), time.Since(restarted).Seconds()))
+	time.Sleep(3 * time.Second)
+	idle := rssKB(b, f.bot.PID())
+
+	var peak atomic.Int64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			if kb := rssKB(b, f.bot.PID()); kb > peak.Load() {
+				peak.Store(kb)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+	dbPath := filepath.Join(f.setup.dir, "starling.db")
+	dbBefore := dbBytes(b, dbPath)
+	bot0, all0, hs0 := cpuTime(b, f.bot.PID(), false), cpuTime(b, f.bot.PID(), true), cpuTime(b, hs.PID(), true)
+	b.ResetTimer()
+	var got traffic
+	for i := range b.N {
+		t := f.talk(b, fmt.Sprintf("Rs%d", i), perSender)
+		got.delivery, got.copy = append(got.delivery, t.delivery...), append(got.copy, t.copy...)
+		got.copies, got.lost, got.reordered, got.took = got.copies+t.copies, got.lost+t.lost, got.reordered+t.reordered, got.took+t.took
+	}
+	b.StopTimer()
+	bot1, all1, hs1 := cpuTime(b, f.bot.PID(), false), cpuTime(b, f.bot.PID(), true), cpuTime(b, hs.PID(), true)
+	close(stop)
+	<-sampled
+	row("RSS idle, under load", fmt.Sprintf("%.0f MB, %.0f MB", float64(idle)/1024, float64(peak.Load())/1024))
+	d50, d95 := percentiles(got.delivery)
+	c50, c95 := percentiles(got.copy)
+	row(fmt.Sprintf("%d senders in parallel: copies/s", senders), fmt.Sprintf("%.1f (%d copies, %d lost, %d out of order)", float64(got.copies)/got.took.Seconds(), got.copies, got.lost, got.reordered))
+	row("copy latency p50 / p95 (same-room delivery)", fmt.Sprintf("%.0f / %.0f ms (%.0f / %.0f ms): %.2f× at p95", ms(c50), ms(c95), ms(d50), ms(d95), float64(c95)/float64(d95)))
+	originals := float64(senders * perSender * b.N)
+	perCopy := float64((all1 - all0).Microseconds()) / 1000 / float64(got.copies)
+	perEvent := float64((hs1 - hs0).Microseconds()) / 1000 / (originals + float64(got.copies))
+	row("CPU per copy: bot, its translation, homeserver per event", fmt.Sprintf("%.1f ms, %.1f ms, %.1f ms: %.2f×",
+		float64((bot1-bot0).Microseconds())/1000/float64(got.copies), float64(((all1-bot1)-(all0-bot0)).Microseconds())/1000/float64(got.copies), perEvent, perCopy/perEvent))
+	row("SQLite growth per 1 000 relayed messages", fmt.Sprintf("%.0f KB", float64(dbBytes(b, dbPath)-dbBefore)/originals*1000/1024))
+	if got.lost != 0 || got.reordered != 0 {
+		b.Errorf("%d copies lost, %d out of order", got.lost, got.reordered)
+	}
+	b.ReportMetric(perCopy/perEvent, "bot_cpu/homeserver_cpu")
+	b.ReportMetric(float64(c95)/float64(d95), "copy_p95/delivery_p95")
+	b.ReportMetric(ready.Seconds(), "ready_s")
+	b.ReportMetric(float64(idle)/1024, "idle_rss_MB")
+
+	var out strings.Builder
+	out.WriteString("\n| measure | figure |\n|---|---|\n")
+	for _, r := range table {
+		out.WriteString("| " + r[0] + " | " + r[1] + " |\n")
+	}
+	b.Log(out.String())
+}
+
+// commandRoundTrip is the p50 of a command's reply as c sees it, and of a
+// plain message from c as friend, in the same room, sees it arrive.
+func commandRoundTrip(tb testing.TB, c, friend *testenv.Client, room id.RoomID, bot id.UserID) (command, delivery time.Duration) {
+	tb.Helper()
+	var cmds, plain []time.Duration
+	for range 15 {
+		start := time.Now()
+		sent := c.SendText(room, "!lang")
+		reply := c.WaitForReply(room, bot, sent, 30*time.Second)
+		cmds = append(cmds, c.Arrived(reply.ID).Sub(start))
+		start = time.Now()
+		msg := c.SendText(room, "ping")
+		var at time.Time
+		friend.Eventually("a plain message", 30*time.Second, func() bool { at = friend.Arrived(msg); return !at.IsZero() })
+		plain = append(plain, at.Sub(start))
+	}
+	slices.Sort(cmds)
+	slices.Sort(plain)
+	return cmds[len(cmds)/2], plain[len(plain)/2]
+}
