@@ -120,17 +120,19 @@ func (r *Relay) Enqueue(ctx context.Context, evt *event.Event) error {
 	if !relayable[evt.Type] || evt.Sender == r.mx.BotUserID() {
 		return nil
 	}
-	targets, err := r.rooms.RelayTargets(ctx, evt.RoomID)
-	if err != nil || len(targets) == 0 {
-		return err
-	}
 	if evt.Mautrix.EventSource&event.SourceDecrypted != 0 {
 		// Its encrypted form is queued: it stays encrypted at rest, and its
 		// provenance is read from it again at delivery. Decrypted once
-		// already, it is kept for the deliveries, which then need not
-		// decrypt it again each.
-		r.decoded.put(evt)
+		// already, a coalition room's is kept for its deliveries, which
+		// then need not decrypt it again each.
+		if member, err := r.rooms.Membership(ctx, evt.RoomID); err == nil && member != nil {
+			r.decoded.put(evt)
+		}
 		return nil
+	}
+	targets, err := r.rooms.RelayTargets(ctx, evt.RoomID)
+	if err != nil || len(targets) == 0 {
+		return err
 	}
 	raw, err := json.Marshal(evt)
 	if err != nil {
