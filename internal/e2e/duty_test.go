@@ -332,7 +332,8 @@ func (c *coalition) responder(t *testing.T, name string) *testenv.Client {
 }
 
 // Turns change hands only with consent: a swap stands when the other person
-// reacts ✅ to its offer, not when the one who asked or anyone else does; a
+// reacts ✅ to its offer, not when the one who asked, anyone else, or a
+// device of theirs they never verified does; a
 // cover by someone who is not a moderator waits for the covered person's ✅,
 // and then the cover is the one paged. A moderator's cover stands at once
 // and only in its days; nobody can offer one from outside the responder room.
@@ -364,9 +365,13 @@ func TestDutySwapAndCoverNeedConsent(t *testing.T) {
 	}
 	agreed := func() int { return len(botPosts(en, bot, "Agreed:")) }
 
+	// A session added to cai's account, which cai never verified, is not cai.
+	stolen := hs.NewDevice(t, cai)
+	stolen.WaitForMembership(en.room, bot, event.MembershipJoin, 30*time.Second)
 	swap := offer(bea, "!duty swap "+cai.UserID.String(), cai.UserID.String())
 	en.mod.React(en.room, swap.ID, "✅")
 	bea.React(en.room, swap.ID, "✅")
+	stolen.React(en.room, swap.ID, "✅")
 	time.Sleep(3 * time.Second)
 	if n := agreed(); n != 0 {
 		t.Fatalf("a swap stood on the consent of someone it does not await (%d agreements)", n)
