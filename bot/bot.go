@@ -124,6 +124,7 @@ func (b *Bot) Init(ctx context.Context) error {
 // Run syncs until ctx is cancelled.
 func (b *Bot) Run(ctx context.Context) error {
 	go b.pruneEveryHour(ctx)
+	go b.handOver(ctx)
 	if b.mon != nil {
 		go b.mon.Serve(ctx)
 	}

@@ -23,8 +23,13 @@ var (
 		Description: "!original was not sent as a reply. Command is a code span.",
 		Other:       "Send {{.Command}} as a reply to a relayed message.",
 	}
-	msgOriginalNotCopy = &i18n.Message{ID: "OriginalNotCopy", Other: "That message was not relayed by me, so it is already the original."}
-	msgOriginalShow    = &i18n.Message{
+	msgOriginalNotCopy    = &i18n.Message{ID: "OriginalNotCopy", Other: "That message was not relayed by me, so it is already the original."}
+	msgOriginalUnreadable = &i18n.Message{
+		ID:          "OriginalUnreadable",
+		Description: "!original of a copy whose original the bot cannot decrypt: it was sent before this bot joined (e.g. while another Starling instance served the coalition).",
+		Other:       "I cannot read the original of that message: it was sent before I joined that room, and its keys never reached me. The copy here is what was relayed then.",
+	}
+	msgOriginalShow = &i18n.Message{
 		ID:          "OriginalShow",
 		Description: "The original of a relayed message. Sender and Room are bold, Language a language name, Text the quoted original.",
 		Other:       "Original by {{.Sender}} in {{.Room}}, in {{.Language}}:\n\n{{.Text}}",
@@ -57,6 +62,8 @@ func runOriginal(cx *Ctx) error {
 	orig, err := cx.router.Relay.OriginalOf(cx.Ctx, cx.RoomID, replyTo)
 	if errors.Is(err, relay.ErrNotACopy) {
 		return &UserError{Msg: msgOriginalNotCopy}
+	} else if errors.Is(err, relay.ErrUnreadable) {
+		return &UserError{Msg: msgOriginalUnreadable}
 	} else if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ const (
 	insertCoalitionQuery = `INSERT INTO coalition (id, name, created_by, created_at) VALUES ($1, $2, $3, $4)`
 	getCoalitionQuery    = `SELECT id, name, created_by, created_at FROM coalition WHERE id=$1`
 	deleteCoalitionQuery = `DELETE FROM coalition WHERE id=$1`
+	namedCoalitionQuery  = `SELECT id, name, created_by, created_at FROM coalition WHERE id=$1 OR name=$1 ORDER BY created_at`
 )
 
 // Coalition is a group of linked rooms.
@@ -59,4 +60,13 @@ func (q *CoalitionQuery) Delete(ctx context.Context, coalitionID string) error {
 		return fmt.Errorf("failed to delete coalition: %w", err)
 	}
 	return nil
+}
+
+// Named are the coalitions with this id or name.
+func (q *CoalitionQuery) Named(ctx context.Context, idOrName string) ([]*Coalition, error) {
+	cs, err := q.QueryMany(ctx, namedCoalitionQuery, idOrName)
+	if err != nil {
+		return nil, fmt.Errorf("failed to find coalition: %w", err)
+	}
+	return cs, nil
 }

@@ -6,6 +6,7 @@ package database
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -48,6 +49,7 @@ type Database struct {
 	Conversation  *ConversationQuery
 	Incident      *IncidentQuery
 	Addition      *IncidentAdditionQuery
+	RoomMove      *RoomMoveQuery
 }
 
 // Open connects to the database at uri with the given dbutil dialect. A new
@@ -133,13 +135,52 @@ func New(db *dbutil.Database, log zerolog.Logger) *Database {
 		Conversation:  &ConversationQuery{dbutil.MakeQueryHelper(child, newConversation)},
 		Incident:      &IncidentQuery{dbutil.MakeQueryHelper(child, newIncident)},
 		Addition:      &IncidentAdditionQuery{dbutil.MakeQueryHelper(child, newAddition)},
+		RoomMove:      &RoomMoveQuery{dbutil.MakeQueryHelper(child, newRoomMove)},
 	}
 }
 
 // Upgrade brings the schema to the latest revision.
 func (db *Database) Upgrade(ctx context.Context) error {
+	if err := db.checkIsolated(ctx); err != nil {
+		return err
+	}
 	if err := db.Database.Upgrade(ctx); err != nil {
 		return fmt.Errorf("failed to upgrade database: %w", err)
 	}
 	return nil
+}
+
+// otherInstanceQuery finds the tables of another instance the role can see.
+// Several instances share one PostgreSQL database with a schema each, named
+// after its role. dbutil looks version tables up by name in every schema,
+// so a role that can see another instance's tables would skip or break its
+// own upgrades, and it could read that instance's reports: such a role is
+// refused before anything is created.
+const otherInstanceQuery = `
+	SELECT table_schema FROM information_schema.tables
+	WHERE table_name IN ('starling_version', 'crypto_version', 'mx_version')
+	  AND table_schema <> COALESCE(current_schema(), '')
+	LIMIT 1`
+
+var ErrSharedSchema = errors.New("the database role can see another Starling instance's tables")
+
+func (db *Database) checkIsolated(ctx context.Context) error {
+	if db.Dialect != dbutil.Postgres {
+		return nil
+	}
+	var current sql.NullString
+	if err := db.QueryRow(ctx, "SELECT current_schema()").Scan(&current); err != nil {
+		return fmt.Errorf("failed to read the current schema: %w", err)
+	} else if !current.Valid {
+		return errors.New("no schema to create tables in: create one named after the database role (CREATE SCHEMA AUTHORIZATION <role>)")
+	}
+	var other string
+	err := db.QueryRow(ctx, otherInstanceQuery).Scan(&other)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("failed to check the schema is the instance's own: %w", err)
+	}
+	return fmt.Errorf("%w in schema %q (this one uses %q): give each instance its own role and a schema of the same name", ErrSharedSchema, other, current.String)
 }

@@ -2,9 +2,11 @@ package database
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,5 +178,46 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Instances sharing one PostgreSQL database each upgrade their own schema;
+// a role that can also read another instance's tables is refused before it
+// creates anything, for it would upgrade the wrong tables and could read
+// the other's reports.
+func TestInstancesKeepToTheirSchemas(t *testing.T) {
+	uris := pg.InstanceSchemas(t, 3)
+	open := func(uri string) *Database {
+		raw, err := Open(uri, "postgres", 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = raw.Close() })
+		return New(raw, zerolog.Nop())
+	}
+	ctx := context.Background()
+	for i, uri := range uris[:2] {
+		db := open(uri)
+		if err := db.Upgrade(ctx); err != nil {
+			t.Fatalf("instance %d: %v", i, err)
+		}
+		must(t, db.Room.SetLanguage(ctx, "!r:x", []string{"es", "fr"}[i], false))
+	}
+	for i, uri := range uris[:2] {
+		room, err := open(uri).Room.Get(ctx, "!r:x")
+		must(t, err)
+		if want := []string{"es", "fr"}[i]; room.Language != want {
+			t.Errorf("instance %d reads language %q, want its own %q", i, room.Language, want)
+		}
+	}
+	pg.Grant(t, uris[2], pgtest.Role(uris[0]))
+	err := open(uris[2]).Upgrade(ctx)
+	if !errors.Is(err, ErrSharedSchema) || !strings.Contains(err.Error(), pgtest.Role(uris[0])) {
+		t.Fatalf("a role that can read another instance's tables upgraded: %v", err)
+	}
+	var tables int
+	must(t, open(uris[2]).QueryRow(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_schema=current_schema()").Scan(&tables))
+	if tables != 0 {
+		t.Errorf("the refused instance created %d tables", tables)
 	}
 }

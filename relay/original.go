@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"maunium.net/go/mautrix/crypto"
 	"maunium.net/go/mautrix/id"
 
 	"starling/internal/mxtext"
@@ -13,6 +14,11 @@ import (
 
 // ErrNotACopy means the event is not one the relay made.
 var ErrNotACopy = errors.New("event is not a relayed copy")
+
+// ErrUnreadable means the original's keys never reached this bot: it was
+// sent before the bot joined, e.g. while another instance served the
+// coalition. Its copy is all there is.
+var ErrUnreadable = errors.New("the original cannot be decrypted here")
 
 // Original is the message a copy was made from.
 type Original struct {
@@ -41,7 +47,9 @@ func (r *Relay) OriginalOf(ctx context.Context, roomID id.RoomID, copyID id.Even
 		return nil, ErrNotACopy
 	}
 	evt, err := r.mx.FetchCurrent(ctx, origin.SourceRoom, origin.SourceEvent)
-	if err != nil {
+	if errors.Is(err, crypto.ErrNoSessionFound) {
+		return nil, ErrUnreadable
+	} else if err != nil {
 		return nil, err
 	}
 	content := evt.Content.AsMessage()

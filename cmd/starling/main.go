@@ -1,5 +1,6 @@
 // Command starling runs the Starling bot (Init → Run(ctx) → Stop), or backs
-// up its database: starling -c config.yaml backup <file>.
+// up its database (starling -c config.yaml backup <file>), or moves a
+// coalition to another instance (starling coalition export / import).
 package main
 
 import (
@@ -32,7 +33,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	flags.StringVar(configPath, "config", "", "same as -c")
 	generate := flags.Bool("generate-config", false, "print the documented example config and exit")
 	flags.Usage = func() {
-		fmt.Fprintf(stderr, "usage: starling [-c config.yaml]   run the bot\n       %s\n\n", backupUsage)
+		fmt.Fprintf(stderr, "usage: starling [-c config.yaml]   run the bot\n       %s\n       %s\n\n", backupUsage, moveUsage)
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {
@@ -46,7 +47,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		commandArgs = flags.Args()
 	}
-	if command != "" && command != "backup" {
+	if command != "" && command != "backup" && command != "coalition" {
 		fmt.Fprintf(stderr, "starling: unknown command %q\n", command)
 		flags.Usage()
 		return 2
@@ -64,6 +65,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	if command == "backup" {
 		return backupCommand(ctx, cfg, commandArgs, stdout, stderr)
+	} else if command == "coalition" {
+		return coalitionCommand(ctx, cfg, commandArgs, stdout, stderr)
 	}
 	return serve(ctx, cfg, stderr)
 }

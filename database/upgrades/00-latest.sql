@@ -1,4 +1,4 @@
--- v0 -> v16: Latest revision
+-- v0 -> v17: Latest revision
 
 -- Settings and membership facts per room the bot is in.
 CREATE TABLE room (
@@ -400,3 +400,12 @@ CREATE TABLE duty_cover (
 );
 CREATE INDEX duty_cover_coalition_idx ON duty_cover (coalition_id, until_at);
 CREATE INDEX duty_cover_offer_idx ON duty_cover (offer_event);
+
+-- Rooms whose coalition moved to another instance: this bot hands each over
+-- to the instance's bot (an invite, a notice) and leaves it; until then it
+-- acts in it no more.
+CREATE TABLE room_move (
+    room_id  TEXT   PRIMARY KEY,
+    moved_to TEXT   NOT NULL,
+    moved_at BIGINT NOT NULL
+);

@@ -39,13 +39,27 @@ func newCoalition(t testing.TB, langs ...string) *coalition {
 // newCoalitionWith is newCoalition with extra bot config sections.
 func newCoalitionWith(t testing.TB, extra map[string]any, langs ...string) *coalition {
 	t.Helper()
+	mods, ids := moderators(t, langs)
+	return linkRooms(t, newBotWith(t, extra, ids...), mods, langs)
+}
+
+// moderators are one person per language, each to own a room.
+func moderators(t testing.TB, langs []string) ([]*testenv.Client, []id.UserID) {
+	t.Helper()
 	mods := make([]*testenv.Client, len(langs))
 	ids := make([]id.UserID, len(langs))
 	for i, lang := range langs {
 		mods[i] = user(t, "mod"+lang)
 		ids[i] = mods[i].UserID
 	}
-	c := &coalition{setup: newBotWith(t, extra, ids...), rooms: map[string]*linked{}}
+	return mods, ids
+}
+
+// linkRooms starts the bot, has each moderator make a room of their
+// language and links the rooms into one coalition.
+func linkRooms(t testing.TB, setup *botSetup, mods []*testenv.Client, langs []string) *coalition {
+	t.Helper()
+	c := &coalition{setup: setup, rooms: map[string]*linked{}}
 	c.bot = c.setup.start(t)
 	for i, lang := range langs {
 		l := &linked{mod: mods[i], lang: lang, name: "Sala " + lang}

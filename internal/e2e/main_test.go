@@ -100,14 +100,22 @@ func newBot(t testing.TB, allow ...id.UserID) *botSetup {
 // newBotWith is newBot with extra top-level config sections.
 func newBotWith(t testing.TB, extra map[string]any, allow ...id.UserID) *botSetup {
 	t.Helper()
+	uri := ""
+	if onPostgres {
+		uri = pg.NewDatabase(t)
+	}
+	return newBotOn(t, uri, extra, allow...)
+}
+
+// newBotOn is newBotWith on the database at uri ("" for SQLite).
+func newBotOn(t testing.TB, uri string, extra map[string]any, allow ...id.UserID) *botSetup {
+	t.Helper()
 	localpart := fmt.Sprintf("starling%d", userSeq.Add(1))
 	if _, err := hs.Register(context.Background(), localpart, "bot-password"); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	uri := ""
-	if onPostgres {
-		uri = pg.NewDatabase(t)
+	if uri != "" {
 		t.Cleanup(func() { assertKeptInPostgres(t, uri, dir) })
 	}
 	cfg, err := hs.WriteBotConfig(dir, testenv.BotConfig{Localpart: localpart, Password: "bot-password", DatabaseURI: uri, AllowUsers: allow, Extra: extra})

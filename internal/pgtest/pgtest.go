@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -122,7 +123,65 @@ func (s *Server) NewDatabase(t testing.TB) string {
 }
 
 func (s *Server) uri(db string) string {
-	return fmt.Sprintf("postgres://starling@127.0.0.1:%d/%s?sslmode=disable", s.port, db)
+	return s.uriAs("starling", db)
+}
+
+func (s *Server) uriAs(role, db string) string {
+	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", role, s.port, db)
+}
+
+// InstanceSchemas makes one new database shared by n instances, as
+// docs/SCALING.md sets them up: each a role of its own that owns a schema
+// of the same name and nothing else. It returns each instance's URI, in
+// which the role's default search path ("$user") picks its schema.
+func (s *Server) InstanceSchemas(t testing.TB, n int) []string {
+	t.Helper()
+	uri := s.NewDatabase(t)
+	db := uri[strings.LastIndex(uri, "/")+1 : strings.Index(uri, "?")]
+	admin, err := sql.Open("postgres", uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	var uris []string
+	for range n {
+		b := make([]byte, 6)
+		_, _ = rand.Read(b)
+		role := "instance_" + hex.EncodeToString(b)
+		for _, stmt := range []string{
+			"CREATE ROLE " + role + " LOGIN",
+			"CREATE SCHEMA AUTHORIZATION " + role,
+		} {
+			if _, err = admin.Exec(stmt); err != nil {
+				t.Fatalf("failed to set up an instance's schema: %v", err)
+			}
+		}
+		uris = append(uris, s.uriAs(role, db))
+	}
+	return uris
+}
+
+// Grant lets the role of the instance at uri read every table in schema.
+func (s *Server) Grant(t testing.TB, uri, schema string) {
+	t.Helper()
+	role := Role(uri)
+	db := uri[strings.LastIndex(uri, "/")+1 : strings.Index(uri, "?")]
+	admin, err := sql.Open("postgres", s.uri(db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	for _, stmt := range []string{"GRANT USAGE ON SCHEMA " + schema + " TO " + role, "GRANT SELECT ON ALL TABLES IN SCHEMA " + schema + " TO " + role} {
+		if _, err = admin.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Role is the role, and so the schema, of the instance at uri.
+func Role(uri string) string {
+	role := strings.TrimPrefix(uri, "postgres://")
+	return role[:strings.Index(role, "@")]
 }
 
 // Restart stops the server as `systemctl restart` does (fast: every
