@@ -57,7 +57,7 @@ var moved = []moveTable{
 	{name: "schedule", columns: []string{"kind:t", "room_id:t", "coalition_id:t", "created_by:t", "created_at:i", "when_text:t", "zone:t", "text:t", "lang:t",
 		"window_ms:i", "rotation:t", "paused:b", "last_occurrence:i", "occurrences:i", "encrypted:b"},
 		where: "cancelled=false AND (coalition_id=$1 OR (coalition_id='' AND room_id IN (SELECT room_id FROM moved_rooms)))"},
-	{name: "relay_copy", columns: []string{"source_event:t", "source_room:t", "target_room:t", "copy_event:t", "source_sender:t", "copied_at:i", "translation:t", "route:t"},
+	{name: "relay_copy", columns: []string{"source_event:t", "source_room:t", "target_room:t", "copy_event:t", "source_sender:t", "copied_at:i", "translation:t", "route:t", "copied_by:t"},
 		where: "source_room IN (SELECT room_id FROM moved_rooms) AND target_room IN (SELECT room_id FROM moved_rooms)", conflict: "ON CONFLICT DO NOTHING"},
 }
 
@@ -113,6 +113,13 @@ func (db *Database) ExportCoalition(ctx context.Context, coalitionID string, fro
 				return err
 			}
 			m.Columns[t.name] = t.columns
+		}
+		// This bot's copies are another bot's where they are going.
+		for _, row := range m.Tables["relay_copy"] {
+			if by := row[len(row)-1].(**string); *by == nil || **by == "" {
+				made := from.String()
+				*by = &made
+			}
 		}
 		if err = write(m); err != nil {
 			return err

@@ -102,7 +102,7 @@ func TestCoalitionMoves(t *testing.T) {
 	}
 	copied, err := to.RelayCopy.Origin(ctx, "$copy")
 	must(t, err)
-	if copied == nil || copied.SourceEvent != "$src" || copied.Route != "es>en" || !copied.CopiedAt.Equal(now) {
+	if copied == nil || copied.SourceEvent != "$src" || copied.Route != "es>en" || !copied.CopiedAt.Equal(now) || copied.CopiedBy != "@a:x" {
 		t.Errorf("history mapping after the move: %+v", copied)
 	}
 	if o, _ := to.RelayCopy.Origin(ctx, "$oc"); o != nil {

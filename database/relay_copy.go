@@ -16,7 +16,7 @@ const (
 		INSERT INTO relay_copy (source_event, source_room, target_room, copy_event, source_sender, copied_at, translation, route)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (source_event, target_room) DO NOTHING`
-	relayCopyColumns      = `source_event, source_room, target_room, copy_event, source_sender, copied_at, translation, route`
+	relayCopyColumns      = `source_event, source_room, target_room, copy_event, source_sender, copied_at, translation, route, copied_by`
 	getRelayCopyQuery     = `SELECT copy_event FROM relay_copy WHERE source_event=$1 AND target_room=$2`
 	relayCopiesQuery      = `SELECT ` + relayCopyColumns + ` FROM relay_copy WHERE source_event=$1`
 	relayCopyOriginQuery  = `SELECT ` + relayCopyColumns + ` FROM relay_copy WHERE copy_event=$1`
@@ -41,6 +41,9 @@ type Copy struct {
 	// the languages it passed through, e.g. fr>ca>en.
 	Translation string
 	Route       string
+	// CopiedBy is the bot that made the copy when it was not this one: the
+	// coalition moved here from another instance ("" for this bot).
+	CopiedBy id.UserID
 }
 
 const (
@@ -52,7 +55,7 @@ func newCopy(_ *dbutil.QueryHelper[*Copy]) *Copy { return &Copy{} }
 
 func (c *Copy) Scan(row dbutil.Scannable) (*Copy, error) {
 	var copied int64
-	if err := row.Scan(&c.SourceEvent, &c.SourceRoom, &c.TargetRoom, &c.CopyEvent, &c.SourceSender, &copied, &c.Translation, &c.Route); err != nil {
+	if err := row.Scan(&c.SourceEvent, &c.SourceRoom, &c.TargetRoom, &c.CopyEvent, &c.SourceSender, &copied, &c.Translation, &c.Route, &c.CopiedBy); err != nil {
 		return nil, err
 	}
 	c.CopiedAt = ms(copied)

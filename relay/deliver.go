@@ -282,6 +282,19 @@ func (r *Relay) relayEdit(ctx context.Context, j *job, content *event.MessageEve
 	if copied.Format == event.FormatHTML {
 		edit.Format, edit.FormattedBody = event.FormatHTML, "* "+copied.FormattedBody
 	}
+	if made, err := r.db.RelayCopy.Origin(ctx, target); err != nil {
+		return err
+	} else if made != nil && made.CopiedBy != "" && made.CopiedBy != r.mx.BotUserID() {
+		// Another instance's bot made the copy before the coalition moved
+		// here, and clients take an edit only from the copy's sender: the
+		// new text goes as a new copy answering the old one.
+		copied.Body = "* " + copied.Body
+		if copied.Format == event.FormatHTML {
+			copied.FormattedBody = "* " + copied.FormattedBody
+		}
+		copied.RelatesTo, copied.Mentions = (&event.RelatesTo{}).SetReplyTo(target), &event.Mentions{}
+		edit = copied
+	}
 	if _, err = r.send(ctx, j, "edit", event.EventMessage, edit); err != nil {
 		return err
 	}
@@ -358,7 +371,7 @@ func (r *Relay) senderOf(ctx context.Context, room id.RoomID, eventID id.EventID
 		if origin.TargetRoom != room {
 			return "", nil
 		}
-		return r.mx.BotUserID(), nil
+		return cmp.Or(origin.CopiedBy, r.mx.BotUserID()), nil
 	}
 	copies, err := r.db.RelayCopy.Of(ctx, eventID)
 	if err != nil {

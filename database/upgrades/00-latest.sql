@@ -124,6 +124,9 @@ CREATE TABLE relay_copy (
     -- original was relayed instead; the languages it passed through.
     translation   TEXT   NOT NULL DEFAULT '',
     route         TEXT   NOT NULL DEFAULT '',
+    -- The bot that made the copy, when it was another instance's before the
+    -- coalition moved here ('' for this bot): it alone can edit the copy.
+    copied_by     TEXT   NOT NULL DEFAULT '',
     PRIMARY KEY (source_event, target_room)
 );
 CREATE UNIQUE INDEX relay_copy_copy_idx ON relay_copy (copy_event);

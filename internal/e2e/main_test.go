@@ -35,7 +35,7 @@ var (
 
 // postgres makes the bots of the rest of test t keep their tables in
 // PostgreSQL, on a throwaway server started for the package.
-func postgres(t *testing.T) {
+func postgres(t testing.TB) {
 	t.Helper()
 	pgOnce.Do(func() { pg, pgErr = pgtest.Shared() })
 	if pgErr != nil {

@@ -16,8 +16,8 @@ import (
 // Two instances on one PostgreSQL database, each with its own role and
 // schema: a coalition served by the first moves to the second. The rooms
 // keep their languages and links, the second bot knows the first one's
-// copies (a reply to a message from before the move reaches its copy, and
-// !original knows an old copy for one), the first bot leaves, and nothing is
+// copies (a reply to a message from before the move reaches its copy, an
+// edit of one answers it, and !original knows an old copy for one), the first bot leaves, and nothing is
 // relayed twice.
 func TestCoalitionMovesToAnotherInstance(t *testing.T) {
 	postgres(t)
@@ -81,6 +81,19 @@ func TestCoalitionMovesToAnotherInstance(t *testing.T) {
 	}
 	assertWords(t, "the new bot's copy", testenv.Body(reply), "house", "small")
 
+	// An edit of a message from before the move: clients take edits only
+	// from a copy's sender, so the new text answers the old copy.
+	es.mod.Send(es.room, &event.MessageEventContent{MsgType: event.MsgText, Body: "* La casa es muy grande Mvz1",
+		NewContent: &event.MessageEventContent{MsgType: event.MsgText, Body: "La casa es muy grande Mvz1"},
+		RelatesTo:  &event.RelatesTo{Type: event.RelReplace, EventID: before}})
+	edited := en.mod.WaitForMessage(en.room, b.userID, time.Minute, func(e *event.Event) bool {
+		return strings.Contains(testenv.Body(e), "Mvz1")
+	})
+	if content := edited.Content.AsMessage(); content.RelatesTo.GetReplyTo() != oldCopy.ID || content.RelatesTo.GetReplaceID() != "" {
+		t.Errorf("the edit of an old message arrived as %+v, want a new copy answering %s", content.RelatesTo, oldCopy.ID)
+	}
+	assertWords(t, "the edit's copy", testenv.Body(edited), "* ", "house", "very")
+
 	// The new bot knows a copy the old one made for one, though the
 	// original's keys never reached it (E2EE state is never shared).
 	sent = en.mod.Send(en.room, &event.MessageEventContent{MsgType: event.MsgText, Body: "!original",
@@ -91,8 +104,11 @@ func TestCoalitionMovesToAnotherInstance(t *testing.T) {
 	// Nothing from the old bot after its notice, and each message copied once.
 	time.Sleep(2 * time.Second)
 	copies := 0
+	enNotice := en.mod.WaitForMessage(en.room, a.userID, 30*time.Second, func(e *event.Event) bool {
+		return strings.Contains(testenv.Body(e), b.userID.String())
+	})
 	for _, e := range en.mod.Messages(en.room, a.userID) {
-		if e.Timestamp > notice.Timestamp {
+		if e.Timestamp > enNotice.Timestamp {
 			t.Errorf("the old bot still posted after it handed over: %q", testenv.Body(e))
 		}
 	}

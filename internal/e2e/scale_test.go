@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -38,7 +40,7 @@ type fleetCoalition struct {
 
 // coalitionsPerOwner keeps the number of test clients, each syncing and
 // holding its own keys, well below the number of rooms.
-const coalitionsPerOwner = 20
+const coalitionsPerOwner = 8
 
 var fleetLangs = []string{"es", "en", "ca"}
 
@@ -233,8 +235,14 @@ func envInt(name string, def int) int {
 // STARLING_SCALE_SENDERS senders (50) in as many coalitions sending at
 // once: copies/s, copy latency against the same messages' delivery in
 // their own rooms, CPU per copy against the homeserver's per event, and
-// database growth per 1 000 relayed messages. `make bench-scale` runs it.
+// database growth per 1 000 relayed messages, in SQLite or, with
+// STARLING_SCALE_DATABASE=postgres, PostgreSQL. `make bench-scale` runs it.
 func BenchmarkScale(b *testing.B) {
+	engine := "SQLite"
+	if os.Getenv("STARLING_SCALE_DATABASE") == "postgres" {
+		postgres(b)
+		engine = "PostgreSQL"
+	}
 	coalitions := envInt("STARLING_SCALE_COALITIONS", 200)
 	rooms := envInt("STARLING_SCALE_ROOMS", 5)
 	senders := min(envInt("STARLING_SCALE_SENDERS", 50), coalitions)
@@ -248,6 +256,7 @@ func BenchmarkScale(b *testing.B) {
 	s := newScene(b)
 	friend := s.member(b, "friend")
 	oneRoom, homeserver := commandRoundTrip(b, s.alice, friend, s.room, s.setup.userID)
+	oneSync := botAccountSync(b, s.setup, s.alice, s.room)
 	s.bot.Stop()
 
 	setupStart := time.Now()
@@ -255,13 +264,22 @@ func BenchmarkScale(b *testing.B) {
 	row("rooms (coalitions × rooms)", fmt.Sprintf("%d (%d × %d)", coalitions*rooms, coalitions, rooms))
 	row("set-up by the test clients", time.Since(setupStart).Round(time.Second).String())
 	first := f.coalitions[0]
-	// Measured as before: in a room of two people and the bot, in no coalition.
-	plain := first.owner.CreateRoom(testenv.RoomOptions{Name: "Measure", Encrypted: true, Invite: []id.UserID{f.setup.userID, first.sender.UserID}})
-	first.sender.Join(plain, first.owner.UserID, f.setup.userID)
-	first.owner.WaitForMembership(plain, first.sender.UserID, event.MembershipJoin, time.Minute)
-	manyRooms, homeserverMany := commandRoundTrip(b, first.owner, first.sender, plain, f.setup.userID)
+	// Measured as before: in a room of two people and the bot, in no
+	// coalition; two new people, in no other room, so that only the bot's
+	// account is in many rooms.
+	asker, other := user(b, "asker"), user(b, "friend")
+	plain := first.owner.CreateRoom(testenv.RoomOptions{Name: "Measure", Encrypted: true, Invite: []id.UserID{f.setup.userID, asker.UserID, other.UserID}})
+	asker.Join(plain, first.owner.UserID, f.setup.userID)
+	other.Join(plain, first.owner.UserID, f.setup.userID, asker.UserID)
+	asker.WaitForMembership(plain, other.UserID, event.MembershipJoin, time.Minute)
+	asker.WaitForMembership(plain, f.setup.userID, event.MembershipJoin, time.Minute)
+	manyRooms, homeserverMany := commandRoundTrip(b, asker, other, plain, f.setup.userID)
 	row("command round trip p50, 1 room → all rooms", fmt.Sprintf("%.0f → %.0f ms (%.2f×)", ms(oneRoom), ms(manyRooms), float64(manyRooms)/float64(oneRoom)))
 	row("same user's plain delivery p50, 1 room → all rooms", fmt.Sprintf("%.0f → %.0f ms (%.2f×)", ms(homeserver), ms(homeserverMany), float64(homeserverMany)/float64(homeserver)))
+	manySync := botAccountSync(b, f.setup, asker, plain)
+	row("homeserver's incremental sync for the bot's account p50, 1 room → all rooms", fmt.Sprintf("%.0f → %.0f ms (%.1f×)", ms(oneSync), ms(manySync), float64(manySync)/float64(oneSync)))
+	ownOne, ownMany := oneRoom-oneSync, manyRooms-manySync
+	row("command round trip less that sync, 1 room → all rooms", fmt.Sprintf("%.0f → %.0f ms (%.2f×)", ms(ownOne), ms(ownMany), float64(ownMany)/float64(ownOne)))
 
 	// A restart with all that state.
 	f.bot.Stop()
@@ -292,8 +310,13 @@ func BenchmarkScale(b *testing.B) {
 			}
 		}
 	}()
-	dbPath := filepath.Join(f.setup.dir, "starling.db")
-	dbBefore := dbBytes(b, dbPath)
+	dbSize := func() int64 {
+		if f.setup.dbURI != "" {
+			return pgBytes(b, f.setup.dbURI)
+		}
+		return dbBytes(b, filepath.Join(f.setup.dir, "starling.db"))
+	}
+	dbBefore := dbSize()
 	bot0, all0, hs0 := cpuTime(b, f.bot.PID(), false), cpuTime(b, f.bot.PID(), true), cpuTime(b, hs.PID(), true)
 	b.ResetTimer()
 	var got traffic
@@ -316,7 +339,7 @@ func BenchmarkScale(b *testing.B) {
 	perEvent := float64((hs1 - hs0).Microseconds()) / 1000 / (originals + float64(got.copies))
 	row("CPU per copy: bot, its translation, homeserver per event", fmt.Sprintf("%.1f ms, %.1f ms, %.1f ms: %.2f×",
 		float64((bot1-bot0).Microseconds())/1000/float64(got.copies), float64(((all1-bot1)-(all0-bot0)).Microseconds())/1000/float64(got.copies), perEvent, perCopy/perEvent))
-	row("SQLite growth per 1 000 relayed messages", fmt.Sprintf("%.0f KB", float64(dbBytes(b, dbPath)-dbBefore)/originals*1000/1024))
+	row(engine+" growth per 1 000 relayed messages", fmt.Sprintf("%.0f KB", float64(dbSize()-dbBefore)/originals*1000/1024))
 	if got.lost != 0 || got.reordered != 0 {
 		b.Errorf("%d copies lost, %d out of order", got.lost, got.reordered)
 	}
@@ -331,6 +354,58 @@ func BenchmarkScale(b *testing.B) {
 		out.WriteString("| " + r[0] + " | " + r[1] + " |\n")
 	}
 	b.Log(out.String())
+}
+
+// pgBytes is the size of the PostgreSQL database at uri, after a VACUUM so
+// that dead rows count as SQLite's freed pages do.
+func pgBytes(tb testing.TB, uri string) int64 {
+	tb.Helper()
+	db, err := sql.Open("postgres", uri)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	var size int64
+	if _, err = db.Exec("VACUUM"); err != nil {
+		tb.Fatal(err)
+	}
+	if err = db.QueryRow("SELECT pg_database_size(current_database())").Scan(&size); err != nil {
+		tb.Fatal(err)
+	}
+	return size
+}
+
+// botAccountSync is the p50 of the time the homeserver takes to answer an
+// incremental sync for the bot's account right after a message in room:
+// what every command and copy waits for before the bot sees it, with no bot
+// code involved. It uses a second session of the account, logged out after.
+func botAccountSync(tb testing.TB, setup *botSetup, sender *testenv.Client, room id.RoomID) time.Duration {
+	tb.Helper()
+	ctx := tb.Context()
+	other, err := mautrix.NewClient(hs.URL, "", "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err = other.Login(ctx, &mautrix.ReqLogin{Type: mautrix.AuthTypePassword, Password: "bot-password", StoreCredentials: true,
+		Identifier: mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: setup.localpart}}); err != nil {
+		tb.Fatal(err)
+	}
+	defer func() { _, _ = other.Logout(context.Background()) }()
+	res, err := other.SyncRequest(ctx, 0, "", "", true, event.PresenceOnline)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var took []time.Duration
+	for i := range 9 {
+		sender.SendText(room, fmt.Sprintf("Sincronización %d", i))
+		start := time.Now()
+		if res, err = other.SyncRequest(ctx, 30000, res.NextBatch, "", false, event.PresenceOnline); err != nil {
+			tb.Fatal(err)
+		}
+		took = append(took, time.Since(start))
+	}
+	slices.Sort(took)
+	return took[len(took)/2]
 }
 
 // commandRoundTrip is the p50 of a command's reply as c sees it, and of a
