@@ -4,7 +4,7 @@ TAGS     := goolm
 BIN      := bin/starling
 FUZZTIME ?= 30s
 
-.PHONY: all build run test deps bench bench-scale fuzz lint clean
+.PHONY: all build run test test-race deps bench bench-scale fuzz lint clean
 
 # staticcheck, built once into the user's cache folder.
 STATICCHECK_VERSION := v0.8.2
@@ -41,6 +41,12 @@ deps:
 test: deps lint
 	$(GO) run -tags $(TAGS) ./internal/testenv/cmd/localrun -build-only
 	$(GO) test -tags $(TAGS) -count=1 -timeout 30m ./...
+
+# The same with the race detector, in the tests and in the bot they start
+# (slower: not part of make test).
+test-race: deps
+	$(GO) run -tags $(TAGS) ./internal/testenv/cmd/localrun -build-only
+	STARLING_RACE=1 $(GO) test -race -tags $(TAGS) -count=1 -timeout 60m ./...
 
 bench: deps
 	$(GO) run -tags $(TAGS) ./internal/testenv/cmd/localrun -build-only

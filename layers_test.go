@@ -17,7 +17,7 @@ import (
 var layers = [][]string{
 	{"monitor", "translations", "database/upgrades", "internal/fuzzy", "internal/mxtext", "internal/shortid", "internal/txnid", "internal/pgtest", "internal/rotation", "deploy"},
 	{"database", "internal/safe", "translate", "config"},
-	{"rooms", "internal/dbtest"},
+	{"rooms", "internal/dbtest", "internal/lanes"},
 	{"service"},
 	{"relay", "scheduler", "forms", "incidents"},
 	{"commands"},

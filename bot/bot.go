@@ -24,6 +24,7 @@ import (
 	"starling/database"
 	"starling/forms"
 	"starling/incidents"
+	"starling/internal/lanes"
 	"starling/monitor"
 	"starling/relay"
 	"starling/rooms"
@@ -56,9 +57,11 @@ type Bot struct {
 
 	onRecoveryKey func(string)
 
+	dmLocks lanes.Locks // one person's direct chat is opened one caller at a time
+
 	staleMu      sync.Mutex
 	staleTold    map[id.UserID]time.Time // who was told a late command was not run
-	lastSyncNote time.Time               // sync loop only
+	lastSyncNote time.Time               // barriers only: they run one at a time
 }
 
 // Option changes how a Bot is built.
@@ -140,6 +143,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	go func() { defer close(schedDone); b.sched.Run(ctx) }()
 	defer func() { <-schedDone }()
 	defer b.relay.Wait()
+	defer b.syncer.lanes.Wait()
 	return b.syncUntilStopped(ctx)
 }
 

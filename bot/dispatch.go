@@ -18,6 +18,14 @@ import (
 // sync are stored before the events they unlock arrive here, and each runs
 // contained: a panic costs its one event.
 //
+// A room's events are handled in its lane (inRoom): in order within the
+// room — a message sent after `!link pause` is queued after the pause took
+// effect — and beside other rooms, so that one room's slow command, waiting
+// on the homeserver, holds up no other room. What only records (the bot's
+// own events, room names, its own joins) runs in the sync loop itself,
+// before any lane can need it. A response's token is kept once every lane
+// has finished its events (trackingSyncer).
+//
 //   - Every event: the bot's own, sent with a Starling transaction id, is
 //     recorded (onOwnEvent), so what was sent before a crash is not sent
 //     again.
@@ -41,11 +49,20 @@ func (b *Bot) route(syncer mautrix.ExtensibleSyncer) {
 	syncer.OnEvent(b.contained(b.onOwnEvent))
 	syncer.OnEventType(event.StateMember, b.contained(b.onMember))
 	syncer.OnEventType(event.StateRoomName, b.contained(b.onRoomName))
-	syncer.OnEventType(event.EventMessage, b.contained(b.onMessage))
-	syncer.OnEventType(event.EventReaction, b.contained(b.onReaction))
-	syncer.OnEventType(event.EventRedaction, b.contained(b.onRedaction))
+	syncer.OnEventType(event.EventMessage, b.inRoom(b.onMessage))
+	syncer.OnEventType(event.EventReaction, b.inRoom(b.onReaction))
+	syncer.OnEventType(event.EventRedaction, b.inRoom(b.onRedaction))
 	for _, t := range []event.Type{event.EventEncrypted, event.EventMessage, event.EventReaction, event.EventRedaction, event.EventSticker} {
-		syncer.OnEventType(t, b.contained(b.onRelayable))
+		syncer.OnEventType(t, b.inRoom(b.onRelayable))
+	}
+}
+
+// inRoom runs handler in the lane of the event's room: after that room's
+// earlier events, beside other rooms' events.
+func (b *Bot) inRoom(handler func(context.Context, *event.Event)) func(context.Context, *event.Event) {
+	contained := b.contained(handler)
+	return func(ctx context.Context, evt *event.Event) {
+		b.syncer.lanes.Go(evt.RoomID.String(), func() { contained(ctx, evt) })
 	}
 }
 
@@ -126,23 +143,13 @@ var messageRoutes = []messageRoute{
 	},
 }
 
-// onMessage claims a new message, so it is handled once also across a
-// crash, and offers it to messageRoutes.
+// onMessage claims a new message and offers it to messageRoutes.
 func (b *Bot) onMessage(ctx context.Context, evt *event.Event) {
-	ctx, ok := b.fresh(ctx, evt)
+	ctx, ok := b.claim(ctx, evt)
 	if !ok {
 		return
 	}
 	log := zerolog.Ctx(ctx)
-	claimed, err := b.db.HandledEvent.Claim(ctx, evt.RoomID, evt.ID, b.now())
-	if err != nil {
-		b.storageTrouble(err)
-		log.Err(err).Msg("Failed to claim event")
-		return
-	} else if !claimed {
-		log.Debug().Msg("Ignoring event handled before")
-		return
-	}
 	content := evt.Content.AsMessage()
 	injectFault(content.Body)
 	m := message{evt: evt, content: content, command: commands.IsCommand(content, b.cfg.Commands.Prefix),
@@ -180,7 +187,7 @@ func (b *Bot) onRelayable(ctx context.Context, evt *event.Event) {
 
 // onReaction records RSVPs to vigils.
 func (b *Bot) onReaction(ctx context.Context, evt *event.Event) {
-	ctx, ok := b.fresh(ctx, evt)
+	ctx, ok := b.claim(ctx, evt)
 	if !ok {
 		return
 	}
@@ -214,13 +221,33 @@ func (b *Bot) onReaction(ctx context.Context, evt *event.Event) {
 
 // onRedaction withdraws what a removed reaction meant (an RSVP).
 func (b *Bot) onRedaction(ctx context.Context, evt *event.Event) {
-	ctx, ok := b.fresh(ctx, evt)
+	ctx, ok := b.claim(ctx, evt)
 	if !ok {
 		return
 	}
 	if err := b.sched.OnRedaction(ctx, evt); err != nil {
 		zerolog.Ctx(ctx).Err(err).Msg("Failed to withdraw RSVP")
 	}
+}
+
+// claim tells whether an event is new work (fresh) and claims it, so that
+// it is handled once also when a sync is processed again after a crash.
+func (b *Bot) claim(ctx context.Context, evt *event.Event) (context.Context, bool) {
+	ctx, ok := b.fresh(ctx, evt)
+	if !ok {
+		return ctx, false
+	}
+	log := zerolog.Ctx(ctx)
+	claimed, err := b.db.HandledEvent.Claim(ctx, evt.RoomID, evt.ID, b.now())
+	if err != nil {
+		b.storageTrouble(err)
+		log.Err(err).Msg("Failed to claim event")
+		return ctx, false
+	} else if !claimed {
+		log.Debug().Msg("Ignoring event handled before")
+		return ctx, false
+	}
+	return ctx, true
 }
 
 // fresh tells whether an event is new work: not the bot's own, not from the

@@ -40,8 +40,10 @@ var (
 
 // OpenDM returns a direct chat with the user: a room that still is one (the
 // room authority checks its members, whatever anyone claimed), or a new
-// encrypted room made for them.
+// encrypted room made for them. One caller at a time per person, so that
+// two rooms' handlers asking at once share one new chat.
 func (b *Bot) OpenDM(ctx context.Context, userID id.UserID) (id.RoomID, error) {
+	defer b.dmLocks.Lock(userID.String())()
 	candidates, err := b.db.Room.DirectRooms(ctx)
 	if err != nil {
 		return "", err
@@ -110,25 +112,26 @@ func (b *Bot) SendToPerson(ctx context.Context, userID id.UserID, roomID id.Room
 }
 
 // directChatLost stops using a room that was a direct chat: it is no longer
-// offered as one, and the person is told there, once.
-func (b *Bot) directChatLost(ctx context.Context, roomID id.RoomID, userID id.UserID) {
+// offered as one, and the person is told there, once — by whoever noticed
+// first, here or in onOtherMember. It tells whether this call did.
+func (b *Bot) directChatLost(ctx context.Context, roomID id.RoomID, userID id.UserID) bool {
 	log := zerolog.Ctx(ctx).With().Stringer("room_id", roomID).Logger()
-	row, err := b.db.Room.Get(ctx, roomID)
-	if err != nil || !row.Direct {
-		return
-	}
-	if err = b.db.Room.SetDirect(ctx, roomID, false); err != nil {
+	stopped, err := b.db.Room.StopDirect(ctx, roomID)
+	if err != nil {
 		log.Err(err).Msg("Failed to stop using a room as a direct chat")
-		return
+		return false
+	} else if !stopped {
+		return false
 	}
 	log.Info().Msg("Room is no longer a direct chat")
 	if !b.client.StateStore.IsMembership(ctx, roomID, b.client.UserID, event.MembershipJoin) {
-		return
+		return true
 	}
 	text := b.l10n.Text(b.rooms.PersonLanguage(ctx, userID), msgNoLongerPrivate, nil)
 	if _, err = b.SendMarkdown(ctx, roomID, text, rooms.Bot); err != nil {
 		log.Warn().Err(err).Msg("Failed to say a direct chat is no longer private")
 	}
+	return true
 }
 
 // SendMarkdown sends a notice that mentions nobody.

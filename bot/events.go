@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"time"
@@ -25,17 +26,19 @@ func (b *Bot) contained(handler func(context.Context, *event.Event)) func(contex
 }
 
 // onMember accepts or rejects invites, remembers when the bot joined, and
-// notices when a direct chat gets a third member.
+// notices when a direct chat gets a third member. The join is recorded in
+// the sync loop, before the room's events that follow it are judged fresh;
+// the rest waits on the homeserver and runs in the room's lane.
 func (b *Bot) onMember(ctx context.Context, evt *event.Event) {
 	if evt.GetStateKey() != b.client.UserID.String() {
-		b.onOtherMember(ctx, evt)
+		b.inRoom(b.onOtherMember)(ctx, evt)
 		return
 	}
 	member := evt.Content.AsMember()
 	log := b.log.With().Stringer("room_id", evt.RoomID).Stringer("sender", evt.Sender).Logger()
 	switch {
 	case member.Membership == event.MembershipInvite && evt.Mautrix.EventSource&event.SourceInvite != 0:
-		b.handleInvite(log.WithContext(ctx), evt, member)
+		b.inRoom(func(ctx context.Context, evt *event.Event) { b.handleInvite(ctx, evt, member) })(log.WithContext(ctx), evt)
 	case member.Membership == event.MembershipJoin && evt.Mautrix.EventSource&event.SourceJoin != 0:
 		room, err := b.db.Room.Get(ctx, evt.RoomID)
 		if err != nil {
@@ -52,8 +55,9 @@ func (b *Bot) onMember(ctx context.Context, evt *event.Event) {
 }
 
 // onOtherMember: someone invited to or joining a direct chat makes it a
-// shared room. The bot stops using it, says so there, and carries on with
-// the person (an open form or report) in a new direct chat.
+// shared room. The bot stops using it, says so there (unless a send to the
+// person noticed first and said so), and carries on in a new direct chat
+// with whatever the people had open there (a form or a report).
 func (b *Bot) onOtherMember(ctx context.Context, evt *event.Event) {
 	switch evt.Content.AsMember().Membership {
 	case event.MembershipJoin, event.MembershipInvite:
@@ -66,28 +70,21 @@ func (b *Bot) onOtherMember(ctx context.Context, evt *event.Event) {
 	}
 	log := zerolog.Ctx(ctx)
 	row, err := b.db.Room.Get(ctx, evt.RoomID)
-	if err != nil || !row.Direct {
+	if err != nil {
 		return
 	}
 	if person, err := b.rooms.DirectChat(ctx, evt.RoomID); err != nil || person != "" {
 		return
 	}
-	people, err := b.directChatUsers(ctx, evt.RoomID, row.DirectFor)
+	people, err := b.openIn(ctx, evt.RoomID)
 	if err != nil {
 		log.Err(err).Msg("Failed to find who used a direct chat")
 		return
+	} else if !row.Direct && len(people) == 0 {
+		return // not a direct chat, or one left behind with nothing in it
 	}
-	lang := b.rooms.Defaults().DefaultLanguage
-	if len(people) > 0 {
-		lang = b.rooms.PersonLanguage(ctx, people[0])
-	}
-	if err = b.db.Room.SetDirect(ctx, evt.RoomID, false); err != nil {
-		log.Err(err).Msg("Failed to stop using a room as a direct chat")
-		return
-	}
-	log.Info().Msg("A direct chat got another member; it is no longer used as one")
-	if _, err = b.SendMarkdown(ctx, evt.RoomID, b.l10n.Text(lang, msgNoLongerPrivate, nil), rooms.Bot); err != nil {
-		log.Warn().Err(err).Msg("Failed to say a direct chat is no longer private")
+	if b.directChatLost(ctx, evt.RoomID, cmp.Or(append(people, row.DirectFor)...)) {
+		log.Info().Msg("A direct chat got another member; it is no longer used as one")
 	}
 	for _, person := range people {
 		if err = b.forms.Continue(ctx, person); err != nil {
@@ -99,9 +96,9 @@ func (b *Bot) onOtherMember(ctx context.Context, evt *event.Event) {
 	}
 }
 
-// directChatUsers are the people who had something open with the bot in the
-// room: a conversation, or an incident they reported from there.
-func (b *Bot) directChatUsers(ctx context.Context, roomID id.RoomID, madeFor id.UserID) ([]id.UserID, error) {
+// openIn are the people who have something open with the bot in the room:
+// a conversation, or an incident they report there.
+func (b *Bot) openIn(ctx context.Context, roomID id.RoomID) ([]id.UserID, error) {
 	users, err := b.db.Conversation.UsersIn(ctx, roomID)
 	if err != nil {
 		return nil, err
@@ -111,7 +108,7 @@ func (b *Bot) directChatUsers(ctx context.Context, roomID id.RoomID, madeFor id.
 		return nil, err
 	}
 	var out []id.UserID
-	for _, u := range append(append(users, reporters...), madeFor) {
+	for _, u := range append(users, reporters...) {
 		if u != "" && !slices.Contains(out, u) {
 			out = append(out, u)
 		}

@@ -54,7 +54,7 @@ func (b *Bot) login(ctx context.Context) error {
 	client.DefaultHTTPRetries = 4
 	client.DefaultHTTPBackoff = time.Second
 	client.MaxHTTPBackoff = 30 * time.Second
-	b.syncer = newTrackingSyncer()
+	b.syncer = newTrackingSyncer(b.log.With().Str("component", "dispatch").Logger())
 	client.Syncer = b.syncer
 	b.client = client
 

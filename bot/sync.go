@@ -7,11 +7,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/internal/lanes"
 	"starling/internal/txnid"
 	"starling/monitor"
 	"starling/rooms"
@@ -19,14 +21,16 @@ import (
 
 // mautrix saves the sync token before it processes a response, so a crash
 // in between would lose the events of that response. deferredStore holds
-// the token back until trackingSyncer has processed the response: a crash
-// replays the sync instead, and the handlers' own de-duplication makes the
-// replay harmless.
+// the token back until trackingSyncer has processed the response and its
+// rooms' lanes have handled its events: a crash replays the sync instead,
+// and the handlers' own de-duplication makes the replay harmless.
 type deferredStore struct {
 	mautrix.SyncStore
 	mu      sync.Mutex
 	pending string
 	user    id.UserID
+	// last is the token last kept, where a replay starts from.
+	last string
 }
 
 func (s *deferredStore) SaveNextBatch(_ context.Context, userID id.UserID, nextBatch string) error {
@@ -36,20 +40,43 @@ func (s *deferredStore) SaveNextBatch(_ context.Context, userID id.UserID, nextB
 	return nil
 }
 
-func (s *deferredStore) commit(ctx context.Context) error {
+// take is the token of the response being processed.
+func (s *deferredStore) take() string {
 	s.mu.Lock()
-	token, user := s.pending, s.user
+	defer s.mu.Unlock()
+	return s.pending
+}
+
+// keep stores token as the one to sync from after a restart.
+func (s *deferredStore) keep(ctx context.Context, token string) error {
+	s.mu.Lock()
+	user := s.user
 	s.mu.Unlock()
 	if token == "" {
 		return nil
 	}
-	return s.SyncStore.SaveNextBatch(ctx, user, token)
+	if err := s.SyncStore.SaveNextBatch(ctx, user, token); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.last = token
+	s.mu.Unlock()
+	return nil
 }
 
-// trackingSyncer commits the sync token after processing and tells waiters
-// when the first response since start has been handled.
+// kept is the token last kept.
+func (s *deferredStore) kept() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last
+}
+
+// trackingSyncer keeps the sync token once a response's events are
+// handled and tells waiters when the first response since start has been
+// processed.
 type trackingSyncer struct {
 	*mautrix.DefaultSyncer
+	log   zerolog.Logger
 	store *deferredStore
 	// fill completes a response before it is processed (see backfill);
 	// committed runs after one was processed and its token kept.
@@ -71,24 +98,34 @@ type trackingSyncer struct {
 	failPause time.Duration
 	// next is closed when the next response has been processed.
 	next chan struct{}
-	// replay is why the response being processed must be processed again;
-	// replays counts how often the response after replaySince was.
+	// replay is why the responses since the token last kept must be
+	// processed again; replays counts how often they were, from
+	// replaySince. generation counts the starts of the sync loop after a
+	// replay: a token of an earlier one is never kept.
 	replay      error
 	replays     int
 	replaySince string
+	generation  int
 	// self is the bot's user id, whose encrypted events nothing decrypts.
 	self id.UserID
+	// lanes run the handlers that wait on the homeserver, one lane per
+	// room (see route); a response counts as processed once they are done.
+	lanes *lanes.Lanes
 }
+
+// maxBacklog is how many events may wait in the rooms' lanes before the
+// bot takes in the next sync response.
+const maxBacklog = 500
 
 // maxReplays bounds how often one response is processed again: storage
 // that stays away that long is an outage /health reports, and a response
 // that keeps failing for another reason must not stop the bot for good.
 const maxReplays = 10
 
-// takeReplay is the error that has the response after since processed
-// again, if a handler asked for it and the response has not been replayed
-// maxReplays times already.
-func (s *trackingSyncer) takeReplay(since string) error {
+// takeReplay is the error that has the responses after from (the token
+// last kept) processed again, if a handler asked for it and they have not
+// been replayed maxReplays times already.
+func (s *trackingSyncer) takeReplay(from string) error {
 	s.syncedMu.Lock()
 	defer s.syncedMu.Unlock()
 	replay := s.replay
@@ -97,20 +134,22 @@ func (s *trackingSyncer) takeReplay(since string) error {
 		s.replays, s.replaySince = 0, ""
 		return nil
 	}
-	if since != s.replaySince {
-		s.replays, s.replaySince = 0, since
+	if from != s.replaySince {
+		s.replays, s.replaySince = 0, from
 	}
 	if s.replays++; s.replays > maxReplays {
 		s.replays, s.replaySince = 0, ""
 		return nil
 	}
+	s.generation++
 	return fmt.Errorf("%w: %w", errReplay, replay)
 }
 
-// replayLater has the response being processed handled again, from the
-// start, once the sync loop starts again: a handler met storage that could
-// not answer, and its event would otherwise be lost. The handlers'
-// de-duplication makes the rest of the response harmless to repeat.
+// replayLater has the responses since the token last kept handled again,
+// from the start, once the sync loop starts again: a handler met storage
+// that could not answer, and its event would otherwise be lost. No token
+// is kept meanwhile. The handlers' de-duplication makes the rest harmless
+// to repeat.
 func (s *trackingSyncer) replayLater(err error) {
 	s.syncedMu.Lock()
 	defer s.syncedMu.Unlock()
@@ -119,8 +158,12 @@ func (s *trackingSyncer) replayLater(err error) {
 	}
 }
 
-func newTrackingSyncer() *trackingSyncer {
-	return &trackingSyncer{DefaultSyncer: mautrix.NewDefaultSyncer(), synced: make(chan struct{}), next: make(chan struct{})}
+// roomsAtOnce is how many rooms' events are handled side by side.
+const roomsAtOnce = 8
+
+func newTrackingSyncer(log zerolog.Logger) *trackingSyncer {
+	return &trackingSyncer{DefaultSyncer: mautrix.NewDefaultSyncer(), log: log, synced: make(chan struct{}), next: make(chan struct{}),
+		lanes: lanes.New(roomsAtOnce, log)}
 }
 
 // OnEventType registers a handler for one type of event. The bot's own
@@ -150,17 +193,14 @@ func (s *trackingSyncer) ProcessResponse(ctx context.Context, res *mautrix.RespS
 	if err := s.DefaultSyncer.ProcessResponse(ctx, res, since); err != nil {
 		return err
 	}
-	if err := s.takeReplay(since); err != nil {
+	var from string
+	if s.store != nil {
+		from = s.store.kept()
+	}
+	if err := s.takeReplay(from); err != nil {
 		return err
 	}
-	if s.store != nil {
-		if err := s.store.commit(ctx); err != nil {
-			return err
-		}
-	}
-	if s.committed != nil {
-		s.committed(ctx)
-	}
+	s.keepWhenHandled(ctx)
 	monitor.Synced(time.Now())
 	s.syncedMu.Lock()
 	s.failPause, s.failingSince = 0, time.Time{}
@@ -168,7 +208,39 @@ func (s *trackingSyncer) ProcessResponse(ctx context.Context, res *mautrix.RespS
 	s.next = make(chan struct{})
 	s.syncedMu.Unlock()
 	s.once.Do(func() { close(s.synced) })
+	// Events handled slower than they come wait here, not in memory.
+	s.lanes.Throttle(maxBacklog)
 	return nil
+}
+
+// keepWhenHandled keeps the token of the response just processed once the
+// lanes have handled its events and every event before them, unless a
+// handler asked meanwhile for a replay.
+func (s *trackingSyncer) keepWhenHandled(ctx context.Context) {
+	if s.store == nil {
+		return
+	}
+	s.syncedMu.Lock()
+	generation := s.generation
+	s.syncedMu.Unlock()
+	token := s.store.take()
+	s.lanes.Barrier(func() {
+		s.syncedMu.Lock()
+		current := generation == s.generation && s.replay == nil
+		s.syncedMu.Unlock()
+		// Handlers cut short by the bot stopping have not handled their
+		// events: the next start handles them again.
+		if !current || ctx.Err() != nil {
+			return
+		}
+		if err := s.store.keep(ctx, token); err != nil {
+			s.log.Warn().Err(err).Msg("Failed to keep the sync token; a restart will handle some events again")
+			return
+		}
+		if s.committed != nil {
+			s.committed(ctx)
+		}
+	})
 }
 
 // sweepAgain is how long after an outage the rooms are looked through a

@@ -27,6 +27,8 @@ var (
 		Other: "This room is not end-to-end encrypted, so incident reports may not be posted here. Turn on encryption in the room settings, then try again."}
 	msgIncidentMoveNeedsMod = &i18n.Message{ID: "IncidentMoveNeedsModerator", Description: "Level is a number.",
 		Other: "Another room of the coalition is its responder room. Only a moderator of that room (power level {{.Level}} or more there) can move the role here. Nothing was changed."}
+	msgIncidentResponderChanged = &i18n.Message{ID: "IncidentResponderChanged",
+		Other: "The responder role changed while I was moving it: someone else moved it, or this room was taken out of the coalition. Nothing was changed here; send the command again if you still want the role here."}
 	msgIncidentNotResponder = &i18n.Message{ID: "IncidentNotResponderRoom", Description: "Command is a code span.",
 		Other: "The escalation policy is kept and changed in the coalition's responder room only. A moderator can make a room the responder room with {{.Command}}."}
 	msgIncidentBadRoom = &i18n.Message{ID: "IncidentBadEscalationRoom",
@@ -66,6 +68,9 @@ func incidentError(cx *Ctx, err error) error {
 	}
 	if errors.Is(err, incidents.ErrNeedResponderModerator) {
 		return &UserError{Msg: msgIncidentMoveNeedsMod, Data: map[string]any{"Level": cx.router.settings.ModeratorLevel}}
+	}
+	if errors.Is(err, incidents.ErrResponderChanged) {
+		return &UserError{Msg: msgIncidentResponderChanged}
 	}
 	if errors.Is(err, incidents.ErrNotResponderRoom) {
 		return &UserError{Msg: msgIncidentNotResponder, Data: map[string]any{"Command": format.SafeMarkdownCode(cx.Prefix() + "incident room")}}

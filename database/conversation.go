@@ -17,6 +17,10 @@ const (
 		INSERT INTO conversation (` + conversationColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (user_id) DO UPDATE SET kind=excluded.kind, ref=excluded.ref, template=excluded.template,
 			room_id=excluded.room_id, lang=excluded.lang, step=excluded.step, answers=excluded.answers, updated_at=excluded.updated_at`
+	// createConversationQuery opens a conversation only if the person has none.
+	createConversationQuery = `
+		INSERT INTO conversation (` + conversationColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (user_id) DO NOTHING`
 	deleteConversationQuery = `DELETE FROM conversation WHERE user_id=$1`
 	setConversationRoomSQL  = `UPDATE conversation SET room_id=$2 WHERE user_id=$1`
 	conversationUsersInSQL  = `SELECT user_id FROM conversation WHERE room_id=$1`
@@ -67,17 +71,35 @@ func (q *ConversationQuery) Get(ctx context.Context, userID id.UserID) (*Convers
 
 // Put saves the conversation as it is now.
 func (q *ConversationQuery) Put(ctx context.Context, c *Conversation) error {
+	if _, err := q.write(ctx, putConversationQuery, c); err != nil {
+		return fmt.Errorf("failed to save conversation: %w", err)
+	}
+	return nil
+}
+
+// Create opens the conversation unless the person has one open already,
+// and tells whether it did: two starts at once open one.
+func (q *ConversationQuery) Create(ctx context.Context, c *Conversation) (bool, error) {
+	n, err := q.write(ctx, createConversationQuery, c)
+	if err != nil {
+		return false, fmt.Errorf("failed to open conversation: %w", err)
+	}
+	return n == 1, nil
+}
+
+func (q *ConversationQuery) write(ctx context.Context, query string, c *Conversation) (int64, error) {
 	if c.Answers == nil {
 		c.Answers = map[string]StoredAnswer{}
 	}
 	data, err := json.Marshal(c.Answers)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if err = q.Exec(ctx, putConversationQuery, c.UserID, c.Kind, c.Ref, c.Template, c.RoomID, c.Lang, c.Step, string(data), c.UpdatedAt.UnixMilli()); err != nil {
-		return fmt.Errorf("failed to save conversation: %w", err)
+	res, err := q.GetDB().Exec(ctx, query, c.UserID, c.Kind, c.Ref, c.Template, c.RoomID, c.Lang, c.Step, string(data), c.UpdatedAt.UnixMilli())
+	if err != nil {
+		return 0, err
 	}
-	return nil
+	return res.RowsAffected()
 }
 
 func (q *ConversationQuery) Delete(ctx context.Context, userID id.UserID) error {

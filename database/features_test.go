@@ -149,6 +149,33 @@ func testIncidents(t *testing.T, db *Database) {
 	if room, policy, _ := db.Incident.ResponderRoom(ctx, "c"); room != "!resp:x" || policy != `{"low":{}}` {
 		t.Fatalf("responder room = %s %s", room, policy)
 	}
+	// The role moves only from where it was read to be, to a room of the
+	// coalition: of two moves decided at once, one happens.
+	for _, room := range []id.RoomID{"!resp:x", "!b:x", "!c:x"} {
+		must(t, db.CoalitionRoom.Insert(ctx, &CoalitionRoom{RoomID: room, CoalitionID: "c", AddedAt: now}))
+	}
+	moves := []struct {
+		name     string
+		from, to id.RoomID
+		want     bool
+		holder   id.RoomID
+	}{
+		{"from the room that has it", "!resp:x", "!b:x", true, "!b:x"},
+		{"decided on what was read before that move", "!resp:x", "!c:x", false, "!b:x"},
+		{"as if there were none", "", "!c:x", false, "!b:x"},
+		{"to a room outside the coalition", "!b:x", "!elsewhere:x", false, "!b:x"},
+		{"on from where it is now", "!b:x", "!c:x", true, "!c:x"},
+	}
+	for _, m := range moves {
+		moved, err := db.Incident.MoveResponderRoom(ctx, "c", m.from, m.to)
+		room, _, _ := db.Incident.ResponderRoom(ctx, "c")
+		if err != nil || moved != m.want || room != m.holder {
+			t.Errorf("%s: moved %v (%v), role in %s; want %v, in %s", m.name, moved, err, room, m.want, m.holder)
+		}
+	}
+	if moved, err := db.Incident.MoveResponderRoom(ctx, "new", "", "!d:x"); err != nil || moved {
+		t.Errorf("the role was given to a room of no coalition: %v %v", moved, err)
+	}
 	if n, _ := db.Incident.Purge(ctx, now.Add(time.Second)); n != 1 {
 		t.Fatalf("purged %d", n)
 	}

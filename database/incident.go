@@ -57,6 +57,14 @@ const (
 	setResponderRoomQuery   = `
 		INSERT INTO responder_room (coalition_id, room_id, vacated_by) VALUES ($1, $2, '')
 		ON CONFLICT (coalition_id) DO UPDATE SET room_id=excluded.room_id, vacated_by=''`
+	// moveResponderRoomQuery moves the role only from the room it was read
+	// to be in ($3, '' for none), and only to a room of the coalition: of two
+	// moves at once, or a move and the room's removal, one wins.
+	moveResponderRoomQuery = `
+		INSERT INTO responder_room (coalition_id, room_id, vacated_by)
+		SELECT $1, $2, '' WHERE EXISTS (SELECT 1 FROM coalition_room WHERE coalition_id=$1 AND room_id=$2)
+		ON CONFLICT (coalition_id) DO UPDATE SET room_id=excluded.room_id, vacated_by=''
+		WHERE responder_room.room_id=$3`
 	vacateResponderRoomQuery = `UPDATE responder_room SET room_id='', vacated_by=$2 WHERE coalition_id=$1`
 	formerResponderQuery     = `SELECT vacated_by FROM responder_room WHERE coalition_id=$1`
 	setPolicyQuery           = `UPDATE responder_room SET policy=$2 WHERE coalition_id=$1`
@@ -343,6 +351,19 @@ func (q *IncidentQuery) ResponderRoom(ctx context.Context, coalitionID string) (
 
 func (q *IncidentQuery) SetResponderRoom(ctx context.Context, coalitionID string, roomID id.RoomID) error {
 	return q.Exec(ctx, setResponderRoomQuery, coalitionID, roomID)
+}
+
+// MoveResponderRoom moves the coalition's responder role from the room
+// that has it (from, "" for none) to roomID, a room of the coalition. It
+// tells whether it did: not when the role or the room's membership changed
+// since they were read.
+func (q *IncidentQuery) MoveResponderRoom(ctx context.Context, coalitionID string, from, roomID id.RoomID) (bool, error) {
+	res, err := q.GetDB().Exec(ctx, moveResponderRoomQuery, coalitionID, roomID, from)
+	if err != nil {
+		return false, fmt.Errorf("failed to move responder room: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // VacateResponderRoom leaves a coalition without a responder room after

@@ -24,6 +24,8 @@ const (
 	setRoomDirectQuery = `
 		INSERT INTO room (room_id, direct) VALUES ($1, $2)
 		ON CONFLICT (room_id) DO UPDATE SET direct=excluded.direct`
+	// stopDirectQuery ends a direct chat once: only one caller flips it.
+	stopDirectQuery       = `UPDATE room SET direct=false WHERE room_id=$1 AND direct`
 	setRoomDirectForQuery = `
 		INSERT INTO room (room_id, direct, direct_for) VALUES ($1, true, $2)
 		ON CONFLICT (room_id) DO UPDATE SET direct=true, direct_for=excluded.direct_for`
@@ -104,6 +106,18 @@ func (q *RoomQuery) SetDirect(ctx context.Context, roomID id.RoomID, direct bool
 		return fmt.Errorf("failed to set room direct flag: %w", err)
 	}
 	return nil
+}
+
+// StopDirect stops using the room as a direct chat and tells whether this
+// call did (it was one until now), so that of two who notice at once, one
+// says so.
+func (q *RoomQuery) StopDirect(ctx context.Context, roomID id.RoomID) (bool, error) {
+	res, err := q.GetDB().Exec(ctx, stopDirectQuery, roomID)
+	if err != nil {
+		return false, fmt.Errorf("failed to stop using a direct chat: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // SetDirectFor records a direct chat the bot created for the user.

@@ -96,28 +96,38 @@ func (e *Engine) Start(ctx context.Context, userID id.UserID, kind string, ref i
 		return fmt.Errorf("no template %q", templateID)
 	}
 	lang := e.authority.PersonLanguage(ctx, userID)
-	if conv, err := e.db.Conversation.Get(ctx, userID); err != nil {
-		return err
-	} else if conv != nil {
-		if conv.Kind == kind && conv.Ref == ref && conv.Template == templateID {
-			return e.ask(ctx, conv, "")
-		}
-		other := e.templates[conv.Template]
-		return e.say(ctx, conv, lang, msgBusy, map[string]any{"Title": e.title(ctx, other, lang), "Cancel": code(lang, KeyCancel)})
+	if conv, err := e.db.Conversation.Get(ctx, userID); err != nil || conv != nil {
+		return e.alreadyOpen(ctx, conv, kind, ref, templateID, lang, err)
 	}
 	room, err := e.mx.OpenDM(ctx, userID)
 	if err != nil {
 		return err
 	}
 	conv := &database.Conversation{UserID: userID, Kind: kind, Ref: ref, Template: templateID, RoomID: room, Lang: lang, UpdatedAt: e.now()}
-	if err = e.db.Conversation.Put(ctx, conv); err != nil {
-		return err
+	if created, err := e.db.Conversation.Create(ctx, conv); err != nil || !created {
+		// Another start for the person (from another room, at the same
+		// moment) opened theirs first.
+		open, getErr := e.db.Conversation.Get(ctx, userID)
+		return e.alreadyOpen(ctx, open, kind, ref, templateID, lang, errors.Join(err, getErr))
 	}
 	intro := e.l10n.Text(lang, msgStarting, map[string]any{
 		"Title":       e.title(ctx, tmpl, lang),
 		"Description": format.EscapeMarkdown(e.text(ctx, tmpl.Description, tmpl.Language, lang)),
 	})
 	return e.ask(ctx, conv, intro)
+}
+
+// alreadyOpen answers a start for someone who has conv open: the same one
+// goes on where it was, another one is kept, and they are told.
+func (e *Engine) alreadyOpen(ctx context.Context, conv *database.Conversation, kind string, ref int64, templateID, lang string, err error) error {
+	if err != nil || conv == nil {
+		return err
+	}
+	if conv.Kind == kind && conv.Ref == ref && conv.Template == templateID {
+		return e.ask(ctx, conv, "")
+	}
+	other := e.templates[conv.Template]
+	return e.say(ctx, conv, lang, msgBusy, map[string]any{"Title": e.title(ctx, other, lang), "Cancel": code(lang, KeyCancel)})
 }
 
 // Handle takes a message from a person's direct chat. It returns false when

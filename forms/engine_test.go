@@ -301,3 +301,55 @@ func TestOnlyMembersFill(t *testing.T) {
 	}
 	must(t, f.eng.Fill(ctx, ana, form.ID))
 }
+
+// gatedMatrix holds every OpenDM until two have been asked for, so that
+// two starts for one person are surely at the same point at once.
+type gatedMatrix struct {
+	*fakeMatrix
+	arrived sync.WaitGroup
+}
+
+func (g *gatedMatrix) OpenDM(ctx context.Context, u id.UserID) (id.RoomID, error) {
+	g.arrived.Done()
+	g.arrived.Wait()
+	return g.fakeMatrix.OpenDM(ctx, u)
+}
+
+// Two forms started for one person at the same moment (from two rooms,
+// whose events the bot handles side by side) open one conversation: the
+// other is kept out, and the person told, not asked two first questions.
+func TestTwoStartsAtOnceOpenOneConversation(t *testing.T) {
+	ctx := context.Background()
+	f := newFx(t, filepath.Join(t.TempDir(), "f.db"), translate.NewTranslator(nil))
+	gated := &gatedMatrix{fakeMatrix: f.mx}
+	gated.arrived.Add(2)
+	ts, err := LoadTemplates("")
+	must(t, err)
+	eng := NewEngine(f.deps, gated, ts)
+	var forms []int64
+	for _, room := range []id.RoomID{"!a:test", "!b:test"} {
+		form, err := eng.StartForm(ctx, room, "@mod:test", "needs-assessment", zeroTime)
+		must(t, err)
+		forms = append(forms, form.ID)
+	}
+	var wg sync.WaitGroup
+	for _, form := range forms {
+		wg.Add(1)
+		go func() { defer wg.Done(); must(t, eng.Fill(ctx, ana, form)) }()
+	}
+	wg.Wait()
+	conv, err := f.db.Conversation.Get(ctx, ana)
+	must(t, err)
+	f.mx.mu.Lock()
+	sent := append([]string(nil), f.mx.sent[anaDM]...)
+	f.mx.mu.Unlock()
+	firsts := 0
+	for _, m := range sent {
+		if strings.Contains(m, "1/5") {
+			firsts++
+		}
+	}
+	if conv == nil || firsts != 1 || len(sent) != 2 {
+		t.Fatalf("conversation %+v; %d first questions in %d messages: %q", conv, firsts, len(sent), sent)
+	}
+}

@@ -20,6 +20,17 @@ import (
 
 // relay posts the report to the responder room, once.
 func (s *Service) relay(ctx context.Context, inc *database.Incident) error {
+	// The role may have moved since the report was stored (a moderator's
+	// !incident room while the reporter submitted): it goes where the role
+	// is now, never to the room that gave it up.
+	if current, _, err := s.db.Incident.ResponderRoom(ctx, inc.CoalitionID); err != nil {
+		return err
+	} else if current != "" && current != inc.ResponderRoom {
+		if err = s.db.Incident.Reassign(ctx, inc.CoalitionID, current); err != nil {
+			return err
+		}
+		inc.ResponderRoom = current
+	}
 	if err := s.checkEncrypted(ctx, inc.ResponderRoom); err != nil {
 		return err
 	}

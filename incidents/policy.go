@@ -214,6 +214,11 @@ func (s Step) String() string {
 	return out
 }
 
+// ErrResponderChanged: the responder role, or the room's place in the
+// coalition, changed while the move was being decided (someone else moved
+// it, or the room was taken out); nothing was moved.
+var ErrResponderChanged = errors.New("the responder role changed meanwhile")
+
 // ErrNeedResponderModerator: the responder role moves only on the word of
 // a moderator of the room that has it (unless the bot is no longer there).
 var ErrNeedResponderModerator = errors.New("only a moderator of the current responder room can move the responder role")
@@ -256,8 +261,10 @@ func (s *Service) SetResponderRoom(ctx context.Context, roomID id.RoomID, by id.
 			return ErrNeedResponderModerator
 		}
 	}
-	if err = s.db.Incident.SetResponderRoom(ctx, member.CoalitionID, roomID); err != nil {
+	if moved, err := s.db.Incident.MoveResponderRoom(ctx, member.CoalitionID, current, roomID); err != nil {
 		return err
+	} else if !moved {
+		return ErrResponderChanged
 	}
 	s.log.Info().Stringer("room_id", roomID).Stringer("by", by).Msg("Responder room set")
 	if holder != "" && holder != roomID && s.mx.IsJoined(ctx, holder, s.mx.BotUserID()) {

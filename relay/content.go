@@ -13,6 +13,7 @@ import (
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/format"
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
@@ -119,9 +120,11 @@ func (r *Relay) finishCopy(ctx context.Context, j *job, content, out *event.Mess
 	return out, nil
 }
 
-// translateBody translates a message's text (and HTML, when it has some)
-// into the target room's language. If translation fails the original is
-// used, marked: a message is never dropped for want of a translation.
+// translateBody translates a message's text into the target room's
+// language: its HTML when it has some, with the plain body made from the
+// translated HTML (one engine call, not two), else its text. If
+// translation fails the original is used, marked: a message is never
+// dropped for want of a translation.
 func (r *Relay) translateBody(ctx context.Context, j *job, body string, content *event.MessageEventContent) (plain, rich, note string, err error) {
 	source, _ := r.rooms.MessageLanguage(ctx, j.SourceRoom, body)
 	target := r.rooms.Language(ctx, j.TargetRoom)
@@ -129,43 +132,38 @@ func (r *Relay) translateBody(ctx context.Context, j *job, body string, content 
 	if err != nil {
 		return "", "", "", err
 	}
-	texts := []string{body}
-	format := translate.Text
-	if content.Format == event.FormatHTML && content.FormattedBody != "" && body == content.Body {
-		texts = append(texts, Sanitize(content.FormattedBody))
+	req := translate.Request{Source: source, Target: target, Texts: []string{body}, Format: translate.Text,
+		Glossary: glossary, Encrypted: j.origin.Encrypted}
+	isHTML := content.Format == event.FormatHTML && content.FormattedBody != "" && body == content.Body
+	if isHTML {
+		req.Texts, req.Format = []string{Sanitize(content.FormattedBody)}, translate.HTML
 	}
-	results, err := r.tr.Translate(ctx, translate.Request{Source: source, Target: target, Texts: texts[:1],
-		Format: format, Glossary: glossary, Encrypted: j.origin.Encrypted})
-	var richResults []translate.Result
-	if err == nil && len(texts) > 1 {
-		richResults, err = r.tr.Translate(ctx, translate.Request{Source: source, Target: target, Texts: texts[1:],
-			Format: translate.HTML, Glossary: glossary, Encrypted: j.origin.Encrypted})
-	}
+	results, err := r.tr.Translate(ctx, req)
 	if err != nil {
 		j.translation, j.route = database.TranslationFailed, ""
 		zerolog.Ctx(ctx).Warn().Err(err).Str("source_lang", source).Str("target_lang", target).
 			Msg("Translation failed, relaying the original")
-		rich = html.EscapeString(body)
-		if len(texts) > 1 {
-			rich = texts[1]
+		if isHTML {
+			return body, req.Texts[0], r.l10n.Text(target, msgUntranslated, nil), nil
 		}
-		return body, textToHTML(rich, len(texts) > 1), r.l10n.Text(target, msgUntranslated, nil), nil
+		return body, textToHTML(body), r.l10n.Text(target, msgUntranslated, nil), nil
 	}
-	plain = results[0].Text
-	if results[0].Translated {
-		j.translation, j.route = results[0].Engine, strings.Join(results[0].Route, ">")
+	out := results[0]
+	if out.Translated {
+		j.translation, j.route = out.Engine, strings.Join(out.Route, ">")
 	}
-	if len(richResults) > 0 {
-		return plain, richResults[0].Text, "", nil
+	switch {
+	case isHTML && out.Translated:
+		return format.HTMLToMarkdown(out.Text), out.Text, "", nil
+	case isHTML:
+		return body, out.Text, "", nil
 	}
-	return plain, textToHTML(html.EscapeString(plain), false), "", nil
+	return out.Text, textToHTML(out.Text), "", nil
 }
 
-func textToHTML(escaped string, isHTML bool) string {
-	if isHTML {
-		return escaped
-	}
-	return strings.ReplaceAll(escaped, "\n", "<br>")
+// textToHTML is plain text as HTML, its line breaks kept.
+func textToHTML(plain string) string {
+	return strings.ReplaceAll(html.EscapeString(plain), "\n", "<br>")
 }
 
 func (r *Relay) glossary(ctx context.Context, roomID id.RoomID) (translate.Glossary, error) {

@@ -57,17 +57,20 @@ func (r *Relay) deliver(ctx context.Context, d *database.Delivery) error {
 	job := &job{Delivery: d, evt: evt, origin: origin, targetEncrypted: dstEnc}
 	switch evt.Type {
 	case event.EventMessage, event.EventSticker:
-		content := evt.Content.AsMessage()
+		// The decrypted event is shared: with the other targets' workers
+		// and with the bot's own handlers, which run beside them. What is
+		// changed here is this delivery's own copy.
+		content := *evt.Content.AsMessage()
 		if content.RelatesTo.GetReplaceID() != "" {
-			return r.relayEdit(ctx, job, content)
+			return r.relayEdit(ctx, job, &content)
 		}
 		// Without the quoted original, so a command sent as a reply is seen
 		// as one, and the quote is never relayed as the replier's words.
-		mxtext.StripReplyFallback(content)
-		if r.settings.IsCommand(content) {
+		mxtext.StripReplyFallback(&content)
+		if r.settings.IsCommand(&content) {
 			return nil
 		}
-		return r.relayMessage(ctx, job, content)
+		return r.relayMessage(ctx, job, &content)
 	case event.EventReaction:
 		return r.relayReaction(ctx, job, evt.Content.AsReaction())
 	case event.EventRedaction:

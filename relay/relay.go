@@ -218,7 +218,8 @@ func (r *Relay) work(ctx context.Context, target id.RoomID, wake chan struct{}) 
 			}
 			continue
 		}
-		if err = r.db.RelayJob.Done(ctx, d.JobID, target); err != nil && ctx.Err() == nil {
+		// Sent is sent: recorded so also when the bot is stopping.
+		if err = r.db.RelayJob.Done(context.WithoutCancel(ctx), d.JobID, target); err != nil && ctx.Err() == nil {
 			dlog.Err(err).Msg("Failed to mark relay delivery done")
 			sleep(ctx, nil, time.Second)
 		}

@@ -196,7 +196,7 @@ func (f *fakeMatrix) bodies(room id.RoomID) []string {
 	return append([]string(nil), f.sent[room]...)
 }
 
-func newTestRelay(t *testing.T, mx Matrix) *Relay {
+func newTestRelay(t testing.TB, mx Matrix) *Relay {
 	t.Helper()
 	db := dbtest.Open(t)
 	l10n, err := translations.New()

@@ -117,3 +117,31 @@ func TestAPanickingHandlerCostsOnlyItsEvent(t *testing.T) {
 		}
 	}
 }
+
+// A command stuck on a slow request holds up its own room only: another
+// room's command is answered and its messages relayed meanwhile, and what
+// the slow room's people send after it waits its turn, then arrives, in
+// order.
+func TestASlowRoomHoldsUpNoOther(t *testing.T) {
+	c := newCoalition(t, "es", "en")
+	es, en := c.rooms["es"], c.rooms["en"]
+	c.bot.Stop()
+	c.bot = testenv.StartBot(t, faultBinary(t), c.setup.config)
+	bot := c.setup.userID
+	es.mod.SendText(es.room, "starling-test-slow") // SlowTrigger: 10 s in its room's lane
+	stuck := time.Now()
+	es.mod.SendText(es.room, "Después de la lenta Zorblax9")
+
+	start := time.Now()
+	sent := en.mod.SendText(en.room, "!lang")
+	en.mod.WaitForReply(en.room, bot, sent, 30*time.Second)
+	en.mod.SendText(en.room, "Meanwhile Zorblax8")
+	c.copyIn(t, "es", "Zorblax8")
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("another room's command and message waited %s for the slow room", took)
+	}
+	late := c.copyIn(t, "en", "Zorblax9")
+	if waited := en.mod.Arrived(late.ID).Sub(stuck); waited < 9*time.Second {
+		t.Fatalf("a message sent after the slow command was relayed %s after it, before it was done", waited)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"starling/internal/testenv"
 )
 
 // TestHealthAndMetrics reads the bot's own /health and /metrics as a
@@ -34,14 +36,7 @@ func TestHealthAndMetrics(t *testing.T) {
 		t.Fatalf("health's last sync %q is not recent", health.LastSync)
 	}
 
-	_, metrics := httpGet(t, base+"/metrics")
-	values := map[string]float64{}
-	for _, line := range strings.Split(metrics, "\n") {
-		// The value follows the last space: label values may hold spaces.
-		if i := strings.LastIndexByte(line, ' '); i > 0 && !strings.HasPrefix(line, "#") {
-			values[line[:i]], _ = strconv.ParseFloat(line[i+1:], 64)
-		}
-	}
+	metrics, values := metricValues(t, base)
 	for name, want := range map[string]float64{
 		`starling_commands_total{command="help"}`:  2,
 		`starling_commands_total{command="tz me"}`: 1,
@@ -76,4 +71,35 @@ func httpGet(t *testing.T, url string) (int, string) {
 		t.Fatal(err)
 	}
 	return res.StatusCode, string(body)
+}
+
+// metricValues reads the bot's /metrics: the text, and each value by name.
+func metricValues(t *testing.T, base string) (string, map[string]float64) {
+	t.Helper()
+	_, metrics := httpGet(t, base+"/metrics")
+	values := map[string]float64{}
+	for _, line := range strings.Split(metrics, "\n") {
+		// The value follows the last space: label values may hold spaces.
+		if i := strings.LastIndexByte(line, ' '); i > 0 && !strings.HasPrefix(line, "#") {
+			values[line[:i]], _ = strconv.ParseFloat(line[i+1:], 64)
+		}
+	}
+	return metrics, values
+}
+
+// waitRelayDone waits until the bot has no delivery left in its queue: a
+// copy shows in its room a moment before the bot has recorded it sent.
+func waitRelayDone(t *testing.T, bot *testenv.Bot) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, values := metricValues(t, bot.MonitorURL())
+		if values["starling_relay_pending_deliveries"] == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the bot still has %v deliveries to make", values["starling_relay_pending_deliveries"])
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -38,6 +38,7 @@ func TestCoalitionMovesToAnotherInstance(t *testing.T) {
 		return string(out), err
 	}
 	file := filepath.Join(t.TempDir(), "move.json")
+	waitRelayDone(t, c.bot)
 	c.bot.Stop()
 	if out, err := coalitionCmd(a, "export", "Red de prueba", b.userID.String(), file); err != nil {
 		t.Fatalf("export failed: %v\n%s", err, out)

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -115,8 +116,10 @@ var markerRE = regexp.MustCompile(`Qz(\d+)k(\d+)v`)
 
 // talk has every sender send n messages in its coalition's first room, all
 // senders at once, and waits for each message in its own room (seen by the
-// owner) and for every copy in the coalition's other rooms.
-func (f *fleet) talk(tb testing.TB, round string, n int) traffic {
+// owner) and for every copy in the coalition's other rooms. With every > 0
+// each sender sends one message every so often, the senders spread over
+// that time (sustained traffic); with 0, as fast as they can (a burst).
+func (f *fleet) talk(tb testing.TB, round string, n int, every time.Duration) traffic {
 	tb.Helper()
 	bot := f.setup.userID
 	var talking []*fleetCoalition
@@ -134,6 +137,9 @@ func (f *fleet) talk(tb testing.TB, round string, n int) traffic {
 		go func() {
 			defer wg.Done()
 			for k := range n {
+				if every > 0 {
+					time.Sleep(time.Until(start.Add(time.Duration(k)*every + time.Duration(i)*every/time.Duration(len(talking)))))
+				}
 				sentAt[i] = append(sentAt[i], time.Now())
 				sentIDs[i] = append(sentIDs[i], c.sender.SendText(c.rooms[0], fmt.Sprintf("Mensaje %s Qz%dk%03dv de la ronda", round, i, k)))
 			}
@@ -199,7 +205,7 @@ func (f *fleet) copiesOf(c *fleetCoalition, round string, i int) int {
 // the order it was sent, and no coalition's copies reach another's rooms.
 func TestCoalitionsTalkingAtOnce(t *testing.T) {
 	f := buildFleet(t, 3, 3, 3)
-	got := f.talk(t, "Rpar", 10)
+	got := f.talk(t, "Rpar", 10, 0)
 	if got.lost != 0 || got.reordered != 0 || got.copies != 3*10*2 {
 		t.Fatalf("%d copies, %d lost, %d out of order; want 60, none lost or reordered", got.copies, got.lost, got.reordered)
 	}
@@ -228,14 +234,17 @@ func envInt(name string, def int) int {
 }
 
 // BenchmarkScale: one bot in STARLING_SCALE_COALITIONS coalitions (200) of
-// STARLING_SCALE_ROOMS encrypted rooms (5), on one Dendrite. It measures
-// the command round trip with one room and with all of them (against the
-// homeserver's own delivery between two people, in the same run), a
-// restart to ready and to the first copy, RSS idle and under load, and
-// STARLING_SCALE_SENDERS senders (50) in as many coalitions sending at
-// once: copies/s, copy latency against the same messages' delivery in
-// their own rooms, CPU per copy against the homeserver's per event, and
-// database growth per 1 000 relayed messages, in SQLite or, with
+// STARLING_SCALE_ROOMS encrypted rooms (5), on one Dendrite. It measures,
+// with one room (or one coalition of two) and with all of them, a
+// command's round trip and a copy's latency, against the homeserver's own
+// delivery in the same run; commands from many rooms at once; a restart to
+// ready and to the first copy; RSS idle and under load; and
+// STARLING_SCALE_SENDERS senders (50) in as many coalitions, sending
+// STARLING_SCALE_MESSAGES messages (10) each, first one every
+// STARLING_SCALE_EVERY (10s) each (sustained traffic), then as fast as
+// they can (a burst): copy latency against the same messages' delivery in
+// their own rooms, copies/s, CPU per copy against the homeserver's per
+// event, and database growth per 1 000 relayed messages, in SQLite or, with
 // STARLING_SCALE_DATABASE=postgres, PostgreSQL. `make bench-scale` runs it.
 func BenchmarkScale(b *testing.B) {
 	engine := "SQLite"
@@ -247,16 +256,25 @@ func BenchmarkScale(b *testing.B) {
 	rooms := envInt("STARLING_SCALE_ROOMS", 5)
 	senders := min(envInt("STARLING_SCALE_SENDERS", 50), coalitions)
 	perSender := envInt("STARLING_SCALE_MESSAGES", 10)
+	every, err := time.ParseDuration(cmp.Or(os.Getenv("STARLING_SCALE_EVERY"), "10s"))
+	if err != nil {
+		b.Fatalf("STARLING_SCALE_EVERY: %v", err)
+	}
 	var table [][2]string
 	row := func(what, value string) {
 		table = append(table, [2]string{what, value})
 	}
 
-	// The one-room figures, before there is a fleet.
+	// The one-room figures, before there is a fleet: a command in a room,
+	// and a copy in a coalition of two rooms.
 	s := newScene(b)
 	friend := s.member(b, "friend")
 	oneRoom, homeserver := commandRoundTrip(b, s.alice, friend, s.room, s.setup.userID)
 	oneSync := botAccountSync(b, s.setup, s.alice, s.room)
+	second := encryptedRoomWithBot(b, s.alice, s.setup.userID)
+	ask(b, s.alice, s.room, s.setup.userID, "!lang room es")
+	ask(b, s.alice, second, s.setup.userID, "!link join "+askCode(b, s.alice, s.room, s.setup.userID, "!link new Solo"))
+	oneCopy, oneDelivery := copyRoundTrip(b, friend, s.alice, s.room, second, s.setup.userID)
 	s.bot.Stop()
 
 	setupStart := time.Now()
@@ -280,6 +298,11 @@ func BenchmarkScale(b *testing.B) {
 	row("homeserver's incremental sync for the bot's account p50, 1 room → all rooms", fmt.Sprintf("%.0f → %.0f ms (%.1f×)", ms(oneSync), ms(manySync), float64(manySync)/float64(oneSync)))
 	ownOne, ownMany := oneRoom-oneSync, manyRooms-manySync
 	row("command round trip less that sync, 1 room → all rooms", fmt.Sprintf("%.0f → %.0f ms (%.2f×)", ms(ownOne), ms(ownMany), float64(ownMany)/float64(ownOne)))
+	manyCopy, manyDelivery := copyRoundTrip(b, first.sender, first.owner, first.rooms[0], first.rooms[1], f.setup.userID)
+	row("copy latency p50, a coalition of 2 rooms alone → among all rooms", fmt.Sprintf("%.0f → %.0f ms (%.2f×); its same-room delivery %.0f → %.0f ms (%.2f×)",
+		ms(oneCopy), ms(manyCopy), float64(manyCopy)/float64(oneCopy), ms(oneDelivery), ms(manyDelivery), float64(manyDelivery)/float64(oneDelivery)))
+	together, c50, c95 := commandsAtOnce(b, f, 3)
+	row(fmt.Sprintf("%d commands at once, from as many rooms: round trip p50 / p95", together), fmt.Sprintf("%.0f / %.0f ms (one alone: %.0f ms p50)", ms(c50), ms(c95), ms(manyRooms)))
 
 	// A restart with all that state.
 	f.bot.Stop()
@@ -319,32 +342,40 @@ func BenchmarkScale(b *testing.B) {
 	dbBefore := dbSize()
 	bot0, all0, hs0 := cpuTime(b, f.bot.PID(), false), cpuTime(b, f.bot.PID(), true), cpuTime(b, hs.PID(), true)
 	b.ResetTimer()
-	var got traffic
+	var sustained, burst traffic
 	for i := range b.N {
-		t := f.talk(b, fmt.Sprintf("Rs%d", i), perSender)
-		got.delivery, got.copy = append(got.delivery, t.delivery...), append(got.copy, t.copy...)
-		got.copies, got.lost, got.reordered, got.took = got.copies+t.copies, got.lost+t.lost, got.reordered+t.reordered, got.took+t.took
+		sustained.add(f.talk(b, fmt.Sprintf("Rs%d", i), perSender, every))
+		burst.add(f.talk(b, fmt.Sprintf("Rb%d", i), perSender, 0))
 	}
 	b.StopTimer()
 	bot1, all1, hs1 := cpuTime(b, f.bot.PID(), false), cpuTime(b, f.bot.PID(), true), cpuTime(b, hs.PID(), true)
 	close(stop)
 	<-sampled
 	row("RSS idle, under load", fmt.Sprintf("%.0f MB, %.0f MB", float64(idle)/1024, float64(peak.Load())/1024))
-	d50, d95 := percentiles(got.delivery)
-	c50, c95 := percentiles(got.copy)
-	row(fmt.Sprintf("%d senders in parallel: copies/s", senders), fmt.Sprintf("%.1f (%d copies, %d lost, %d out of order)", float64(got.copies)/got.took.Seconds(), got.copies, got.lost, got.reordered))
-	row("copy latency p50 / p95 (same-room delivery)", fmt.Sprintf("%.0f / %.0f ms (%.0f / %.0f ms): %.2f× at p95", ms(c50), ms(c95), ms(d50), ms(d95), float64(c95)/float64(d95)))
-	originals := float64(senders * perSender * b.N)
-	perCopy := float64((all1 - all0).Microseconds()) / 1000 / float64(got.copies)
-	perEvent := float64((hs1 - hs0).Microseconds()) / 1000 / (originals + float64(got.copies))
+	d50, d95 := percentiles(sustained.delivery)
+	s50, s95 := percentiles(sustained.copy)
+	row(fmt.Sprintf("%d senders, one message every %s each: copy latency p50 / p95 (same-room delivery)", senders, every),
+		fmt.Sprintf("%.0f / %.0f ms (%.0f / %.0f ms): %.2f× at p95; %d copies, %d lost, %d out of order",
+			ms(s50), ms(s95), ms(d50), ms(d95), float64(s95)/float64(d95), sustained.copies, sustained.lost, sustained.reordered))
+	bd50, bd95 := percentiles(burst.delivery)
+	b50, b95 := percentiles(burst.copy)
+	row(fmt.Sprintf("the same senders at once, %d messages each as fast as they can: copies/s", perSender),
+		fmt.Sprintf("%.1f (%d copies, %d lost, %d out of order)", float64(burst.copies)/burst.took.Seconds(), burst.copies, burst.lost, burst.reordered))
+	row("that burst's copy latency p50 / p95 (same-room delivery)", fmt.Sprintf("%.0f / %.0f ms (%.0f / %.0f ms): %.2f× at p95",
+		ms(b50), ms(b95), ms(bd50), ms(bd95), float64(b95)/float64(bd95)))
+	copies := sustained.copies + burst.copies
+	originals := float64(2 * senders * perSender * b.N)
+	perCopy := float64((all1 - all0).Microseconds()) / 1000 / float64(copies)
+	perEvent := float64((hs1 - hs0).Microseconds()) / 1000 / (originals + float64(copies))
 	row("CPU per copy: bot, its translation, homeserver per event", fmt.Sprintf("%.1f ms, %.1f ms, %.1f ms: %.2f×",
-		float64((bot1-bot0).Microseconds())/1000/float64(got.copies), float64(((all1-bot1)-(all0-bot0)).Microseconds())/1000/float64(got.copies), perEvent, perCopy/perEvent))
+		float64((bot1-bot0).Microseconds())/1000/float64(copies), float64(((all1-bot1)-(all0-bot0)).Microseconds())/1000/float64(copies), perEvent, perCopy/perEvent))
 	row(engine+" growth per 1 000 relayed messages", fmt.Sprintf("%.0f KB", float64(dbSize()-dbBefore)/originals*1000/1024))
-	if got.lost != 0 || got.reordered != 0 {
-		b.Errorf("%d copies lost, %d out of order", got.lost, got.reordered)
+	if lost, reordered := sustained.lost+burst.lost, sustained.reordered+burst.reordered; lost != 0 || reordered != 0 {
+		b.Errorf("%d copies lost, %d out of order", lost, reordered)
 	}
 	b.ReportMetric(perCopy/perEvent, "bot_cpu/homeserver_cpu")
-	b.ReportMetric(float64(c95)/float64(d95), "copy_p95/delivery_p95")
+	b.ReportMetric(float64(s95)/float64(d95), "copy_p95/delivery_p95")
+	b.ReportMetric(float64(manyCopy)/float64(oneCopy), "copy_many/copy_one")
 	b.ReportMetric(ready.Seconds(), "ready_s")
 	b.ReportMetric(float64(idle)/1024, "idle_rss_MB")
 
@@ -354,6 +385,65 @@ func BenchmarkScale(b *testing.B) {
 		out.WriteString("| " + r[0] + " | " + r[1] + " |\n")
 	}
 	b.Log(out.String())
+}
+
+// add counts another round of traffic in.
+func (t *traffic) add(o traffic) {
+	t.delivery, t.copy = append(t.delivery, o.delivery...), append(t.copy, o.copy...)
+	t.copies, t.lost, t.reordered, t.took = t.copies+o.copies, t.lost+o.lost, t.reordered+o.reordered, t.took+o.took
+}
+
+// copyRoundTrip is the p50 of a copy's latency, from sender's message in
+// src to its copy in dst as watcher sees it, and of the same message's
+// delivery to watcher in src; one message at a time.
+func copyRoundTrip(tb testing.TB, sender, watcher *testenv.Client, src, dst id.RoomID, bot id.UserID) (copied, delivery time.Duration) {
+	tb.Helper()
+	var copies, deliveries []time.Duration
+	for i := range 15 {
+		marker := fmt.Sprintf("Qzcopy%dv%d", i, userSeq.Add(1))
+		start := time.Now()
+		sent := sender.SendText(src, "Nos vemos mañana en la plaza para la asamblea "+marker)
+		watcher.WaitForMessage(src, sender.UserID, time.Minute, func(e *event.Event) bool { return e.ID == sent })
+		c := watcher.WaitForMessage(dst, bot, time.Minute, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), marker) })
+		deliveries = append(deliveries, watcher.Arrived(sent).Sub(start))
+		copies = append(copies, watcher.Arrived(c.ID).Sub(start))
+	}
+	copied, _ = percentiles(copies)
+	delivery, _ = percentiles(deliveries)
+	return copied, delivery
+}
+
+// commandsAtOnce has every owner of the fleet send a command in a room of
+// its own at the same moment, rounds times, and gives how many were sent
+// at once and the p50 and p95 of their round trips.
+func commandsAtOnce(tb testing.TB, f *fleet, rounds int) (together int, p50, p95 time.Duration) {
+	tb.Helper()
+	var owners []*fleetCoalition
+	for _, c := range f.coalitions {
+		if !slices.ContainsFunc(owners, func(o *fleetCoalition) bool { return o.owner == c.owner }) {
+			owners = append(owners, c)
+		}
+	}
+	var mu sync.Mutex
+	var took []time.Duration
+	for range rounds {
+		var wg sync.WaitGroup
+		for _, c := range owners {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				start := time.Now()
+				sent := c.owner.SendText(c.rooms[1], "!lang")
+				reply := c.owner.WaitForReply(c.rooms[1], f.setup.userID, sent, 2*time.Minute)
+				mu.Lock()
+				took = append(took, c.owner.Arrived(reply.ID).Sub(start))
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+	}
+	p50, p95 = percentiles(took)
+	return len(owners), p50, p95
 }
 
 // pgBytes is the size of the PostgreSQL database at uri, after a VACUUM so

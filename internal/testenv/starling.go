@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,9 +22,15 @@ import (
 
 // BuildStarling compiles the starling binary into dir, with extra build
 // tags if given (such as faultinject, for a binary tests can make fail).
+// With STARLING_RACE set, the binary has the race detector, and a bot that
+// reports a data race fails its test.
 func BuildStarling(ctx context.Context, dir string, tags ...string) (string, error) {
 	out := filepath.Join(dir, strings.Join(append([]string{"starling"}, tags...), "-"))
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", strings.Join(append([]string{"goolm"}, tags...), ","), "-o", out, "./cmd/starling")
+	args := []string{"build", "-tags", strings.Join(append([]string{"goolm"}, tags...), ","), "-o", out}
+	if os.Getenv("STARLING_RACE") != "" {
+		args = append(args, "-race")
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, "./cmd/starling")...)
 	cmd.Dir = moduleRoot()
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("failed to build starling: %w\n%s", err, b)
@@ -111,6 +118,9 @@ func StartBot(t testing.TB, bin, configPath string) *Bot {
 	go func() { <-read; _ = cmd.Wait(); close(b.done) }()
 	t.Cleanup(func() {
 		b.Kill()
+		if slices.ContainsFunc(b.Lines(), func(l string) bool { return strings.Contains(l, "WARNING: DATA RACE") }) {
+			t.Error("the bot's race detector found a data race")
+		}
 		if t.Failed() {
 			t.Logf("starling's log:\n%s", strings.Join(b.Lines(), "\n"))
 		}
