@@ -53,9 +53,10 @@ bench: deps
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -skip BenchmarkScale -benchtime 20x -timeout 30m ./...
 
 # One bot in 1 000 encrypted rooms (200 coalitions of 5) on one Dendrite:
-# set-up, restart, RSS, 50 coalitions talking at once, CPU per copy, as a
-# table. STARLING_SCALE_COALITIONS, _ROOMS, _SENDERS and _MESSAGES change
-# its size.
+# set-up, commands and copies against one room, restart, RSS, 50
+# coalitions talking at once (sustained, then a burst), CPU per copy, as a
+# table. STARLING_SCALE_COALITIONS, _ROOMS, _SENDERS, _MESSAGES and _EVERY
+# (each sender's pace when sustained) change it.
 bench-scale: deps
 	$(GO) run -tags $(TAGS) ./internal/testenv/cmd/localrun -build-only
 	$(GO) test -tags $(TAGS) ./internal/e2e -run '^$$' -bench '^BenchmarkScale$$' -benchtime 1x -timeout 30m -v

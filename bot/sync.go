@@ -108,8 +108,8 @@ type trackingSyncer struct {
 	generation  int
 	// self is the bot's user id, whose encrypted events nothing decrypts.
 	self id.UserID
-	// lanes run the handlers that wait on the homeserver, one lane per
-	// room (see route); a response counts as processed once they are done.
+	// lanes run each room's handlers, one lane per room (see route); a
+	// response's token is kept once they are done with its events.
 	lanes *lanes.Lanes
 }
 
