@@ -241,7 +241,7 @@ func envInt(name string, def int) int {
 // ready and to the first copy; RSS idle and under load; and
 // STARLING_SCALE_SENDERS senders (50) in as many coalitions, sending
 // STARLING_SCALE_MESSAGES messages (10) each, first one every
-// STARLING_SCALE_EVERY (10s) each (sustained traffic), then as fast as
+// STARLING_SCALE_EVERY (20s) each (sustained traffic), then as fast as
 // they can (a burst): copy latency against the same messages' delivery in
 // their own rooms, copies/s, CPU per copy against the homeserver's per
 // event, and database growth per 1 000 relayed messages, in SQLite or, with
@@ -256,7 +256,7 @@ func BenchmarkScale(b *testing.B) {
 	rooms := envInt("STARLING_SCALE_ROOMS", 5)
 	senders := min(envInt("STARLING_SCALE_SENDERS", 50), coalitions)
 	perSender := envInt("STARLING_SCALE_MESSAGES", 10)
-	every, err := time.ParseDuration(cmp.Or(os.Getenv("STARLING_SCALE_EVERY"), "10s"))
+	every, err := time.ParseDuration(cmp.Or(os.Getenv("STARLING_SCALE_EVERY"), "20s"))
 	if err != nil {
 		b.Fatalf("STARLING_SCALE_EVERY: %v", err)
 	}
@@ -278,9 +278,13 @@ func BenchmarkScale(b *testing.B) {
 	s.bot.Stop()
 
 	setupStart := time.Now()
+	hsSetup, selfSetup := cpuTime(b, hs.PID(), true), cpuTime(b, os.Getpid(), false)
 	f := buildFleet(b, coalitions, rooms, senders)
+	setup := time.Since(setupStart)
+	busy := func(cpu time.Duration) string { return fmt.Sprintf("%.0f %%", 100*cpu.Seconds()/setup.Seconds()) }
 	row("rooms (coalitions × rooms)", fmt.Sprintf("%d (%d × %d)", coalitions*rooms, coalitions, rooms))
-	row("set-up by the test clients", time.Since(setupStart).Round(time.Second).String())
+	row("set-up by the test clients; CPU busy: homeserver, test clients, bot", fmt.Sprintf("%s; %s, %s, %s", setup.Round(time.Second),
+		busy(cpuTime(b, hs.PID(), true)-hsSetup), busy(cpuTime(b, os.Getpid(), false)-selfSetup), busy(cpuTime(b, f.bot.PID(), true))))
 	first := f.coalitions[0]
 	// Measured as before: in a room of two people and the bot, in no
 	// coalition; two new people, in no other room, so that only the bot's
@@ -301,8 +305,9 @@ func BenchmarkScale(b *testing.B) {
 	manyCopy, manyDelivery := copyRoundTrip(b, first.sender, first.owner, first.rooms[0], first.rooms[1], f.setup.userID)
 	row("copy latency p50, a coalition of 2 rooms alone → among all rooms", fmt.Sprintf("%.0f → %.0f ms (%.2f×); its same-room delivery %.0f → %.0f ms (%.2f×)",
 		ms(oneCopy), ms(manyCopy), float64(manyCopy)/float64(oneCopy), ms(oneDelivery), ms(manyDelivery), float64(manyDelivery)/float64(oneDelivery)))
-	together, c50, c95 := commandsAtOnce(b, f, 3)
-	row(fmt.Sprintf("%d commands at once, from as many rooms: round trip p50 / p95", together), fmt.Sprintf("%.0f / %.0f ms (one alone: %.0f ms p50)", ms(c50), ms(c95), ms(manyRooms)))
+	together, cmds, plains := commandsAtOnce(b, f, 3)
+	row(fmt.Sprintf("%d commands at once, from as many rooms: round trip p50 / p95 (as many plain messages at once, seen back by their senders)", together),
+		fmt.Sprintf("%.0f / %.0f ms (%.0f / %.0f ms); one command alone: %.0f ms p50", ms(cmds[0]), ms(cmds[1]), ms(plains[0]), ms(plains[1]), ms(manyRooms)))
 
 	// A restart with all that state.
 	f.bot.Stop()
@@ -414,9 +419,11 @@ func copyRoundTrip(tb testing.TB, sender, watcher *testenv.Client, src, dst id.R
 }
 
 // commandsAtOnce has every owner of the fleet send a command in a room of
-// its own at the same moment, rounds times, and gives how many were sent
-// at once and the p50 and p95 of their round trips.
-func commandsAtOnce(tb testing.TB, f *fleet, rounds int) (together int, p50, p95 time.Duration) {
+// its own at the same moment, rounds times, and, as the baseline, a plain
+// message each, at once too, seen back by its sender. It gives how many
+// were sent at once and the p50 and p95 of the command round trips and of
+// the plain messages' returns.
+func commandsAtOnce(tb testing.TB, f *fleet, rounds int) (together int, cmd, plain [2]time.Duration) {
 	tb.Helper()
 	var owners []*fleetCoalition
 	for _, c := range f.coalitions {
@@ -425,25 +432,42 @@ func commandsAtOnce(tb testing.TB, f *fleet, rounds int) (together int, p50, p95
 		}
 	}
 	var mu sync.Mutex
-	var took []time.Duration
-	for range rounds {
+	var cmds, plains []time.Duration
+	atOnce := func(each func(c *fleetCoalition) time.Duration, into *[]time.Duration) {
 		var wg sync.WaitGroup
 		for _, c := range owners {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				start := time.Now()
-				sent := c.owner.SendText(c.rooms[1], "!lang")
-				reply := c.owner.WaitForReply(c.rooms[1], f.setup.userID, sent, 2*time.Minute)
+				took := each(c)
 				mu.Lock()
-				took = append(took, c.owner.Arrived(reply.ID).Sub(start))
+				*into = append(*into, took)
 				mu.Unlock()
 			}()
 		}
 		wg.Wait()
 	}
-	p50, p95 = percentiles(took)
-	return len(owners), p50, p95
+	for range rounds {
+		atOnce(func(c *fleetCoalition) time.Duration {
+			start := time.Now()
+			sent := c.owner.SendText(c.rooms[1], "!lang")
+			reply := c.owner.WaitForReply(c.rooms[1], f.setup.userID, sent, 2*time.Minute)
+			return c.owner.Arrived(reply.ID).Sub(start)
+		}, &cmds)
+		atOnce(func(c *fleetCoalition) time.Duration {
+			start := time.Now()
+			sent := c.owner.SendText(c.rooms[1], "Nada que traducir Qzplainv")
+			var at time.Time
+			c.owner.Eventually("a plain message seen back", 2*time.Minute, func() bool { at = c.owner.Arrived(sent); return !at.IsZero() })
+			return at.Sub(start)
+		}, &plains)
+		// The plain messages are relayed: their copies are sent before the
+		// next round's commands, which would otherwise wait behind them.
+		waitRelayDone(tb, f.bot)
+	}
+	cmd[0], cmd[1] = percentiles(cmds)
+	plain[0], plain[1] = percentiles(plains)
+	return len(owners), cmd, plain
 }
 
 // pgBytes is the size of the PostgreSQL database at uri, after a VACUUM so
