@@ -19,7 +19,7 @@ var layers = [][]string{
 	{"database", "internal/safe", "translate", "config"},
 	{"rooms", "internal/dbtest", "internal/lanes"},
 	{"service"},
-	{"relay", "scheduler", "forms", "incidents"},
+	{"relay", "scheduler", "forms", "incidents", "ledger"},
 	{"commands"},
 	{"bot"},
 	{"cmd/starling"},
@@ -29,12 +29,13 @@ var layers = [][]string{
 // and a duty rota hands over across zones as schedules do.
 var sameLayer = map[string][]string{
 	"incidents":     {"forms", "scheduler"},
+	"ledger":        {"forms"},
 	"internal/safe": {"monitor"},
 }
 
 // belowTheBot never import mautrix's client: each declares the small Matrix
 // interface it consumes, and the bot satisfies it.
-var belowTheBot = []string{"rooms", "service", "relay", "scheduler", "forms", "incidents", "commands"}
+var belowTheBot = []string{"rooms", "service", "relay", "scheduler", "forms", "incidents", "ledger", "commands"}
 
 func TestLayers(t *testing.T) {
 	goolm := build.Default

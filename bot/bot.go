@@ -25,6 +25,7 @@ import (
 	"starling/forms"
 	"starling/incidents"
 	"starling/internal/lanes"
+	"starling/ledger"
 	"starling/monitor"
 	"starling/relay"
 	"starling/rooms"
@@ -49,6 +50,7 @@ type Bot struct {
 	sched  *scheduler.Scheduler
 	forms  *forms.Engine
 	incs   *incidents.Service
+	ledger *ledger.Service
 	engine *translate.Apertium
 	names  roomNames
 	syncer *trackingSyncer
@@ -235,11 +237,15 @@ func (b *Bot) initServices() error {
 	if err != nil {
 		return err
 	}
+	b.ledger, err = ledger.New(deps, b, b.forms, ledger.Settings{Retention: time.Duration(b.cfg.Ledger.RetentionDays) * 24 * time.Hour})
+	if err != nil {
+		return err
+	}
 	b.sched = scheduler.New(deps, b, scheduler.Settings{DefaultWindow: b.cfg.Scheduler.CheckinWindow, Clock: clock})
 	b.router = commands.New(deps, b, commands.Settings{
 		Prefix:         b.cfg.Commands.Prefix,
 		ModeratorLevel: b.cfg.Permissions.ModeratorLevel,
 		MinTrust:       b.cfg.Permissions.MinTrust(),
-	}, commands.Services{Relay: b.relay, Scheduler: b.sched, Forms: b.forms, Incidents: b.incs})
+	}, commands.Services{Relay: b.relay, Scheduler: b.sched, Forms: b.forms, Incidents: b.incs, Ledger: b.ledger})
 	return nil
 }

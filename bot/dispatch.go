@@ -35,7 +35,8 @@ import (
 //   - Messages: each is offered to messageRoutes, in their order (edit,
 //     answer, incident addition, check-in report, command); the first that
 //     takes it is the only one (onMessage).
-//   - Reactions: an RSVP to a vigil, a form started from a reaction, a flag
+//   - Reactions: an RSVP to a vigil, a form started from a reaction, a 🤝
+//     recording what a room gave (the ledger), a flag
 //     asking for a translation in the reactor's direct chat, 🔄 from a
 //     message's sender asking its untranslated copies again, an incident
 //     taken — the last only from a verified device (onReaction).
@@ -196,6 +197,10 @@ func (b *Bot) onReaction(ctx context.Context, evt *event.Event) {
 	}
 	if _, err := b.forms.OnReaction(ctx, evt); err != nil {
 		zerolog.Ctx(ctx).Err(err).Msg("Failed to start a form from a reaction")
+	}
+	// 🤝 on a message records what the room gave, as a conversation.
+	if _, err := b.ledger.OnReaction(ctx, evt); err != nil {
+		zerolog.Ctx(ctx).Err(err).Msg("Failed to start recording a contribution")
 	}
 	// A flag asks for a translation, sent to the person who reacted alone.
 	if rel := evt.Content.AsReaction().RelatesTo; rel.Type == event.RelAnnotation {

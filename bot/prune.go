@@ -24,6 +24,7 @@ func (b *Bot) pruners() map[string]pruner {
 		"relay":     b.relay,
 		"forms":     b.forms,
 		"incidents": b.incs,
+		"ledger":    b.ledger,
 	}
 }
 

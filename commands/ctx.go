@@ -31,13 +31,20 @@ type Ctx struct {
 	mod    *bool
 }
 
-// UserError is a failure whose localized text is meant for the person.
+// UserError is a failure whose localized text is meant for the person:
+// Msg with Data, or Text already localized by the domain that refused.
 type UserError struct {
 	Msg  *i18n.Message
 	Data map[string]any
+	Text string
 }
 
-func (e *UserError) Error() string { return e.Msg.ID }
+func (e *UserError) Error() string {
+	if e.Msg == nil {
+		return e.Text
+	}
+	return e.Msg.ID
+}
 
 func (r *Router) newCtx(ce *mcmd.Event[*Router]) (*Ctx, error) {
 	directWith, err := r.Rooms.DirectChat(ce.Ctx, ce.RoomID)
@@ -134,7 +141,11 @@ func (cx *Ctx) T(msg *i18n.Message, data map[string]any) string {
 func (cx *Ctx) fail(err error) {
 	var userErr *UserError
 	if errors.As(err, &userErr) {
-		cx.Reply(userErr.Msg, userErr.Data)
+		if userErr.Msg == nil {
+			cx.ReplyMarkdown(userErr.Text)
+		} else {
+			cx.Reply(userErr.Msg, userErr.Data)
+		}
 		return
 	}
 	zerolog.Ctx(cx.Ctx).Err(err).Msg("Command failed")

@@ -27,6 +27,12 @@ func FuzzCommandParser(f *testing.F) {
 		"!plantão cobrir @a:x 2026-12-10..2026-12-09", "!guàrdia cobrir 2026-12-10", "!dienst vertreten @a:x @b:x 2026-12-10",
 		"!مناوبة تغطية @a:x 2026-12-10", "!duty swap @a:x", "!guardia cambiar @a:x @b:x", "!astreinte échanger", "!plantão trocar @a:x @a:x",
 		"!dienst tauschen @bot:x", "!مناوبة تبديل @a:x", "!incident export i1", "!incidente export i9999999999999999999", "!vorfall export x",
+		"!ledger", "!ledger 2026-Q3", "!ledger 2026-Q9", "!ledger add 6h translation for Sala EN: subtitled", "!registro add 50 € fondos para Sala FR: fianza",
+		"!registre add 1,5 h traduction pour la coalition : x", "!registo add R$ 35,90 fundos para Sala ES: x", "!registre add 3 hores cures per Sala EN",
+		"!buch add 1.234,56 EUR Geld für Sala ES: Kaution", "!سجل add ٦ ساعات ترجمة الى Sala ES: ترجمة", "!ledger add $20 funds for x",
+		"!ledger add 0 h time for x", "!ledger add 99999999999999999 EUR funds for x", "!ledger add 1,2,3 EUR funds for x", "!ledger add funds for",
+		"!ledger add knitting for Sala EN", "!ledger withdraw l1", "!ledger show l99999999999999999999", "!ledger edit l1",
+		"!ledger correct l1 2h time for Sala EN", "!ledger export", "!ledger export T3-2026", "!ledger chart", "!ledger list q2",
 	} {
 		f.Add(seed, false)
 		f.Add(seed, true)

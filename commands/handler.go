@@ -22,6 +22,7 @@ import (
 	"starling/forms"
 	"starling/incidents"
 	"starling/internal/fuzzy"
+	"starling/ledger"
 	"starling/monitor"
 	"starling/relay"
 	"starling/rooms"
@@ -91,6 +92,7 @@ type Services struct {
 	Scheduler *scheduler.Scheduler
 	Forms     *forms.Engine
 	Incidents *incidents.Service
+	Ledger    *ledger.Service
 }
 
 // Router parses messages and dispatches them to the registry's handlers.

@@ -18,6 +18,7 @@ import (
 	"starling/forms"
 	"starling/incidents"
 	"starling/internal/dbtest"
+	"starling/ledger"
 	"starling/relay"
 	"starling/rooms"
 	"starling/scheduler"
@@ -52,6 +53,13 @@ func (f fakeRooms) SendToPerson(_ context.Context, u id.UserID, _ id.RoomID, mar
 	defer f.mu.Unlock()
 	f.dms = append(f.dms, markdown)
 	return dm, nil
+}
+
+// ledgerMatrix is the ledger's part: the rooms' names besides.
+type ledgerMatrix struct{ fakeRooms }
+
+func (ledgerMatrix) RoomName(ctx context.Context, r id.RoomID) string {
+	return fakeMatrix{}.RoomName(ctx, r)
 }
 
 // fakeMatrix answers the relay's questions about rooms; every room here is
@@ -151,9 +159,14 @@ func newHarness(t testing.TB) *harness {
 	deps := service.Deps{DB: db, Rooms: authority, Translator: translate.NewTranslator(nil), L10n: l10n, Log: zerolog.Nop()}
 	rl := relay.New(deps, fakeMatrix{}, relay.Settings{IsCommand: func(c *event.MessageEventContent) bool { return IsCommand(c, "!") }})
 	fe := formsEngine(t, deps)
-	h.router = New(deps, fakeRooms{captured: h.replies, levels: map[id.UserID]int{mod: 100}},
-		Settings{Prefix: "!", ModeratorLevel: 50, MinTrust: id.TrustStateCrossSignedTOFU},
-		Services{Relay: rl, Forms: fe, Incidents: incidentsService(t, deps, fe), Scheduler: scheduler.New(deps, fakeMatrix{}, scheduler.Settings{})})
+	mx := fakeRooms{captured: h.replies, levels: map[id.UserID]int{mod: 100}}
+	ledgers, err := ledger.New(deps, ledgerMatrix{mx}, fe, ledger.Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.router = New(deps, mx, Settings{Prefix: "!", ModeratorLevel: 50, MinTrust: id.TrustStateCrossSignedTOFU},
+		Services{Relay: rl, Forms: fe, Incidents: incidentsService(t, deps, fe), Scheduler: scheduler.New(deps, fakeMatrix{}, scheduler.Settings{}),
+			Ledger: ledgers})
 	return h
 }
 

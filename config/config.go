@@ -37,6 +37,7 @@ type Config struct {
 	Scheduler   Scheduler   `yaml:"scheduler"`
 	Forms       Forms       `yaml:"forms"`
 	Incidents   Incidents   `yaml:"incidents"`
+	Ledger      Ledger      `yaml:"ledger"`
 	Monitoring  Monitoring  `yaml:"monitoring"`
 	Logging     Logging     `yaml:"logging"`
 }
@@ -48,6 +49,10 @@ type Relay struct {
 type Incidents struct {
 	FallbackRoom  id.RoomID `yaml:"fallback_room"`
 	RetentionDays int       `yaml:"retention_days"`
+}
+
+type Ledger struct {
+	RetentionDays int `yaml:"retention_days"`
 }
 
 type Forms struct {
@@ -349,6 +354,9 @@ func (c *Config) checkTranslation(bad badKey) {
 func (c *Config) checkServices(bad badKey) {
 	if c.Incidents.RetentionDays < 1 {
 		bad("incidents.retention_days", "must be at least 1")
+	}
+	if c.Ledger.RetentionDays < 0 {
+		bad("ledger.retention_days", "must be 0 (kept while the coalition lasts) or more")
 	}
 	if r := c.Incidents.FallbackRoom; r != "" && !strings.HasPrefix(string(r), "!") {
 		bad("incidents.fallback_room", "must be a room id like !abc:example.org")

@@ -50,6 +50,8 @@ type Database struct {
 	Incident      *IncidentQuery
 	Addition      *IncidentAdditionQuery
 	RoomMove      *RoomMoveQuery
+	Ledger        *LedgerEntryQuery
+	LedgerAudit   *LedgerAuditQuery
 }
 
 // Open connects to the database at uri with the given dbutil dialect. A new
@@ -136,6 +138,8 @@ func New(db *dbutil.Database, log zerolog.Logger) *Database {
 		Incident:      &IncidentQuery{dbutil.MakeQueryHelper(child, newIncident)},
 		Addition:      &IncidentAdditionQuery{dbutil.MakeQueryHelper(child, newAddition)},
 		RoomMove:      &RoomMoveQuery{dbutil.MakeQueryHelper(child, newRoomMove)},
+		Ledger:        &LedgerEntryQuery{dbutil.MakeQueryHelper(child, newLedgerEntry)},
+		LedgerAudit:   &LedgerAuditQuery{dbutil.MakeQueryHelper(child, newLedgerAudit)},
 	}
 }
 

@@ -24,6 +24,15 @@ type Move struct {
 	Rooms      []id.RoomID         `json:"rooms"`
 	Tables     map[string][][]any  `json:"tables"`
 	Columns    map[string][]string `json:"columns"`
+	// Ledger is the coalition's reciprocity ledger, each entry with its
+	// audit trail; entries get new ids where they go.
+	Ledger []*MovedLedgerEntry `json:"ledger,omitempty"`
+}
+
+// MovedLedgerEntry is a ledger entry and its audit trail, on the move.
+type MovedLedgerEntry struct {
+	Entry *LedgerEntry   `json:"entry"`
+	Audit []*LedgerAudit `json:"audit"`
 }
 
 const moveVersion = 1
@@ -113,6 +122,9 @@ func (db *Database) ExportCoalition(ctx context.Context, coalitionID string, fro
 				return err
 			}
 			m.Columns[t.name] = t.columns
+		}
+		if m.Ledger, err = db.readLedger(ctx, coalitionID); err != nil {
+			return err
 		}
 		// This bot's copies are another bot's where they are going.
 		for _, row := range m.Tables["relay_copy"] {
@@ -210,8 +222,55 @@ func (db *Database) ImportCoalition(ctx context.Context, m *Move, self id.UserID
 				return err
 			}
 		}
-		return nil
+		return db.writeLedger(ctx, m)
 	})
+}
+
+const (
+	movedLedgerQuery       = `SELECT ` + ledgerColumns + ` FROM ledger_entry WHERE coalition_id=$1 ORDER BY id`
+	insertMovedLedgerQuery = `
+		INSERT INTO ledger_entry (coalition_id, from_room, to_room, kind, hundredths, unit, note, note_lang, link_event, author,
+			encrypted, created_at, updated_at, withdrawn)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`
+)
+
+// readLedger is the coalition's ledger with every entry's audit trail.
+func (db *Database) readLedger(ctx context.Context, coalitionID string) ([]*MovedLedgerEntry, error) {
+	entries, err := db.Ledger.QueryMany(ctx, movedLedgerQuery, coalitionID)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read the ledger: %w", err)
+	}
+	out := make([]*MovedLedgerEntry, len(entries))
+	for i, e := range entries {
+		audit, err := db.LedgerAudit.List(ctx, e.ID)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = &MovedLedgerEntry{Entry: e, Audit: audit}
+	}
+	return out, nil
+}
+
+// writeLedger writes the moved ledger, each entry under a new id with its
+// audit trail as it was.
+func (db *Database) writeLedger(ctx context.Context, m *Move) error {
+	for _, moved := range m.Ledger {
+		e := moved.Entry
+		if e == nil || e.CoalitionID != m.Coalition {
+			return fmt.Errorf("the move's ledger holds an entry of another coalition")
+		}
+		var newID int64
+		if err := db.QueryRow(ctx, insertMovedLedgerQuery, e.CoalitionID, e.FromRoom, e.ToRoom, e.Kind, e.Hundredths, e.Unit, e.Note,
+			e.NoteLang, e.LinkEvent, e.Author, e.Encrypted, e.CreatedAt.UnixMilli(), e.UpdatedAt.UnixMilli(), e.Withdrawn).Scan(&newID); err != nil {
+			return fmt.Errorf("failed to write the ledger: %w", err)
+		}
+		for _, a := range moved.Audit {
+			if err := auditLedger(ctx, db.Database, newID, a.At, a.Actor, a.Action, a.Before); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (db *Database) writeMoved(ctx context.Context, t moveTable, m *Move) error {

@@ -8,11 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
-
 	"starling/database"
+	"starling/internal/fuzzy"
 )
 
 // Answer is a validated answer: Value is stable across languages (option
@@ -59,15 +56,8 @@ func set(words ...string) map[string]bool {
 	return m
 }
 
-// fold lower-cases and strips accents.
-func fold(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicodeMn)), norm.NFC)
-	out, _, err := transform.String(t, strings.ToLower(strings.TrimSpace(s)))
-	if err != nil {
-		return strings.ToLower(strings.TrimSpace(s))
-	}
-	return out
-}
+// fold lower-cases, trims and strips accents.
+func fold(s string) string { return fuzzy.Fold(strings.TrimSpace(s)) }
 
 // ParseAnswer checks an answer to q, read in lang (the template's language
 // is tried too, so option names work in either).

@@ -4,16 +4,36 @@ import (
 	"context"
 	"fmt"
 
-	"maunium.net/go/mautrix/id"
-
 	"starling/database"
 )
 
-// OptionSource gives the options of a question that depend on who answers.
-type OptionSource func(ctx context.Context, userID id.UserID) ([]Option, error)
+// OptionSource gives the options of a question that depend on who answers
+// and on what the conversation is about (its preset answers).
+type OptionSource func(ctx context.Context, conv *database.Conversation) ([]Option, error)
 
 // Source registers the options a template's `options_from: name` refers to.
 func (e *Engine) Source(name string, fn OptionSource) { e.sources[name] = fn }
+
+// Check validates a text answer in a way only its owner knows (an amount
+// of money or hours, say): it returns the answer as kept, or a CheckError
+// whose reason, in lang, is shown before the question is asked again.
+type Check func(ctx context.Context, answer Answer, lang string) (Answer, error)
+
+// CheckError is an answer a Check refused, and why, already localized.
+type CheckError struct{ Reason string }
+
+func (e *CheckError) Error() string { return "answer refused: " + e.Reason }
+
+// Checker registers the check a template's `check: name` refers to.
+func (e *Engine) Checker(name string, fn Check) { e.checks[name] = fn }
+
+func (e *Engine) check(ctx context.Context, q *Question, answer Answer, lang string) (Answer, error) {
+	fn, ok := e.checks[q.Check]
+	if !ok {
+		return Answer{}, fmt.Errorf("no check %q for question %q", q.Check, q.ID)
+	}
+	return fn(ctx, answer, lang)
+}
 
 // question is question i as this person sees it: with its options from its
 // source, and skip set when there is nothing to choose (one option, which
@@ -27,7 +47,7 @@ func (e *Engine) question(ctx context.Context, conv *database.Conversation, tmpl
 	if !ok {
 		return nil, false, fmt.Errorf("no option source %q for question %q", q.OptionsFrom, q.ID)
 	}
-	opts, err := fn(ctx, conv.UserID)
+	opts, err := fn(ctx, conv)
 	if err != nil {
 		return nil, false, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -52,6 +53,7 @@ type Engine struct {
 	submit    map[string]SubmitFunc
 	hidden    map[string]bool
 	sources   map[string]OptionSource
+	checks    map[string]Check
 	log       zerolog.Logger
 	now       func() time.Time
 }
@@ -60,7 +62,7 @@ type Engine struct {
 func NewEngine(deps service.Deps, mx Matrix, templates map[string]*Template) *Engine {
 	deps = deps.For("forms")
 	return &Engine{db: deps.DB, mx: mx, authority: deps.Rooms, tr: deps.Translator, l10n: deps.L10n, templates: templates,
-		submit: map[string]SubmitFunc{}, hidden: map[string]bool{}, sources: map[string]OptionSource{}, log: deps.Log, now: deps.Now}
+		submit: map[string]SubmitFunc{}, hidden: map[string]bool{}, sources: map[string]OptionSource{}, checks: map[string]Check{}, log: deps.Log, now: deps.Now}
 }
 
 // Templates are the templates people can start as forms, by id.
@@ -91,6 +93,13 @@ const KindForm = "form"
 // direct chat and asks the first question. A person has one conversation at
 // a time: another one already open is kept, and they are told.
 func (e *Engine) Start(ctx context.Context, userID id.UserID, kind string, ref int64, templateID string) error {
+	return e.StartWith(ctx, userID, kind, ref, templateID, nil)
+}
+
+// StartWith is Start with answers known beforehand: what the conversation
+// is about (the message a reaction was on, say), kept with it across
+// restarts and never asked.
+func (e *Engine) StartWith(ctx context.Context, userID id.UserID, kind string, ref int64, templateID string, preset map[string]Answer) error {
 	tmpl, ok := e.templates[templateID]
 	if !ok {
 		return fmt.Errorf("no template %q", templateID)
@@ -103,7 +112,8 @@ func (e *Engine) Start(ctx context.Context, userID id.UserID, kind string, ref i
 	if err != nil {
 		return err
 	}
-	conv := &database.Conversation{UserID: userID, Kind: kind, Ref: ref, Template: templateID, RoomID: room, Lang: lang, UpdatedAt: e.now()}
+	conv := &database.Conversation{UserID: userID, Kind: kind, Ref: ref, Template: templateID, RoomID: room, Lang: lang, UpdatedAt: e.now(),
+		Answers: maps.Clone(preset)}
 	if created, err := e.db.Conversation.Create(ctx, conv); err != nil || !created {
 		// Another start for the person (from another room, at the same
 		// moment) opened theirs first.
@@ -196,9 +206,16 @@ func (e *Engine) Handle(ctx context.Context, userID id.UserID, roomID id.RoomID,
 		return true, err
 	}
 	answer, err := ParseAnswer(q, input, lang, tmpl.Language)
+	if err == nil && q.Check != "" {
+		answer, err = e.check(ctx, q, answer, lang)
+	}
 	if err != nil {
 		var ae *AnswerError
-		if !errors.As(err, &ae) {
+		var ce *CheckError
+		switch {
+		case errors.As(err, &ce):
+			return true, e.ask(ctx, conv, ce.Reason)
+		case !errors.As(err, &ae):
 			return true, err
 		}
 		return true, e.ask(ctx, conv, e.answerError(lang, ae))

@@ -272,7 +272,7 @@ func (e *Engine) ExportCSV(ctx context.Context, f *database.Form) ([]byte, error
 	}
 	_ = w.Write(header)
 	for _, r := range responses {
-		row := []string{r.SubmittedAt.UTC().Format(time.RFC3339), safeCell(string(r.UserID)), r.Lang}
+		row := []string{r.SubmittedAt.UTC().Format(time.RFC3339), SafeCell(string(r.UserID)), r.Lang}
 		for _, q := range tmpl.Questions {
 			cell := ""
 			if a, ok := r.Answers[q.ID]; ok {
@@ -281,7 +281,7 @@ func (e *Engine) ExportCSV(ctx context.Context, f *database.Form) ([]byte, error
 					cell = a.Shown
 				}
 			}
-			row = append(row, safeCell(cell))
+			row = append(row, SafeCell(cell))
 		}
 		_ = w.Write(row)
 	}
@@ -289,8 +289,8 @@ func (e *Engine) ExportCSV(ctx context.Context, f *database.Form) ([]byte, error
 	return buf.Bytes(), w.Error()
 }
 
-// safeCell keeps spreadsheets from running a cell as a formula.
-func safeCell(s string) string {
+// SafeCell keeps spreadsheets from running a cell as a formula.
+func SafeCell(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}

@@ -91,11 +91,14 @@ type Question struct {
 	// options for the person answering (a choice between their coalitions,
 	// say). With one option or none there is nothing to ask.
 	OptionsFrom string `yaml:"options_from"`
-	line        int
+	// Check names a check, registered in code, that a text answer must
+	// also pass (an amount, say).
+	Check string `yaml:"check"`
+	line  int
 }
 
 var questionKeys = map[string]bool{"id": true, "type": true, "required": true, "text": true, "options": true, "min": true, "max": true,
-	"options_from": true}
+	"options_from": true, "check": true}
 
 func (q *Question) UnmarshalYAML(node *yaml.Node) error {
 	if node.Kind == yaml.MappingNode {

@@ -129,8 +129,8 @@ func (s *Service) coalitionsOf(ctx context.Context, userID id.UserID) ([]string,
 
 // coalitionOptions lets a reporter in several coalitions choose whose
 // responders receive the report: nobody is routed to one without asking.
-func (s *Service) coalitionOptions(ctx context.Context, userID id.UserID) ([]forms.Option, error) {
-	ids, err := s.coalitionsOf(ctx, userID)
+func (s *Service) coalitionOptions(ctx context.Context, conv *database.Conversation) ([]forms.Option, error) {
+	ids, err := s.coalitionsOf(ctx, conv.UserID)
 	if err != nil {
 		return nil, err
 	}

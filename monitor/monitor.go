@@ -108,6 +108,12 @@ func Command(name string) {
 	metrics.GetOrCreateCounter(fmt.Sprintf(`starling_commands_total{command=%q}`, name)).Inc()
 }
 
+// LedgerChanged counts a change to a reciprocity ledger (added, edited,
+// corrected, withdrawn).
+func LedgerChanged(action string) {
+	metrics.GetOrCreateCounter(fmt.Sprintf(`starling_ledger_changes_total{action=%q}`, action)).Inc()
+}
+
 // Paged counts one page sent about an incident.
 func Paged() { incidentPages.Inc() }
 

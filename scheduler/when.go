@@ -7,12 +7,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/robfig/cron/v3"
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
+
+	"starling/internal/fuzzy"
 )
 
 // WhenError says what is wrong with a typed <when>, for a localized answer.
@@ -96,26 +94,9 @@ func set(words ...string) map[string]bool {
 	return m
 }
 
-// fold lower-cases and strips accents, so "miércoles" and "miercoles" match.
-func fold(s string) string {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		return strings.ToLower(s)
-	}
-	s = arabicDigits.Replace(s)
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(t, strings.ToLower(s))
-	if err != nil {
-		return strings.ToLower(s)
-	}
-	return out
-}
+// fold lower-cases and strips accents, so "miércoles" and "miercoles"
+// match, and reads Arabic-Indic digits as ASCII ones.
+func fold(s string) string { return fuzzy.Fold(arabicDigits.Replace(s)) }
 
 // ParseWhen reads a schedule as people type it, in any interface language:
 // "every monday 18:00", "cada día 09:30 Europe/Madrid", "every 2 weeks

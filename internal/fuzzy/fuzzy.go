@@ -1,6 +1,37 @@
-// Package fuzzy measures how far apart two words are, for suggestions
-// after a typo (a time zone, a command).
+// Package fuzzy compares words as people type them: how far apart two
+// words are, for suggestions after a typo (a time zone, a command), and
+// words folded so that "miércoles" and "miercoles" match.
 package fuzzy
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Fold lower-cases and strips accents and other combining marks (also
+// Arabic's hamza and vowel marks).
+func Fold(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToLower(s)
+	}
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, strings.ToLower(s))
+	if err != nil {
+		return strings.ToLower(s)
+	}
+	return out
+}
 
 // Distance is the Levenshtein distance between a and b, in runes.
 func Distance(a, b string) int {

@@ -1,5 +1,0 @@
-package forms
-
-import "unicode"
-
-var unicodeMn = unicode.Mn
