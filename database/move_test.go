@@ -45,6 +45,21 @@ func TestCoalitionMoves(t *testing.T) {
 	must(t, err)
 	must(t, from.RelayCopy.Put(ctx, &Copy{SourceEvent: "$src", SourceRoom: es, TargetRoom: en, CopyEvent: "$copy", SourceSender: "@p:x", CopiedAt: now, Translation: "apertium", Route: "es>en"}))
 	must(t, from.RelayCopy.Put(ctx, &Copy{SourceEvent: "$o", SourceRoom: other, TargetRoom: other, CopyEvent: "$oc", CopiedAt: now}))
+	// The ledger: a corrected entry, a withdrawn one, and another coalition's.
+	gave := &LedgerEntry{CoalitionID: "c1", FromRoom: es, ToRoom: en, Kind: "translation", Hundredths: 600, Unit: "h", Note: "subtítulos",
+		NoteLang: "es", Author: "@p:x", Encrypted: true, CreatedAt: now}
+	must(t, from.Ledger.Insert(ctx, gave))
+	fixed := *gave
+	fixed.Hundredths = 700
+	if ok, err := from.Ledger.Update(ctx, gave, &fixed, "@m:x", LedgerCorrected, now.Add(time.Second)); !ok || err != nil {
+		t.Fatalf("correction: %v %v", ok, err)
+	}
+	gone := &LedgerEntry{CoalitionID: "c1", FromRoom: en, Kind: "hosting", Author: "@q:x", CreatedAt: now}
+	must(t, from.Ledger.Insert(ctx, gone))
+	if ok, err := from.Ledger.Withdraw(ctx, gone, "@q:x", now.Add(2*time.Second)); !ok || err != nil {
+		t.Fatalf("withdrawal: %v %v", ok, err)
+	}
+	must(t, from.Ledger.Insert(ctx, &LedgerEntry{CoalitionID: "c2", FromRoom: other, Kind: "funds", Author: "@o:x", CreatedAt: now}))
 
 	t.Run("open work keeps it", func(t *testing.T) {
 		must(t, from.Incident.Insert(ctx, &Incident{CoalitionID: "c1", ResponderRoom: es, Reporter: "@r:x", ReporterRoom: "!dm:x", ReporterLang: "es",
@@ -107,6 +122,22 @@ func TestCoalitionMoves(t *testing.T) {
 	}
 	if o, _ := to.RelayCopy.Origin(ctx, "$oc"); o != nil {
 		t.Error("another coalition's copy moved too")
+	}
+
+	ledger, err := to.Ledger.Period(ctx, "c1", now.Add(-time.Hour), now.Add(time.Hour))
+	must(t, err)
+	if len(ledger) != 1 || ledger[0].Hundredths != 700 || ledger[0].Note != "subtítulos" || !ledger[0].Encrypted || !ledger[0].CreatedAt.Equal(now) {
+		t.Fatalf("the ledger after the move: %+v", ledger)
+	}
+	trail, err := to.LedgerAudit.List(ctx, ledger[0].ID)
+	must(t, err)
+	if len(trail) != 2 || trail[1].Action != LedgerCorrected || trail[1].Actor != "@m:x" || trail[1].Before.Hundredths != 600 {
+		t.Errorf("the audit after the move: %+v", trail)
+	}
+	var moved int
+	must(t, to.QueryRow(ctx, "SELECT count(*) FROM ledger_entry").Scan(&moved))
+	if moved != 2 {
+		t.Errorf("%d ledger entries moved, want 2 (the withdrawn one with its audit, not the other coalition's)", moved)
 	}
 
 	// What stays behind: the rooms to hand over, and the other coalition.

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/csv"
 	"image/png"
 	"regexp"
 	"strings"
@@ -122,3 +123,68 @@ func TestReciprocityLedger(t *testing.T) {
 		}
 	}
 }
+
+// A 🤝 on a message records what the room gave as a conversation in the
+// reactor's direct chat (a bad amount is explained and asked again); the
+// export reaches the asker's direct chat as a CSV whose cells run no
+// formula, and a summary in two languages.
+func TestHandshakeRecordsAndTheLedgerExports(t *testing.T) {
+	c := newCoalition(t, "es", "en")
+	es, en := c.rooms["es"], c.rooms["en"]
+	bot := c.setup.userID
+	ask(t, es.mod, es.room, bot, "!lang me es")
+	about := es.mod.SendText(es.room, "Hoy hemos traducido el manifiesto al inglés")
+	es.mod.React(es.room, about, "🤝🏽")
+	dm := es.mod.WaitForInvite(bot, 30*time.Second)
+	es.mod.Join(dm, bot)
+	answer := func(text, expect string) string {
+		t.Helper()
+		before := len(es.mod.Messages(dm, bot))
+		if text != "" {
+			es.mod.SendText(dm, text)
+		}
+		var got string
+		es.mod.Eventually("the bot's answer to "+text, 30*time.Second, func() bool {
+			msgs := es.mod.Messages(dm, bot)
+			if len(msgs) <= before && text != "" {
+				return false
+			}
+			got = testenv.Body(msgs[len(msgs)-1])
+			return strings.Contains(got, expect)
+		})
+		return got
+	}
+	first := answer("", "¿Quién lo recibió?")
+	assertWords(t, "the first question", first, "toda la coalición", "Sala en")
+	if strings.Contains(first, "Sala es") {
+		t.Fatalf("the room that gave is offered as its own receiver: %s", first)
+	}
+	answer("Sala en", "¿Qué tipo de contribución fue?")
+	answer("traducción", "¿Cuánto?")
+	answer("$20", "no dice qué moneda")
+	answer("2,5 horas", "nota breve")
+	answer(`=HYPERLINK("http://127.0.0.1/x","clic") manifiesto`, "`enviar`")
+	done := answer("enviar", "Registrado en el registro de la coalición")
+	assertWords(t, "the confirmation", done, "`l1`", "**Sala es** → **Sala en**", "traducción", "2,5 h")
+
+	assertWords(t, "export reply", c.ask(t, en, "!ledger export"), "private chat")
+	file := fileInDirectChat(t, en.mod, bot, "ledger-red-de-prueba-"+ledgerQuarter()+".csv")
+	if file.File == nil {
+		t.Fatal("the CSV was not sent encrypted")
+	}
+	rows, err := csv.NewReader(bytes.NewReader(en.mod.DownloadFile(file))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[1][4] != "translation" || rows[1][5] != "2.5" || rows[1][6] != "h" ||
+		!strings.HasPrefix(rows[1][7], "'=HYPERLINK") || rows[1][8] != "es" {
+		t.Fatalf("csv = %q", rows)
+	}
+	md := string(en.mod.DownloadFile(fileInDirectChat(t, en.mod, bot, "ledger-red-de-prueba-"+ledgerQuarter()+".md")))
+	assertWords(t, "the summary", md, "Reciprocity ledger of **Red de prueba**", "Registro de reciprocidad de **Red de prueba**",
+		"translation 1 (2.5 h)", "traducción 1 (2,5 h)")
+}
+
+// ledgerQuarter is this quarter as the ledger names it, in UTC (the test
+// rooms' zone).
+func ledgerQuarter() string { return ledger.QuarterOf(time.Now(), time.UTC).String() }
