@@ -69,8 +69,8 @@ func BarHeight(count, most int) int {
 	return max(1, (count*plotHeight+most/2)/most)
 }
 
-// drawChart draws given vs received counts, room by room.
-func drawChart(given, received []int) ([]byte, error) {
+// DrawChart draws given vs received counts, room by room, as a PNG.
+func DrawChart(given, received []int) ([]byte, error) {
 	g := ChartGeometry(len(given))
 	img := image.NewRGBA(image.Rect(0, 0, g.Width, g.Height))
 	draw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
@@ -140,7 +140,7 @@ func (s *Service) Chart(ctx context.Context, room id.RoomID, lang string, p Peri
 		given[i], received[i] = t.Given.Count, t.Receive.Count
 		names = append(names, fmt.Sprintf("%d. %s (🟦 %d · 🟧 %d)", i+1, bold(s.mx.RoomName(ctx, t.Room)), given[i], received[i]))
 	}
-	data, err := drawChart(given, received)
+	data, err := DrawChart(given, received)
 	if err != nil {
 		return nil, "", err
 	}

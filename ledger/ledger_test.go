@@ -237,7 +237,7 @@ func TestChangesKeepAnAuditAndBelongToTheGivingRoom(t *testing.T) {
 // The chart's bars stand in proportion to the counts, room by room.
 func TestChartBarsMatchTheCounts(t *testing.T) {
 	given, received := []int{4, 1, 0}, []int{0, 2, 3}
-	data, err := drawChart(given, received)
+	data, err := DrawChart(given, received)
 	if err != nil {
 		t.Fatal(err)
 	}
