@@ -198,10 +198,6 @@ func (b *Bot) onReaction(ctx context.Context, evt *event.Event) {
 	if _, err := b.forms.OnReaction(ctx, evt); err != nil {
 		zerolog.Ctx(ctx).Err(err).Msg("Failed to start a form from a reaction")
 	}
-	// 🤝 on a message records what the room gave, as a conversation.
-	if _, err := b.ledger.OnReaction(ctx, evt); err != nil {
-		zerolog.Ctx(ctx).Err(err).Msg("Failed to start recording a contribution")
-	}
 	// A flag asks for a translation, sent to the person who reacted alone.
 	if rel := evt.Content.AsReaction().RelatesTo; rel.Type == event.RelAnnotation {
 		if lang, ok := relay.RequestedLanguage(rel.Key); ok {
@@ -212,7 +208,8 @@ func (b *Bot) onReaction(ctx context.Context, evt *event.Event) {
 			}
 		}
 	}
-	// Taking an incident acts on it: only from a device its owner verified.
+	// Taking an incident, or recording in the ledger, acts in the person's
+	// name: only from a device its owner verified.
 	if evt.Mautrix.TrustState < b.cfg.Permissions.MinTrust() {
 		// A reaction sent in the clear names no device at all.
 		zerolog.Ctx(ctx).Debug().Stringer("trust", evt.Mautrix.TrustState).Bool("encrypted", evt.Mautrix.WasEncrypted).
@@ -221,6 +218,11 @@ func (b *Bot) onReaction(ctx context.Context, evt *event.Event) {
 	}
 	if _, err := b.incs.OnReaction(ctx, evt); err != nil {
 		zerolog.Ctx(ctx).Err(err).Msg("Failed to acknowledge an incident")
+	}
+	// 🤝 on a message records what the room gave, as a conversation in the
+	// person's name: from a verified device too.
+	if _, err := b.ledger.OnReaction(ctx, evt); err != nil {
+		zerolog.Ctx(ctx).Err(err).Msg("Failed to start recording a contribution")
 	}
 }
 

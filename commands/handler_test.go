@@ -61,6 +61,7 @@ type ledgerMatrix struct{ fakeRooms }
 func (ledgerMatrix) RoomName(ctx context.Context, r id.RoomID) string {
 	return fakeMatrix{}.RoomName(ctx, r)
 }
+func (ledgerMatrix) IsJoined(context.Context, id.RoomID, id.UserID) bool { return true }
 
 // fakeMatrix answers the relay's questions about rooms; every room here is
 // encrypted and named after its id.

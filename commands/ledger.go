@@ -37,9 +37,10 @@ var (
 	msgLedgerNoEntry  = &i18n.Message{ID: "LedgerNoEntry", Description: "ID is what was typed, in code.", Other: "There is no contribution {{.ID}} in this coalition."}
 	msgLedgerNotOwner = &i18n.Message{ID: "LedgerNotAuthor",
 		Other: "Only the person who recorded a contribution can change or withdraw it; a moderator of the room that gave can correct it there."}
-	msgLedgerNotGiver = &i18n.Message{ID: "LedgerNotGiverRoom", Other: "A contribution is corrected in the room that gave it, by one of its moderators."}
-	msgLedgerRace     = &i18n.Message{ID: "LedgerChangedMeanwhile", Other: "Someone changed that contribution at the same moment. Look at it again and send yours again if it is still needed."}
-	msgLedgerTooLong  = &i18n.Message{ID: "LedgerNoteTooLong", Description: "Max is a number.", Other: "The note is too long: at most {{.Max}} characters."}
+	msgLedgerNotGiver  = &i18n.Message{ID: "LedgerNotGiverRoom", Other: "A contribution is changed in the room that gave it: by who recorded it, or corrected by one of its moderators."}
+	msgLedgerResponder = &i18n.Message{ID: "LedgerResponderRoom", Other: "The responder room keeps no ledger: what responders say stays here, and the coalition's ledger is read in its other rooms."}
+	msgLedgerRace      = &i18n.Message{ID: "LedgerChangedMeanwhile", Other: "Someone changed that contribution at the same moment. Look at it again and send yours again if it is still needed."}
+	msgLedgerTooLong   = &i18n.Message{ID: "LedgerNoteTooLong", Description: "Max is a number.", Other: "The note is too long: at most {{.Max}} characters."}
 	msgLedgerBadPeriod = &i18n.Message{ID: "LedgerBadPeriod", Description: "Word is what was typed, in code; Example a code span.",
 		Other: "I cannot read {{.Word}} as a quarter: write it as {{.Example}}."}
 )
@@ -85,7 +86,7 @@ func runLedgerList(cx *Ctx) error {
 	if err != nil {
 		return err
 	}
-	text, origin, err := cx.router.Ledger.List(cx.Ctx, cx.RoomID, cx.Lang, p)
+	text, origin, err := cx.router.Ledger.List(cx.Ctx, cx.RoomID, cx.Lang, p, cx.Prefix()+"ledger export")
 	if err != nil {
 		return ledgerError(cx, err)
 	}
@@ -142,8 +143,8 @@ func ledgerEntryArg(cx *Ctx) (int64, string, error) {
 	return n, rest, nil
 }
 
-func runLedgerEdit(cx *Ctx) error      { return changeLedger(cx, false) }
-func runLedgerCorrect(cx *Ctx) error   { return changeLedger(cx, true) }
+func runLedgerEdit(cx *Ctx) error    { return changeLedger(cx, false) }
+func runLedgerCorrect(cx *Ctx) error { return changeLedger(cx, true) }
 func changeLedger(cx *Ctx, correction bool) error {
 	n, rest, err := ledgerEntryArg(cx)
 	if err != nil {
@@ -225,12 +226,12 @@ func runLedgerChart(cx *Ctx) error {
 	if err != nil {
 		return err
 	}
-	data, legend, err := cx.router.Ledger.Chart(cx.Ctx, cx.RoomID, cx.Lang, p)
+	data, legend, origin, err := cx.router.Ledger.Chart(cx.Ctx, cx.RoomID, cx.Lang, p)
 	if err != nil {
 		return ledgerError(cx, err)
 	}
-	cx.ReplyMarkdown(legend)
-	return cx.router.Ledger.SendChart(cx.Ctx, cx.RoomID, cx.Event.ID, p, data)
+	cx.ReplyFrom(origin, legend)
+	return cx.router.Ledger.SendChart(cx.Ctx, cx.RoomID, cx.Event.ID, p, data, origin)
 }
 
 // ledgerError turns the ledger's refusals into what the person is told.
@@ -252,6 +253,8 @@ func ledgerError(cx *Ctx, err error) error {
 	switch {
 	case errors.Is(err, ledger.ErrNotLinked):
 		return relayError(cx, relay.ErrNotLinked)
+	case errors.Is(err, ledger.ErrResponderRoom):
+		return &UserError{Msg: msgLedgerResponder}
 	case errors.Is(err, ledger.ErrToSelf):
 		return &UserError{Msg: msgLedgerToSelf}
 	case errors.Is(err, ledger.ErrNoSuchEntry):

@@ -144,7 +144,7 @@ func registry() []*Command {
 					Summary: msgLedgerWithdrawSummary, Run: runLedgerWithdraw},
 				{Name: "correct", Need: Moderator, Shared: true, Usage: "<id> [amount] <kind> for <room|coalition>: <note>",
 					Example: "l3 50 EUR funds for Sala EN: bail fund", MinArgs: 4, MaxArgs: -1, Summary: msgLedgerCorrectSummary, Run: runLedgerCorrect},
-				{Name: "export", Shared: true, Usage: "[2026-Q3]", Example: "2026-Q3", MaxArgs: 1, Summary: msgLedgerExportSummary, Run: runLedgerExport},
+				{Name: "export", Need: Moderator, Shared: true, Usage: "[2026-Q3]", Example: "2026-Q3", MaxArgs: 1, Summary: msgLedgerExportSummary, Run: runLedgerExport},
 				{Name: "chart", Shared: true, Usage: "[2026-Q3]", Example: "2026-Q3", MaxArgs: 1, Summary: msgLedgerChartSummary, Run: runLedgerChart},
 			},
 		},

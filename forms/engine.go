@@ -160,16 +160,19 @@ func (e *Engine) Handle(ctx context.Context, userID id.UserID, roomID id.RoomID,
 		}
 		return e.ask(ctx, conv, prefix)
 	}
+	// Cancel works whatever else fails: a conversation that cannot go on
+	// must never keep its person from starting another (a report).
+	if KeywordOf(input) == KeyCancel {
+		if err := e.db.Conversation.Delete(ctx, userID); err != nil {
+			return true, err
+		}
+		return true, e.say(ctx, conv, lang, msgCancelled, nil)
+	}
 	skipped, err := e.skipped(ctx, conv, tmpl)
 	if err != nil {
 		return true, err
 	}
 	switch KeywordOf(input) {
-	case KeyCancel:
-		if err = e.db.Conversation.Delete(ctx, userID); err != nil {
-			return true, err
-		}
-		return true, e.say(ctx, conv, lang, msgCancelled, nil)
 	case KeyBack:
 		for prev := conv.Step - 1; prev >= 0; prev-- {
 			if !skipped[prev] {

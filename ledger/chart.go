@@ -123,17 +123,14 @@ func drawDigits(img *image.RGBA, s string, x, y int) {
 }
 
 // Chart is the period's chart of contributions given and received per
-// room of room's coalition, as a PNG, and its legend in lang.
-func (s *Service) Chart(ctx context.Context, room id.RoomID, lang string, p Period) ([]byte, string, error) {
-	_, roomIDs, err := s.roomsOf(ctx, room)
+// room of room's coalition, as a PNG, its legend in lang, and where its
+// counts came from.
+func (s *Service) Chart(ctx context.Context, room id.RoomID, lang string, p Period) ([]byte, string, rooms.Origin, error) {
+	entries, pl, err := s.Entries(ctx, room, p)
 	if err != nil {
-		return nil, "", err
+		return nil, "", rooms.Bot, err
 	}
-	entries, err := s.Entries(ctx, room, p)
-	if err != nil {
-		return nil, "", err
-	}
-	tallies, _ := Totals(entries, roomIDs)
+	tallies, _ := Totals(entries, pl.rooms)
 	given, received := make([]int, len(tallies)), make([]int, len(tallies))
 	var names []string
 	for i, t := range tallies {
@@ -142,15 +139,15 @@ func (s *Service) Chart(ctx context.Context, room id.RoomID, lang string, p Peri
 	}
 	data, err := DrawChart(given, received)
 	if err != nil {
-		return nil, "", err
+		return nil, "", rooms.Bot, err
 	}
-	return data, s.l10n.Text(lang, msgChartLegend, map[string]any{"Period": p.String(), "Rooms": strings.Join(names, "\n")}), nil
+	return data, s.l10n.Text(lang, msgChartLegend, map[string]any{"Period": p.String(), "Rooms": strings.Join(names, "\n")}), originOf(entries), nil
 }
 
 // SendChart posts the chart into room, in reply to the request: a file,
-// encrypted in encrypted rooms. It holds counts and room names only.
-func (s *Service) SendChart(ctx context.Context, room id.RoomID, replyTo id.EventID, p Period, data []byte) error {
-	return s.mx.SendFile(ctx, room, replyTo, data, fmt.Sprintf("ledger-%s.png", p), "image/png", rooms.Bot)
+// encrypted in encrypted rooms.
+func (s *Service) SendChart(ctx context.Context, room id.RoomID, replyTo id.EventID, p Period, data []byte, from rooms.Origin) error {
+	return s.mx.SendFile(ctx, room, replyTo, data, fmt.Sprintf("ledger-%s.png", p), "image/png", from)
 }
 
 // MeasureBar reads room i's bar back from a chart: the run of the bar's

@@ -2,11 +2,14 @@ package ledger
 
 import (
 	"context"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"maunium.net/go/mautrix/event"
@@ -46,6 +49,11 @@ var (
 		Other: "{{.Word}} does not say which currency: write its code, for example `20 USD`, `20 ARS` or `20 MXN`."}
 	msgAmountRange = &i18n.Message{ID: "LedgerAmountRange", Description: "Word is what was typed, in code.",
 		Other: "{{.Word}} is not an amount I can keep: it must be more than zero, with at most two decimals."}
+	msgNoteLong = &i18n.Message{ID: "LedgerNoteLong", Description: "Max is a number.",
+		Other: "That note is too long for the ledger: at most {{.Max}} characters. Say it shorter."}
+	msgNotRecorded = &i18n.Message{ID: "LedgerNotRecorded",
+		Description: "The end of a 🤝 conversation whose room left its coalition, or that the person left, meanwhile.",
+		Other:       "Nothing was recorded: that room is no longer in a coalition with a ledger, or you are no longer in it."}
 )
 
 func (s *Service) registerConversation(engine *forms.Engine) error {
@@ -57,7 +65,16 @@ func (s *Service) registerConversation(engine *forms.Engine) error {
 	engine.Source("ledger-receivers", s.receiverOptions)
 	engine.Source("ledger-kinds", s.kindOptions)
 	engine.Checker("ledger-amount", s.checkAmount)
+	engine.Checker("ledger-note", s.checkNote)
 	return nil
+}
+
+// checkNote keeps a note as short as a typed one must be.
+func (s *Service) checkNote(_ context.Context, answer forms.Answer, lang string) (forms.Answer, error) {
+	if utf8.RuneCountInString(answer.Value) > maxNoteRunes {
+		return forms.Answer{}, &forms.CheckError{Reason: s.l10n.Text(lang, msgNoteLong, map[string]any{"Max": maxNoteRunes})}
+	}
+	return answer, nil
 }
 
 // OnReaction starts recording a contribution when someone reacts 🤝 to a
@@ -72,14 +89,22 @@ func (s *Service) OnReaction(ctx context.Context, evt *event.Event) (bool, error
 		return false, err
 	}
 	preset := map[string]forms.Answer{presetRoom: {Value: evt.RoomID.String()}, presetEvent: {Value: rel.EventID.String()}}
-	return true, s.forms.StartWith(ctx, evt.Sender, Kind, 0, TemplateID, preset)
+	// Each message's record is a conversation of its own: a 🤝 elsewhere
+	// while one is open is told apart, never mistaken for it.
+	sum := sha256.Sum256([]byte(evt.RoomID.String() + "\x00" + rel.EventID.String()))
+	ref := int64(binary.BigEndian.Uint64(sum[:8]) >> 1)
+	return true, s.forms.StartWith(ctx, evt.Sender, Kind, ref, TemplateID, preset)
 }
 
 // receiverOptions are the rooms the giving room may have given to.
 func (s *Service) receiverOptions(ctx context.Context, conv *database.Conversation) ([]forms.Option, error) {
 	from := id.RoomID(conv.Answers[presetRoom].Value)
-	_, roomIDs, err := s.roomsOf(ctx, from)
-	if err != nil {
+	var roomIDs []id.RoomID
+	// A room that left its coalition meanwhile offers only the coalition:
+	// the conversation goes on, and its end says nothing can be recorded.
+	if pl, err := s.place(ctx, from); err == nil {
+		roomIDs = pl.rooms
+	} else if !errors.Is(err, ErrNotLinked) && !errors.Is(err, ErrResponderRoom) {
 		return nil, err
 	}
 	whole := forms.Text{}
@@ -128,14 +153,18 @@ func (s *Service) AmountProblem(lang string, err error) string {
 	if !errors.As(err, &ae) {
 		ae = &AmountError{Kind: AmountBadNumber}
 	}
-	word := "`" + strings.ReplaceAll(ae.Word, "`", "'") + "`"
+	word := []rune(strings.Join(strings.Fields(strings.ReplaceAll(ae.Word, "`", "'")), " "))
+	if len(word) > 40 {
+		word = append(word[:39], '…')
+	}
+	quoted := "`" + string(word) + "`"
 	switch ae.Kind {
 	case AmountNoCurrency:
-		return s.l10n.Text(lang, msgAmountCurrency, map[string]any{"Word": word})
+		return s.l10n.Text(lang, msgAmountCurrency, map[string]any{"Word": quoted})
 	case AmountOutOfRange:
-		return s.l10n.Text(lang, msgAmountRange, map[string]any{"Word": word})
+		return s.l10n.Text(lang, msgAmountRange, map[string]any{"Word": quoted})
 	}
-	return s.l10n.Text(lang, msgAmountHours, map[string]any{"Word": word, "Examples": "`6 h`, `50 EUR`, `3`"})
+	return s.l10n.Text(lang, msgAmountHours, map[string]any{"Word": quoted, "Examples": "`6 h`, `50 EUR`, `3`"})
 }
 
 // submit records the contribution a 🤝 conversation gathered.
@@ -156,8 +185,15 @@ func (s *Service) submit(ctx context.Context, conv *database.Conversation, _ *fo
 		}
 		r.Draft.Amount = Amount{Hundredths: n, Unit: unit}
 	}
+	// Only a member of the room that gave records for it, now as when the
+	// 🤝 was given.
+	if !s.mx.IsJoined(ctx, r.Room, r.Author) {
+		return s.l10n.Text(conv.Lang, msgNotRecorded, nil), nil
+	}
 	e, err := s.Add(ctx, r)
-	if err != nil {
+	if errors.Is(err, ErrNotLinked) || errors.Is(err, ErrResponderRoom) || errors.Is(err, ErrNoSuchEntry) {
+		return s.l10n.Text(conv.Lang, msgNotRecorded, nil), nil
+	} else if err != nil {
 		return "", err
 	}
 	return s.l10n.Text(conv.Lang, msgRecorded, map[string]any{"Entry": s.Line(ctx, e, conv.Lang)}), nil

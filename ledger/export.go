@@ -32,20 +32,15 @@ type Export struct {
 
 // Export builds the period's files, in lang and second.
 func (s *Service) Export(ctx context.Context, room id.RoomID, lang, second string, p Period, addCommand string) (*Export, error) {
-	coalition, _, err := s.roomsOf(ctx, room)
+	entries, pl, err := s.Entries(ctx, room, p)
 	if err != nil {
 		return nil, err
 	}
-	entries, err := s.Entries(ctx, room, p)
-	if err != nil {
-		return nil, err
-	}
-	out := &Export{Name: fmt.Sprintf("ledger-%s-%s", slug(coalition.Name), p)}
+	out := &Export{Name: fmt.Sprintf("ledger-%s-%s", slug(pl.coalition.Name), p), Origin: originOf(entries)}
 	var table bytes.Buffer
 	w := csv.NewWriter(&table)
 	_ = w.Write([]string{"id", "recorded_at", "from_room", "to_room", "kind", "amount", "unit", "note", "note_lang", "note_" + lang, "author"})
 	for _, e := range entries {
-		out.Origin = out.Origin.With(entryOrigin(e))
 		to := "coalition"
 		if e.ToRoom != "" {
 			to = s.mx.RoomName(ctx, e.ToRoom)
@@ -101,11 +96,11 @@ func (s *Service) SendExport(ctx context.Context, to id.UserID, lang string, coa
 
 // CoalitionName is the name of room's coalition.
 func (s *Service) CoalitionName(ctx context.Context, room id.RoomID) (string, error) {
-	coalition, _, err := s.roomsOf(ctx, room)
+	pl, err := s.place(ctx, room)
 	if err != nil {
 		return "", err
 	}
-	return coalition.Name, nil
+	return pl.coalition.Name, nil
 }
 
 // slug is a name fit for a file name.

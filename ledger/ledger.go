@@ -16,6 +16,7 @@ package ledger
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -39,6 +40,8 @@ type Matrix interface {
 	// SendFile sends a file into a room (encrypted in encrypted rooms).
 	SendFile(ctx context.Context, roomID id.RoomID, replyTo id.EventID, data []byte, fileName, mimeType string, from rooms.Origin) error
 	OpenDM(ctx context.Context, userID id.UserID) (id.RoomID, error)
+	// IsJoined tells whether the user is in the room now.
+	IsJoined(ctx context.Context, roomID id.RoomID, userID id.UserID) bool
 }
 
 // Service keeps the ledgers.
@@ -64,12 +67,15 @@ type Settings struct {
 
 // Errors a person is told about.
 var (
-	ErrNotLinked    = errors.New("the room is in no coalition")
-	ErrToSelf       = errors.New("a room cannot give to itself")
-	ErrNoSuchEntry  = errors.New("no such ledger entry in this coalition")
-	ErrNotAuthor    = errors.New("only the entry's author may change it")
-	ErrNotGiverRoom = errors.New("an entry is corrected in the room that gave")
-	ErrChanged      = errors.New("the entry changed meanwhile")
+	ErrNotLinked = errors.New("the room is in no coalition")
+	// ErrResponderRoom: what responders say stays in their room, so the
+	// responder room keeps no ledger and sees none.
+	ErrResponderRoom = errors.New("the responder room keeps no ledger")
+	ErrToSelf        = errors.New("a room cannot give to itself")
+	ErrNoSuchEntry   = errors.New("no such ledger entry in this coalition")
+	ErrNotAuthor     = errors.New("only the entry's author may change it")
+	ErrNotGiverRoom  = errors.New("an entry is changed in the room that gave")
+	ErrChanged       = errors.New("the entry changed meanwhile")
 )
 
 // New builds the ledger service and registers its conversation (a 🤝 on a
@@ -106,16 +112,14 @@ type Record struct {
 
 // Add stores a contribution from the room it was typed in.
 func (s *Service) Add(ctx context.Context, r Record) (*database.LedgerEntry, error) {
-	coalitionID, err := s.rooms.CoalitionOf(ctx, r.Room)
+	pl, err := s.place(ctx, r.Room)
 	if err != nil {
 		return nil, err
-	} else if coalitionID == "" {
-		return nil, ErrNotLinked
 	}
-	if err = s.receiverOK(ctx, coalitionID, r.Room, r.To); err != nil {
+	if err = pl.receiverOK(r.Room, r.To); err != nil {
 		return nil, err
 	}
-	e := &database.LedgerEntry{CoalitionID: coalitionID, FromRoom: r.Room, Author: r.Author, CreatedAt: s.now(), LinkEvent: r.Link}
+	e := &database.LedgerEntry{CoalitionID: pl.coalition.ID, FromRoom: r.Room, Author: r.Author, CreatedAt: s.now(), LinkEvent: r.Link}
 	fill(e, r)
 	if err = s.db.Ledger.Insert(ctx, e); err != nil {
 		return nil, err
@@ -131,61 +135,98 @@ func fill(e *database.LedgerEntry, r Record) {
 	e.Note, e.NoteLang, e.Encrypted = r.Draft.Note, r.Lang, r.Origin.Encrypted
 }
 
-// receiverOK: the receiver is another room of the coalition, or the
+// place is a room's place in the ledger: its coalition, the coalition's
+// rooms that keep a ledger (all but the responder room), in the order of
+// !link list, and whether the room may show what came from encrypted
+// events.
+type place struct {
+	coalition *database.Coalition
+	rooms     []id.RoomID
+	encrypted bool
+}
+
+// place is where room stands; a room in no coalition, or the responder
+// room, has no ledger.
+func (s *Service) place(ctx context.Context, room id.RoomID) (*place, error) {
+	r, err := s.rooms.Get(ctx, room)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case r.Coalition == "":
+		return nil, ErrNotLinked
+	case r.Responder:
+		return nil, ErrResponderRoom
+	}
+	coalition, err := s.db.Coalition.Get(ctx, r.Coalition)
+	if err != nil {
+		return nil, err
+	} else if coalition == nil {
+		return nil, ErrNotLinked
+	}
+	roomIDs, err := s.rooms.Scope(ctx, room, r.Coalition, true)
+	if err != nil {
+		return nil, err
+	}
+	return &place{coalition: coalition, rooms: roomIDs, encrypted: r.Encrypted}, nil
+}
+
+// receiverOK: the receiver is another room of the ledger, or the
 // coalition itself.
-func (s *Service) receiverOK(ctx context.Context, coalitionID string, from, to id.RoomID) error {
-	if to == "" {
+func (p *place) receiverOK(from, to id.RoomID) error {
+	switch {
+	case to == "":
 		return nil
-	}
-	if to == from {
+	case to == from:
 		return ErrToSelf
-	}
-	if theirs, err := s.rooms.CoalitionOf(ctx, to); err != nil {
-		return err
-	} else if theirs != coalitionID {
+	case !slices.Contains(p.rooms, to):
 		return ErrNoSuchEntry
 	}
 	return nil
 }
 
-// entryIn is the entry as seen from room: one of its coalition's, and
-// standing unless withdrawn ones are wanted too.
-func (s *Service) entryIn(ctx context.Context, room id.RoomID, entryID int64, withdrawn bool) (*database.LedgerEntry, error) {
-	coalitionID, err := s.rooms.CoalitionOf(ctx, room)
+// visible tells whether an entry may be shown in the room: one of its
+// coalition's, and written in the clear unless the room is encrypted.
+func (p *place) visible(e *database.LedgerEntry) bool {
+	return e.CoalitionID == p.coalition.ID && (p.encrypted || !e.Encrypted)
+}
+
+// entryIn is the entry as seen from room, and standing unless withdrawn
+// ones are wanted too.
+func (s *Service) entryIn(ctx context.Context, room id.RoomID, entryID int64, withdrawn bool) (*database.LedgerEntry, *place, error) {
+	pl, err := s.place(ctx, room)
 	if err != nil {
-		return nil, err
-	} else if coalitionID == "" {
-		return nil, ErrNotLinked
+		return nil, nil, err
 	}
 	e, err := s.db.Ledger.Get(ctx, entryID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Another coalition's entry is as unknown as one that never was.
-	if e == nil || e.CoalitionID != coalitionID || e.Withdrawn && !withdrawn {
-		return nil, ErrNoSuchEntry
+	if e == nil || !pl.visible(e) || e.Withdrawn && !withdrawn {
+		return nil, nil, ErrNoSuchEntry
 	}
-	return e, nil
+	return e, pl, nil
 }
 
-// Change rewrites an entry: by its author (edit) or, from the room that
-// gave, by one of its moderators (correct; the command gate checks the
-// power level in this room).
+// Change rewrites an entry, in the room that gave it: by its author
+// (edit), or by one of that room's moderators (correct; the command gate
+// checks the power level there).
 func (s *Service) Change(ctx context.Context, entryID int64, r Record, correction bool) (*database.LedgerEntry, error) {
-	before, err := s.entryIn(ctx, r.Room, entryID, false)
+	before, pl, err := s.entryIn(ctx, r.Room, entryID, false)
 	if err != nil {
 		return nil, err
 	}
 	action := database.LedgerEdited
 	switch {
-	case correction && before.FromRoom != r.Room:
+	case before.FromRoom != r.Room:
 		return nil, ErrNotGiverRoom
 	case correction:
 		action = database.LedgerCorrected
 	case before.Author != r.Author:
 		return nil, ErrNotAuthor
 	}
-	if err = s.receiverOK(ctx, before.CoalitionID, before.FromRoom, r.To); err != nil {
+	if err = pl.receiverOK(before.FromRoom, r.To); err != nil {
 		return nil, err
 	}
 	changed := *before
@@ -199,14 +240,17 @@ func (s *Service) Change(ctx context.Context, entryID int64, r Record, correctio
 	return &changed, nil
 }
 
-// Withdraw takes an entry back: by its author, or by a moderator of the
-// room that gave, there.
+// Withdraw takes an entry back, in the room that gave it: by its author,
+// or by one of that room's moderators.
 func (s *Service) Withdraw(ctx context.Context, room id.RoomID, by id.UserID, entryID int64, moderator bool) (*database.LedgerEntry, error) {
-	e, err := s.entryIn(ctx, room, entryID, false)
+	e, _, err := s.entryIn(ctx, room, entryID, false)
 	if err != nil {
 		return nil, err
 	}
-	if e.Author != by && !(moderator && e.FromRoom == room) {
+	switch {
+	case e.FromRoom != room:
+		return nil, ErrNotGiverRoom
+	case e.Author != by && !moderator:
 		return nil, ErrNotAuthor
 	}
 	if ok, err := s.db.Ledger.Withdraw(ctx, e, by, s.now()); err != nil {
@@ -221,7 +265,7 @@ func (s *Service) Withdraw(ctx context.Context, room id.RoomID, by id.UserID, en
 // Get is an entry of room's coalition, withdrawn or not, with its audit
 // trail.
 func (s *Service) Get(ctx context.Context, room id.RoomID, entryID int64) (*database.LedgerEntry, []*database.LedgerAudit, error) {
-	e, err := s.entryIn(ctx, room, entryID, true)
+	e, _, err := s.entryIn(ctx, room, entryID, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -229,16 +273,25 @@ func (s *Service) Get(ctx context.Context, room id.RoomID, entryID int64) (*data
 	return e, trail, err
 }
 
-// Entries are the standing entries of room's coalition made in the period.
-func (s *Service) Entries(ctx context.Context, room id.RoomID, p Period) ([]*database.LedgerEntry, error) {
-	coalitionID, err := s.rooms.CoalitionOf(ctx, room)
+// Entries are the standing entries made in the period that room may see,
+// and its place.
+func (s *Service) Entries(ctx context.Context, room id.RoomID, p Period) ([]*database.LedgerEntry, *place, error) {
+	pl, err := s.place(ctx, room)
 	if err != nil {
-		return nil, err
-	} else if coalitionID == "" {
-		return nil, ErrNotLinked
+		return nil, nil, err
 	}
 	from, until := p.Bounds()
-	return s.db.Ledger.Period(ctx, coalitionID, from, until)
+	all, err := s.db.Ledger.Period(ctx, pl.coalition.ID, from, until)
+	if err != nil {
+		return nil, nil, err
+	}
+	shown := all[:0]
+	for _, e := range all {
+		if pl.visible(e) {
+			shown = append(shown, e)
+		}
+	}
+	return shown, pl, nil
 }
 
 // Prune forgets entries unchanged for longer than the retention.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
@@ -25,6 +26,8 @@ import (
 type fakeMatrix struct {
 	mu    sync.Mutex
 	files map[id.RoomID][]string
+	// plain rooms are not encrypted.
+	plain map[id.RoomID]bool
 }
 
 func (f *fakeMatrix) RoomName(_ context.Context, r id.RoomID) string {
@@ -46,7 +49,13 @@ func (f *fakeMatrix) OpenDM(context.Context, id.UserID) (id.RoomID, error) { ret
 func (f *fakeMatrix) SendMarkdown(context.Context, id.RoomID, string, rooms.Origin) (id.EventID, error) {
 	return "$x", nil
 }
-func (f *fakeMatrix) IsJoined(context.Context, id.RoomID, id.UserID) bool { return true }
+func (f *fakeMatrix) IsJoined(context.Context, id.RoomID, id.UserID) bool  { return true }
+func (f *fakeMatrix) BotUserID() id.UserID                                 { return "@bot:test" }
+func (f *fakeMatrix) IsEncrypted(_ context.Context, r id.RoomID) (bool, error) { return !f.plain[r], nil }
+func (f *fakeMatrix) Members(context.Context, id.RoomID) (joined, invited []id.UserID, err error) {
+	return nil, nil, nil
+}
+func (f *fakeMatrix) JoinRule(context.Context, id.RoomID) event.JoinRule { return "" }
 
 // newService is a ledger over a fresh database with one coalition of three
 // rooms (es, en, fr) and a clock set to 2026-11-15 12:00 UTC.
@@ -59,9 +68,9 @@ func newService(t *testing.T) (*Service, *database.Database) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
-	deps := service.Deps{DB: db, Rooms: rooms.New(db, nil, rooms.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"}),
-		Translator: translate.NewTranslator(nil), L10n: l10n, Log: zerolog.Nop(), Now: func() time.Time { return now }}
 	mx := &fakeMatrix{}
+	deps := service.Deps{DB: db, Rooms: rooms.New(db, mx, rooms.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"}),
+		Translator: translate.NewTranslator(nil), L10n: l10n, Log: zerolog.Nop(), Now: func() time.Time { return now }}
 	templates, err := forms.LoadTemplates("")
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +115,7 @@ func TestTotalsPerRoomKindAndCurrency(t *testing.T) {
 	record(t, s, "!es:test", "@ana:test", "20 USD funds for fr: phone credit", "!fr:test")
 	record(t, s, "!en:test", "@ben:test", "hosting for coalition: the assembly", "")
 	p := QuarterOf(s.now(), time.UTC)
-	entries, err := s.Entries(ctx, "!es:test", p)
+	entries, _, err := s.Entries(ctx, "!es:test", p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,12 +196,20 @@ func TestChangesKeepAnAuditAndBelongToTheGivingRoom(t *testing.T) {
 			_, err := s.Withdraw(ctx, "!elsewhere:test", "@ana:test", e.ID, true)
 			return err
 		}, ErrNotLinked},
-		{"someone else cannot withdraw it", func() error {
+		{"a moderator of another room cannot withdraw it", func() error {
 			_, err := s.Withdraw(ctx, "!en:test", "@eve:test", e.ID, true)
 			return err
+		}, ErrNotGiverRoom},
+		{"someone else cannot withdraw it", func() error {
+			_, err := s.Withdraw(ctx, "!es:test", "@eve:test", e.ID, false)
+			return err
 		}, ErrNotAuthor},
+		{"its author edits it only where it was given", func() error {
+			_, err := s.Change(ctx, e.ID, Record{Room: "!en:test", Author: "@ana:test", Draft: draft("9h translation for fr: x"), To: "!fr:test"}, false)
+			return err
+		}, ErrNotGiverRoom},
 		{"its author withdraws it", func() error {
-			_, err := s.Withdraw(ctx, "!en:test", "@ana:test", e.ID, false)
+			_, err := s.Withdraw(ctx, "!es:test", "@ana:test", e.ID, false)
 			return err
 		}, nil},
 		{"a withdrawn entry is gone", func() error {
@@ -331,5 +348,62 @@ func TestParseDraft(t *testing.T) {
 				t.Fatalf("ParseDraft(%q) = %+v, %v; want %+v", tt.typed, got, err, tt.want)
 			}
 		})
+	}
+}
+
+// The responder room keeps no ledger and is no receiver; a room in the
+// clear sees no entry written in an encrypted event.
+func TestWhereTheLedgerIsNot(t *testing.T) {
+	s, db := newService(t)
+	ctx := context.Background()
+	record(t, s, "!es:test", "@ana:test", "6h translation for en: subtitles", "!en:test")
+	if err := db.Incident.SetResponderRoom(ctx, "c", "!fr:test"); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := ParseDraft("2h time for fr: x", "en")
+	steps := []struct {
+		name string
+		err  error
+	}{
+		{"the responder room records nothing", func() error {
+			_, err := s.Add(ctx, Record{Room: "!fr:test", Author: "@r:test", Draft: d, To: "!es:test"})
+			return err
+		}()},
+		{"the responder room reads nothing", func() error {
+			_, _, err := s.List(ctx, "!fr:test", "en", QuarterOf(s.now(), time.UTC), "!ledger export")
+			return err
+		}()},
+		{"nothing is given to the responder room", func() error {
+			_, err := s.Add(ctx, Record{Room: "!es:test", Author: "@ana:test", Draft: d, To: "!fr:test"})
+			return err
+		}()},
+	}
+	for i, want := range []error{ErrResponderRoom, ErrResponderRoom, ErrNoSuchEntry} {
+		if !errors.Is(steps[i].err, want) {
+			t.Errorf("%s: %v, want %v", steps[i].name, steps[i].err, want)
+		}
+	}
+	summary, _, err := s.Summary(ctx, "!en:test", "en", QuarterOf(s.now(), time.UTC), "!ledger add")
+	if err != nil || strings.Contains(summary, "fr") {
+		t.Fatalf("the responder room shows in the summary (%v): %s", err, summary)
+	}
+
+	// An entry from an encrypted event, and a room in the clear.
+	secret := &database.LedgerEntry{CoalitionID: "c", FromRoom: "!es:test", ToRoom: "!en:test", Kind: KindLegal, Note: "abogada de guardia",
+		NoteLang: "es", Author: "@ana:test", Encrypted: true, CreatedAt: s.now()}
+	if err = db.Ledger.Insert(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	s.mx.(*fakeMatrix).plain = map[id.RoomID]bool{"!en:test": true}
+	list, origin, err := s.List(ctx, "!en:test", "en", QuarterOf(s.now(), time.UTC), "!ledger export")
+	if err != nil || strings.Contains(list, "abogada") || strings.Contains(list, "legal") || origin.Encrypted {
+		t.Fatalf("a room in the clear was shown an encrypted entry (%v, %+v): %s", err, origin, list)
+	}
+	if _, _, err = s.Get(ctx, "!en:test", secret.ID); !errors.Is(err, ErrNoSuchEntry) {
+		t.Fatalf("a room in the clear can open an encrypted entry: %v", err)
+	}
+	list, origin, err = s.List(ctx, "!es:test", "en", QuarterOf(s.now(), time.UTC), "!ledger export")
+	if err != nil || !strings.Contains(list, "abogada") || !origin.Encrypted {
+		t.Fatalf("an encrypted room does not see the entry as encrypted content (%v, %+v): %s", err, origin, list)
 	}
 }

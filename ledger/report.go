@@ -35,6 +35,9 @@ var (
 	msgNothing    = &i18n.Message{ID: "LedgerNothing", Description: "A room gave or received nothing in the period.", Other: "nothing"}
 	msgListHeader = &i18n.Message{ID: "LedgerListHeader", Description: "Period like 2026-Q4.",
 		One: "{{.Count}} contribution in {{.Period}}:", Other: "{{.Count}} contributions in {{.Period}}:"}
+	msgListMore = &i18n.Message{ID: "LedgerListMore", Description: "Before a list cut to the latest entries; Command is a code span.",
+		One:   "{{.Count}} earlier contribution is not shown here: {{.Command}} has them all.",
+		Other: "{{.Count}} earlier contributions are not shown here: {{.Command}} has them all."}
 	msgAuditLine = &i18n.Message{ID: "LedgerAuditLine", Description: "One change to an entry. When is a date and time, Who a user id in code, Action a word such as 'edited'.",
 		Other: "{{.When}} — {{.Who}}: {{.Action}}"}
 	msgAuditBefore = &i18n.Message{ID: "LedgerAuditBefore", Description: "What an entry said before a change. Entry is the entry's line.",
@@ -132,47 +135,30 @@ func (s *Service) tallyText(t Tally, lang string) string {
 	return strings.Join(parts, " · ")
 }
 
-// roomsOf are the rooms of room's coalition, in the order of !link list,
-// and the coalition.
-func (s *Service) roomsOf(ctx context.Context, room id.RoomID) (*database.Coalition, []id.RoomID, error) {
-	member, err := s.rooms.Membership(ctx, room)
-	if err != nil {
-		return nil, nil, err
-	} else if member == nil {
-		return nil, nil, ErrNotLinked
+// originOf is where what is built from the entries came from: encrypted
+// if any of them was.
+func originOf(entries []*database.LedgerEntry) rooms.Origin {
+	origin := rooms.Bot
+	for _, e := range entries {
+		origin = origin.With(entryOrigin(e))
 	}
-	coalition, err := s.db.Coalition.Get(ctx, member.CoalitionID)
-	if err != nil {
-		return nil, nil, err
-	}
-	list, err := s.rooms.CoalitionRooms(ctx, member.CoalitionID)
-	if err != nil {
-		return nil, nil, err
-	}
-	ids := make([]id.RoomID, len(list))
-	for i, r := range list {
-		ids[i] = r.RoomID
-	}
-	return coalition, ids, nil
+	return origin
 }
 
 // Summary is the period's totals per room of room's coalition, in lang;
-// addCommand is how a reader records a contribution.
+// addCommand is how a reader records a contribution. Counts and amounts
+// are built from what people wrote: they carry the entries' provenance.
 func (s *Service) Summary(ctx context.Context, room id.RoomID, lang string, p Period, addCommand string) (string, rooms.Origin, error) {
-	coalition, roomIDs, err := s.roomsOf(ctx, room)
-	if err != nil {
-		return "", rooms.Bot, err
-	}
-	entries, err := s.Entries(ctx, room, p)
+	entries, pl, err := s.Entries(ctx, room, p)
 	if err != nil {
 		return "", rooms.Bot, err
 	}
 	if len(entries) == 0 {
 		return s.l10n.Text(lang, msgSummaryEmpty, map[string]any{"Period": p.String(), "Command": format.SafeMarkdownCode(addCommand)}), rooms.Bot, nil
 	}
-	tallies, toAll := Totals(entries, roomIDs)
+	tallies, toAll := Totals(entries, pl.rooms)
 	var b strings.Builder
-	b.WriteString(s.l10n.Plural(lang, msgSummaryHeader, len(entries), map[string]any{"Name": bold(coalition.Name), "Period": p.String()}))
+	b.WriteString(s.l10n.Plural(lang, msgSummaryHeader, len(entries), map[string]any{"Name": bold(pl.coalition.Name), "Period": p.String()}))
 	b.WriteString("\n\n")
 	for i, t := range tallies {
 		fmt.Fprintf(&b, "%d. %s\n", i+1, s.l10n.Text(lang, msgRoomLine, map[string]any{"Room": bold(s.mx.RoomName(ctx, t.Room)),
@@ -182,26 +168,32 @@ func (s *Service) Summary(ctx context.Context, room id.RoomID, lang string, p Pe
 	if toAll.Count > 0 {
 		b.WriteString("\n" + s.l10n.Text(lang, msgToAll, map[string]any{"Totals": s.tallyText(toAll, lang)}) + "\n")
 	}
-	// Totals and room names only: no note, nothing anyone wrote.
-	return b.String(), rooms.Bot, nil
+	return b.String(), originOf(entries), nil
 }
 
-// List is every standing entry of the period, each in lang with its note
-// translated and the original kept.
-func (s *Service) List(ctx context.Context, room id.RoomID, lang string, p Period) (string, rooms.Origin, error) {
-	entries, err := s.Entries(ctx, room, p)
+// maxListed bounds the entries one list shows, so the answer stays one
+// message; the export has them all.
+const maxListed = 40
+
+// List is the period's standing entries, the latest maxListed, each in
+// lang with its note translated and the original kept; moreCommand is
+// where the rest are.
+func (s *Service) List(ctx context.Context, room id.RoomID, lang string, p Period, moreCommand string) (string, rooms.Origin, error) {
+	entries, _, err := s.Entries(ctx, room, p)
 	if err != nil {
 		return "", rooms.Bot, err
 	}
 	var b strings.Builder
 	b.WriteString(s.l10n.Plural(lang, msgListHeader, len(entries), map[string]any{"Period": p.String()}))
 	b.WriteString("\n\n")
-	origin := rooms.Bot
-	for _, e := range entries {
-		b.WriteString("- " + s.Line(ctx, e, lang) + "\n")
-		origin = origin.With(entryOrigin(e))
+	shown := entries[max(0, len(entries)-maxListed):]
+	if len(shown) < len(entries) {
+		b.WriteString(s.l10n.Plural(lang, msgListMore, len(entries)-len(shown), map[string]any{"Command": format.SafeMarkdownCode(moreCommand)}) + "\n\n")
 	}
-	return b.String(), origin, nil
+	for _, e := range shown {
+		b.WriteString("- " + s.Line(ctx, e, lang) + "\n")
+	}
+	return b.String(), originOf(shown), nil
 }
 
 // Show is one entry and its audit trail, times in zone.

@@ -75,7 +75,9 @@ func TestReciprocityLedger(t *testing.T) {
 		{fr.mod, fr, "!ledger correct " + subtitles + " 60h traducción para Sala en: x", "salon qui l’a donnée"},
 		{ana, es, "!ledger correct " + subtitles + " 60h traducción para Sala en: x", "moderadoras"},
 		{ana, es, "!ledger withdraw " + subtitles, "Solo quien registró"},
-		{en.mod, en, "!ledger edit " + setup + " 20h time for Sala en: x", "Only the person who recorded"},
+		{en.mod, en, "!ledger edit " + setup + " 20h time for Sala en: x", "in the room that gave it"},
+		{es.mod, es, "!ledger edit " + setup + " 20h tiempo para Sala en: x", "Solo quien registró"},
+		{ana, es, "!ledger export", "moderadoras"},
 	} {
 		if reply := testenv.Body(ask(t, try.who, try.l.room, bot, try.command)); !strings.Contains(reply, try.refusal) {
 			t.Fatalf("%s was not refused: %s", try.command, reply)
@@ -134,6 +136,12 @@ func TestHandshakeRecordsAndTheLedgerExports(t *testing.T) {
 	bot := c.setup.userID
 	ask(t, es.mod, es.room, bot, "!lang me es")
 	about := es.mod.SendText(es.room, "Hoy hemos traducido el manifiesto al inglés")
+	// A session added to the moderator's account, never verified, records
+	// nothing in their name: its 🤝 opens no conversation.
+	stolen := hs.NewDevice(t, es.mod)
+	stolen.WaitForMembership(es.room, bot, event.MembershipJoin, 30*time.Second)
+	stolen.React(es.room, about, "🤝")
+	time.Sleep(3 * time.Second)
 	es.mod.React(es.room, about, "🤝🏽")
 	dm := es.mod.WaitForInvite(bot, 30*time.Second)
 	es.mod.Join(dm, bot)
@@ -156,6 +164,16 @@ func TestHandshakeRecordsAndTheLedgerExports(t *testing.T) {
 	}
 	first := answer("", "¿Quién lo recibió?")
 	assertWords(t, "the first question", first, "toda la coalición", "Sala en")
+	time.Sleep(2 * time.Second)
+	asked := 0
+	for _, e := range es.mod.Messages(dm, bot) {
+		if strings.Contains(testenv.Body(e), "¿Quién lo recibió?") {
+			asked++
+		}
+	}
+	if asked != 1 {
+		t.Fatalf("the first question was asked %d times: the unverified session's 🤝 started a conversation too", asked)
+	}
 	if strings.Contains(first, "Sala es") {
 		t.Fatalf("the room that gave is offered as its own receiver: %s", first)
 	}
