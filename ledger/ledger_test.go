@@ -49,9 +49,11 @@ func (f *fakeMatrix) OpenDM(context.Context, id.UserID) (id.RoomID, error) { ret
 func (f *fakeMatrix) SendMarkdown(context.Context, id.RoomID, string, rooms.Origin) (id.EventID, error) {
 	return "$x", nil
 }
-func (f *fakeMatrix) IsJoined(context.Context, id.RoomID, id.UserID) bool  { return true }
-func (f *fakeMatrix) BotUserID() id.UserID                                 { return "@bot:test" }
-func (f *fakeMatrix) IsEncrypted(_ context.Context, r id.RoomID) (bool, error) { return !f.plain[r], nil }
+func (f *fakeMatrix) IsJoined(context.Context, id.RoomID, id.UserID) bool { return true }
+func (f *fakeMatrix) BotUserID() id.UserID                                { return "@bot:test" }
+func (f *fakeMatrix) IsEncrypted(_ context.Context, r id.RoomID) (bool, error) {
+	return !f.plain[r], nil
+}
 func (f *fakeMatrix) Members(context.Context, id.RoomID) (joined, invited []id.UserID, err error) {
 	return nil, nil, nil
 }
