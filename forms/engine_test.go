@@ -353,3 +353,42 @@ func TestTwoStartsAtOnceOpenOneConversation(t *testing.T) {
 		t.Fatalf("conversation %+v; %d first questions in %d messages: %q", conv, firsts, len(sent), sent)
 	}
 }
+
+// A conversation that cannot go on (its options cannot be read any more:
+// the room it was about left its coalition, say) still ends on cancel, so
+// it never keeps its person from starting another, such as a report.
+func TestCancelEndsAConversationThatCannotGoOn(t *testing.T) {
+	ctx := context.Background()
+	f := newFx(t, filepath.Join(t.TempDir(), "f.db"), translate.NewTranslator(nil))
+	tmpl, err := ParseTemplate("broken.yaml", []byte(`id: broken
+language: en
+title: Broken
+questions:
+  - id: pick
+    type: choice
+    required: true
+    options_from: gone
+    text: Which?
+`))
+	must(t, err)
+	working := true
+	f.eng.Source("gone", func(context.Context, *database.Conversation) ([]Option, error) {
+		if working {
+			return []Option{{ID: "a", Text: Text{"": "A"}}, {ID: "b", Text: Text{"": "B"}}}, nil
+		}
+		return nil, errors.New("the room left its coalition")
+	})
+	f.eng.OnSubmit("broken", func(context.Context, *database.Conversation, *Template) (string, error) { return "done", nil }, tmpl)
+	must(t, f.eng.Start(ctx, ana, "broken", 0, "broken"))
+	working = false
+	if _, err = f.eng.Handle(ctx, ana, anaDM, "A"); err == nil {
+		t.Fatal("an answer went through options that cannot be read")
+	}
+	handled, err := f.eng.Handle(ctx, ana, anaDM, "cancel")
+	if err != nil || !handled {
+		t.Fatalf("cancel: %v %v", handled, err)
+	}
+	if conv, err := f.db.Conversation.Get(ctx, ana); err != nil || conv != nil {
+		t.Fatalf("the conversation is still open after cancel: %+v %v", conv, err)
+	}
+}
