@@ -257,7 +257,17 @@ func (b *Bot) Send(ctx context.Context, roomID id.RoomID, evtType event.Type, co
 	if encrypted && b.client.Crypto == nil {
 		return "", ErrWouldLeakPlaintext
 	}
-	resp, err := b.client.SendMessageEvent(ctx, roomID, evtType, content, mautrix.ReqSendEvent{TransactionID: txnID})
+	var resp *mautrix.RespSendEvent
+	for attempt := 0; ; attempt++ {
+		resp, err = b.client.SendMessageEvent(ctx, roomID, evtType, content, mautrix.ReqSendEvent{TransactionID: txnID})
+		// A membership change the sync brought in meanwhile (a room's
+		// handlers run beside the sync) dropped the room's outbound session
+		// between its sharing and its use: share it again, with the new
+		// members. The transaction id keeps the send one event.
+		if attempt >= 3 || !errors.Is(err, crypto.ErrNoGroupSession) {
+			break
+		}
+	}
 	monitor.Sent(err)
 	if err != nil {
 		return "", fmt.Errorf("failed to send %s: %w", evtType.Type, err)

@@ -2,9 +2,12 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
+	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 )
@@ -42,4 +45,31 @@ func (b *Bot) MayRedactOthers(ctx context.Context, roomID id.RoomID, userID id.U
 // DirectChat is the person the room is a direct chat with, or "".
 func (b *Bot) DirectChat(ctx context.Context, roomID id.RoomID) (id.UserID, error) {
 	return b.rooms.DirectChat(ctx, roomID)
+}
+
+// errCannotPin: the bot's power level in the room does not let it pin.
+var errCannotPin = errors.New("the bot may not pin in this room")
+
+// Pin adds an event to the room's pinned events, where the bot's power
+// level allows it (the room's current state decides).
+func (b *Bot) Pin(ctx context.Context, roomID id.RoomID, eventID id.EventID) error {
+	pl, err := b.powerLevels(ctx, roomID)
+	if err != nil {
+		return err
+	}
+	if pl.GetUserLevel(b.client.UserID) < pl.GetEventLevel(event.StatePinnedEvents) {
+		return errCannotPin
+	}
+	pinned := &event.PinnedEventsEventContent{}
+	if err = b.client.StateEvent(ctx, roomID, event.StatePinnedEvents, "", pinned); err != nil && !errors.Is(err, mautrix.MNotFound) {
+		return fmt.Errorf("failed to read pinned events: %w", err)
+	}
+	if slices.Contains(pinned.Pinned, eventID) {
+		return nil
+	}
+	pinned.Pinned = append(pinned.Pinned, eventID)
+	if _, err = b.client.SendStateEvent(ctx, roomID, event.StatePinnedEvents, "", pinned); err != nil {
+		return fmt.Errorf("failed to pin: %w", err)
+	}
+	return nil
 }

@@ -73,6 +73,7 @@ type Matrix interface {
 	// Reply delivers the bot's answer to a command; from is where what the
 	// answer quotes came from.
 	Reply(ctx context.Context, to *event.Event, markdown string, from rooms.Origin) error
+	RoomName(ctx context.Context, roomID id.RoomID) string
 	// SendFile sends a file into a room, in reply to an event there if
 	// replyTo is set.
 	SendFile(ctx context.Context, roomID id.RoomID, replyTo id.EventID, data []byte, fileName, mimeType string, from rooms.Origin) error

@@ -55,13 +55,10 @@ func (f fakeRooms) SendToPerson(_ context.Context, u id.UserID, _ id.RoomID, mar
 	return dm, nil
 }
 
-// ledgerMatrix is the ledger's part: the rooms' names besides.
-type ledgerMatrix struct{ fakeRooms }
-
-func (ledgerMatrix) RoomName(ctx context.Context, r id.RoomID) string {
+func (fakeRooms) RoomName(ctx context.Context, r id.RoomID) string {
 	return fakeMatrix{}.RoomName(ctx, r)
 }
-func (ledgerMatrix) IsJoined(context.Context, id.RoomID, id.UserID) bool { return true }
+func (fakeRooms) IsJoined(context.Context, id.RoomID, id.UserID) bool { return true }
 
 // fakeMatrix answers the relay's questions about rooms; every room here is
 // encrypted and named after its id.
@@ -96,6 +93,7 @@ func (fakeMatrix) DisplayName(_ context.Context, _ id.RoomID, u id.UserID) strin
 func (fakeMatrix) JoinedMembers(context.Context, id.RoomID) ([]id.UserID, error) {
 	return []id.UserID{mod, user}, nil
 }
+func (fakeMatrix) Pin(context.Context, id.RoomID, id.EventID) error { return nil }
 
 type captured struct {
 	mu      sync.Mutex
@@ -161,7 +159,7 @@ func newHarness(t testing.TB) *harness {
 	rl := relay.New(deps, fakeMatrix{}, relay.Settings{IsCommand: func(c *event.MessageEventContent) bool { return IsCommand(c, "!") }})
 	fe := formsEngine(t, deps)
 	mx := fakeRooms{captured: h.replies, levels: map[id.UserID]int{mod: 100}}
-	ledgers, err := ledger.New(deps, ledgerMatrix{mx}, fe, ledger.Settings{})
+	ledgers, err := ledger.New(deps, mx, fe, ledger.Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}

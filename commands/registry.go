@@ -148,6 +148,23 @@ func registry() []*Command {
 				{Name: "chart", Shared: true, Usage: "[2026-Q3]", Example: "2026-Q3", MaxArgs: 1, Summary: msgLedgerChartSummary, Run: runLedgerChart},
 			},
 		},
+		{
+			Name: "watch", Aliases: []string{"vigia", "veille", "vigilancia", "vigilância", "vigilància", "beobachtung", "رصد"}, Shared: true,
+			Summary: msgWatchSummary, Run: runWatchShow,
+			Sub: []*Command{{Name: "room", Aliases: []string{"sala", "salon", "raum", "غرفة"}, Need: Moderator, Shared: true,
+				Summary: msgWatchRoomSummary, Run: runWatchRoom}},
+		},
+		{
+			Name: "brief", Aliases: []string{"aviso", "point", "boletim", "butlleti", "butlletí", "lagebericht", "إحاطة"}, Shared: true, Trusted: true,
+			Usage: "<text>", Example: "Police checks expected at the border crossing this weekend", MinArgs: 1, MaxArgs: -1,
+			Summary: msgBriefSummaryCmd, Run: runBrief,
+			Sub: []*Command{
+				{Name: "status", Aliases: []string{"estado", "statut", "estat", "حالة"}, Shared: true, Usage: "[id]", Example: "b3", MaxArgs: 1,
+					Summary: msgBriefStatusSummary, Run: runBriefStatus},
+				{Name: "digest", Aliases: []string{"resumen", "résumé", "resumo", "resum", "zusammenfassung", "ملخص"}, Need: Moderator, Shared: true,
+					Usage: "<when>", Example: "every friday 18:00", MinArgs: 2, MaxArgs: -1, Summary: msgBriefDigestSummary, Run: runBriefDigest},
+			},
+		},
 		{Name: "calendar", Aliases: []string{"calendario", "calendrier", "calendari", "kalender", "تقويم"}, Summary: msgCalendarSummary, Run: runCalendar},
 		{
 			Name: "schedule", Aliases: []string{"agenda"}, Summary: msgScheduleSummary, Run: runScheduleList,

@@ -33,6 +33,7 @@ var (
 	msgScheduleLine       = &i18n.Message{ID: "ScheduleLine", Description: "ID and When are code spans, Kind a word, Next a date, Text the prompt or title.", Other: "{{.ID}} {{.Kind}} — {{.When}} — next: {{.Next}} — {{.Text}}"}
 	msgKindCheckin        = &i18n.Message{ID: "ScheduleKindCheckin", Other: "check-in"}
 	msgKindVigil          = &i18n.Message{ID: "ScheduleKindVigil", Other: "vigil"}
+	msgKindDigest         = &i18n.Message{ID: "ScheduleKindDigest", Other: "briefing digest"}
 	msgSchedulePausedTag  = &i18n.Message{ID: "SchedulePausedTag", Other: "paused"}
 	msgScheduleNoNext     = &i18n.Message{ID: "ScheduleNoNext", Other: "none"}
 	msgScheduleRSVPs      = &i18n.Message{ID: "ScheduleRSVPs", One: "{{.Count}} coming", Other: "{{.Count}} coming"}
@@ -195,8 +196,11 @@ func runScheduleList(cx *Ctx) error {
 		sc := info.Schedule
 		from = from.With(rooms.Origin{Room: sc.RoomID, Encrypted: sc.Encrypted})
 		kind, next := cx.T(msgKindCheckin, nil), cx.T(msgScheduleNoNext, nil)
-		if sc.Kind == database.KindVigil {
+		switch sc.Kind {
+		case database.KindVigil:
 			kind = cx.T(msgKindVigil, nil)
+		case database.KindDigest:
+			kind = cx.T(msgKindDigest, nil)
 		}
 		if !info.Next.IsZero() {
 			next = info.Next.In(loc).Format("2006-01-02 15:04")

@@ -52,6 +52,7 @@ type Database struct {
 	RoomMove      *RoomMoveQuery
 	Ledger        *LedgerEntryQuery
 	LedgerAudit   *LedgerAuditQuery
+	WatchRoom     *WatchRoomQuery
 }
 
 // Open connects to the database at uri with the given dbutil dialect. A new
@@ -140,6 +141,7 @@ func New(db *dbutil.Database, log zerolog.Logger) *Database {
 		RoomMove:      &RoomMoveQuery{dbutil.MakeQueryHelper(child, newRoomMove)},
 		Ledger:        &LedgerEntryQuery{dbutil.MakeQueryHelper(child, newLedgerEntry)},
 		LedgerAudit:   &LedgerAuditQuery{dbutil.MakeQueryHelper(child, newLedgerAudit)},
+		WatchRoom:     &WatchRoomQuery{db: child},
 	}
 }
 

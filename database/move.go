@@ -58,6 +58,7 @@ var moved = []moveTable{
 		conflict: "ON CONFLICT (room_id) DO UPDATE SET language=excluded.language, timezone=excluded.timezone, mixed=excluded.mixed"},
 	{name: "coalition_room", columns: []string{"room_id:t", "coalition_id:t", "paused:b", "added_by:t", "added_at:i"}, where: "coalition_id=$1"},
 	{name: "glossary_term", columns: []string{"coalition_id:t", "term_key:t", "term:t", "forms:t", "encrypted:b"}, where: "coalition_id=$1"},
+	{name: "watch_room", columns: []string{"coalition_id:t", "room_id:t"}, where: "coalition_id=$1"},
 	{name: "responder_room", columns: []string{"coalition_id:t", "room_id:t", "policy:t", "vacated_by:t"}, where: "coalition_id=$1"},
 	{name: "duty_rota", columns: []string{"coalition_id:t", "people:t", "daily:b", "weekday:i", "minute:i", "anchor:t", "created_by:t", "created_at:i"}, where: "coalition_id=$1"},
 	// Offers still waiting for consent stay behind: the reaction that would

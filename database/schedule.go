@@ -10,10 +10,13 @@ import (
 	"maunium.net/go/mautrix/id"
 )
 
-// Kinds of schedule.
+// Kinds of schedule. A briefing happens once, when it is made; a digest
+// gathers the briefings since its previous occurrence.
 const (
 	KindCheckin = "checkin"
 	KindVigil   = "vigil"
+	KindBrief   = "brief"
+	KindDigest  = "digest"
 )
 
 const (

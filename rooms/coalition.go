@@ -131,3 +131,14 @@ func (a *Authority) Scope(ctx context.Context, owner id.RoomID, coalitionID stri
 	}
 	return out, nil
 }
+
+// WatchRoom is the coalition's watch circle, "" for none.
+func (a *Authority) WatchRoom(ctx context.Context, coalitionID string) (id.RoomID, error) {
+	return a.db.WatchRoom.Get(ctx, coalitionID)
+}
+
+// MoveWatchRoom makes room the watch circle of its coalition, if the role
+// is still in from ("" for none); it tells whether it did.
+func (a *Authority) MoveWatchRoom(ctx context.Context, coalitionID string, from, room id.RoomID) (bool, error) {
+	return a.db.WatchRoom.Move(ctx, coalitionID, from, room)
+}

@@ -69,6 +69,9 @@ type Room struct {
 	Paused bool
 	// Responder is set for the coalition's responder room.
 	Responder bool
+	// Watch is set for the coalition's watch circle: its briefings reach
+	// every room.
+	Watch bool
 }
 
 // Get describes the room.
@@ -93,6 +96,11 @@ func (a *Authority) Get(ctx context.Context, roomID id.RoomID) (*Room, error) {
 			return nil, err
 		}
 		r.Responder = responder == roomID
+		watch, err := a.db.WatchRoom.Get(ctx, member.CoalitionID)
+		if err != nil {
+			return nil, err
+		}
+		r.Watch = watch == roomID
 	}
 	return r, nil
 }

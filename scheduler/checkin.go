@@ -100,6 +100,9 @@ func (s *Scheduler) finishOpen(ctx context.Context, sc *database.Schedule, now t
 }
 
 func (s *Scheduler) postPrompts(ctx context.Context, sc *database.Schedule, occ *database.Occurrence) error {
+	if sc.Kind == database.KindBrief {
+		return s.postBrief(ctx, sc, occ)
+	}
 	rooms, err := s.rooms(ctx, sc)
 	if err != nil {
 		return err
@@ -125,6 +128,9 @@ func (s *Scheduler) postPrompts(ctx context.Context, sc *database.Schedule, occ 
 }
 
 func (s *Scheduler) remind(ctx context.Context, sc *database.Schedule, occ *database.Occurrence) error {
+	if sc.Kind == database.KindBrief {
+		return s.chaseBrief(ctx, sc, occ)
+	}
 	rooms, err := s.rooms(ctx, sc)
 	if err != nil {
 		return err
@@ -195,6 +201,9 @@ func (s *Scheduler) reportedRooms(ctx context.Context, sc *database.Schedule, oc
 // summarise tells the coordinator room who reported what (translated, with
 // the original) and who did not.
 func (s *Scheduler) summarise(ctx context.Context, sc *database.Schedule, occ *database.Occurrence) error {
+	if sc.Kind == database.KindBrief {
+		return s.summariseBrief(ctx, sc, occ)
+	}
 	targets, err := s.rooms(ctx, sc)
 	if err != nil {
 		return err

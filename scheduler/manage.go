@@ -93,6 +93,10 @@ func (s *Scheduler) Visible(ctx context.Context, roomID id.RoomID) ([]Info, erro
 	}
 	out := make([]Info, 0, len(scheds))
 	for _, sc := range scheds {
+		// Briefings happen once, when made: !brief status is about them.
+		if sc.Kind == database.KindBrief {
+			continue
+		}
 		// A schedule of a room that left the coalition no longer reaches here.
 		if reach, err := s.rooms(ctx, sc); err != nil {
 			return nil, err

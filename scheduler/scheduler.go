@@ -34,6 +34,11 @@ type Matrix interface {
 	DisplayName(ctx context.Context, roomID id.RoomID, userID id.UserID) string
 	RoomName(ctx context.Context, roomID id.RoomID) string
 	JoinedMembers(ctx context.Context, roomID id.RoomID) ([]id.UserID, error)
+	// Pin pins an event in a room, where the bot's power level allows it.
+	Pin(ctx context.Context, roomID id.RoomID, eventID id.EventID) error
+	// PowerLevel is the user's level in the room's current state.
+	PowerLevel(ctx context.Context, roomID id.RoomID, userID id.UserID) (int, error)
+	SendMarkdown(ctx context.Context, roomID id.RoomID, markdown string, from rooms.Origin) (id.EventID, error)
 }
 
 // Settings are the scheduler's own configuration.
@@ -128,6 +133,9 @@ func ruleOf(sc *database.Schedule) (Rule, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown zone %q", sc.Zone)
 	}
+	if sc.Kind == database.KindBrief {
+		return briefOccurrence(sc, loc), nil
+	}
 	return ParseWhen(sc.When, loc, sc.CreatedAt)
 }
 
@@ -153,7 +161,7 @@ func (s *Scheduler) nextDue(sc *database.Schedule, rule Rule) time.Time {
 	} else {
 		due = n
 	}
-	if sc.Kind == database.KindCheckin && !sc.LastOccurrence.IsZero() {
+	if windowed(sc.Kind) && !sc.LastOccurrence.IsZero() {
 		// A check-in's last occurrence may still await reminder or summary.
 		if end := sc.LastOccurrence.Add(sc.Window); end.After(s.clock.Now().Add(-sc.Window)) && (due.IsZero() || sc.LastOccurrence.Before(due)) {
 			due = sc.LastOccurrence
@@ -206,11 +214,14 @@ func (s *Scheduler) process(ctx context.Context, e *entry) {
 	ctx = log.WithContext(ctx)
 	var err error
 	if safe.Run(&log, "scheduler", func() {
-		if e.sched.Paused {
+		switch {
+		case e.sched.Paused:
 			err = s.skipWhilePaused(ctx, e)
-		} else if e.sched.Kind == database.KindCheckin {
+		case windowed(e.sched.Kind):
 			err = s.checkinStep(ctx, e)
-		} else {
+		case e.sched.Kind == database.KindDigest:
+			err = s.digestStep(ctx, e)
+		default:
 			err = s.vigilStep(ctx, e)
 		}
 	}) {
@@ -316,9 +327,10 @@ func (s *Scheduler) poke() {
 	}
 }
 
-// rooms are where a schedule posts now, as the room authority scopes it.
+// rooms are where a schedule posts now, as the room authority scopes it:
+// what gathers answers, and briefings, leave the responder room out.
 func (s *Scheduler) rooms(ctx context.Context, sc *database.Schedule) ([]id.RoomID, error) {
-	return s.authority.Scope(ctx, sc.RoomID, sc.CoalitionID, sc.Kind == database.KindCheckin)
+	return s.authority.Scope(ctx, sc.RoomID, sc.CoalitionID, sc.Kind != database.KindVigil)
 }
 
 func (s *Scheduler) roomSettings(ctx context.Context, roomID id.RoomID) (lang string, loc *time.Location) {
@@ -368,16 +380,22 @@ func (s *Scheduler) post(ctx context.Context, sc *database.Schedule, at time.Tim
 	return eventID, nil
 }
 
-// ShortID is how people refer to a schedule: c12 for a check-in, v3 for a vigil.
+// ShortID is how people refer to a schedule: c12 for a check-in, v3 for a
+// vigil, b4 for a briefing, d2 for a digest.
 func ShortID(sc *database.Schedule) string {
-	if sc.Kind == database.KindVigil {
+	switch sc.Kind {
+	case database.KindVigil:
 		return shortid.Format('v', sc.ID)
+	case database.KindBrief:
+		return shortid.Format('b', sc.ID)
+	case database.KindDigest:
+		return shortid.Format('d', sc.ID)
 	}
 	return shortid.Format('c', sc.ID)
 }
 
-// ParseShortID reads c12, v3 or 12.
-func ParseShortID(s string) (int64, bool) { return shortid.Parse(s, "cv") }
+// ParseShortID reads c12, v3, b4, d2 or 12.
+func ParseShortID(s string) (int64, bool) { return shortid.Parse(s, "cvbd") }
 
 // ErrNotFound is a schedule id that names nothing visible here.
 var ErrNotFound = errors.New("no such schedule here")

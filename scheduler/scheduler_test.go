@@ -47,6 +47,8 @@ type fakeMatrix struct {
 	events map[id.EventID]*event.Event
 	// down refuses every send to these rooms.
 	down map[id.RoomID]bool
+	// pinned lists "room event" as pinned.
+	pinned []string
 }
 
 func (f *fakeMatrix) BotUserID() id.UserID { return "@bot:test" }
@@ -80,6 +82,18 @@ func (f *fakeMatrix) RoomName(_ context.Context, r id.RoomID) string {
 }
 func (f *fakeMatrix) JoinedMembers(context.Context, id.RoomID) ([]id.UserID, error) {
 	return []id.UserID{"@ana:test", "@bob:test"}, nil
+}
+func (f *fakeMatrix) Pin(_ context.Context, room id.RoomID, e id.EventID) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pinned = append(f.pinned, string(room)+" "+string(e))
+	return nil
+}
+func (f *fakeMatrix) PowerLevel(_ context.Context, _ id.RoomID, u id.UserID) (int, error) {
+	return map[id.UserID]int{"@mod:test": 100}[u], nil
+}
+func (f *fakeMatrix) SendMarkdown(ctx context.Context, room id.RoomID, md string, from rooms.Origin) (id.EventID, error) {
+	return f.SendOnce(ctx, room, &event.MessageEventContent{MsgType: event.MsgNotice, Body: md}, fmt.Sprintf("md-%d", len(f.posts)), from)
 }
 
 func (f *fakeMatrix) take() []sent {
@@ -376,8 +390,19 @@ func TestVigilKeptWhenAnnouncementFails(t *testing.T) {
 // testDeps are a scheduler's dependencies on db, with English and UTC as
 // the defaults and no translation engine.
 func testDeps(db *database.Database, l10n *translations.Localizer) service.Deps {
-	return service.Deps{DB: db, Rooms: rooms.New(db, nil, rooms.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"}), L10n: l10n, Log: zerolog.Nop()}
+	return service.Deps{DB: db, Rooms: rooms.New(db, roomState{}, rooms.Settings{DefaultLanguage: "en", DefaultTimezone: "UTC"}), L10n: l10n, Log: zerolog.Nop()}
 }
+
+// roomState is the room authority's view: every room encrypted, with the bot.
+type roomState struct{}
+
+func (roomState) BotUserID() id.UserID                                 { return "@bot:test" }
+func (roomState) IsEncrypted(context.Context, id.RoomID) (bool, error) { return true, nil }
+func (roomState) Members(context.Context, id.RoomID) (joined, invited []id.UserID, err error) {
+	return []id.UserID{"@bot:test", "@ana:test", "@bob:test"}, nil, nil
+}
+func (roomState) JoinRule(context.Context, id.RoomID) event.JoinRule  { return "" }
+func (roomState) IsJoined(context.Context, id.RoomID, id.UserID) bool { return true }
 
 // A room whose people are all away is not chased by a check-in's reminder.
 func TestReminderSkipsARoomWhereEveryoneIsAway(t *testing.T) {

@@ -183,19 +183,26 @@ func cityOf(zone string) string {
 	return strings.ReplaceAll(zone[strings.LastIndex(zone, "/")+1:], "_", " ")
 }
 
-// OnReaction records an RSVP: a reaction to a vigil's announcement or
-// reminder. It returns true when it was one.
+// OnReaction records an RSVP (a reaction to a vigil's announcement or
+// reminder) or a room's read of a briefing (a reaction to its copy there
+// or to the chase). It returns true when it was one.
 func (s *Scheduler) OnReaction(ctx context.Context, evt *event.Event) (bool, error) {
 	target := evt.Content.AsReaction().RelatesTo.EventID
-	scheduleID, at, _, ok, err := s.db.Post.ByEvent(ctx, target)
+	scheduleID, at, room, ok, err := s.db.Post.ByEvent(ctx, target)
 	if err != nil || !ok {
 		return false, err
 	}
 	sc, err := s.db.Schedule.Get(ctx, scheduleID)
-	if err != nil || sc == nil || sc.Kind != database.KindVigil {
+	if err != nil || sc == nil {
 		return false, err
 	}
-	return true, s.db.RSVP.Put(ctx, scheduleID, at, evt.Sender, evt.ID)
+	switch {
+	case sc.Kind == database.KindVigil:
+		return true, s.db.RSVP.Put(ctx, scheduleID, at, evt.Sender, evt.ID)
+	case sc.Kind == database.KindBrief && room == evt.RoomID:
+		return true, s.db.Report.Put(ctx, scheduleID, at, &database.Report{RoomID: evt.RoomID, EventID: evt.ID, Sender: evt.Sender})
+	}
+	return false, nil
 }
 
 // OnRedaction withdraws the RSVP made by a reaction that was removed.

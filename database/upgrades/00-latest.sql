@@ -1,4 +1,4 @@
--- v0 -> v18: Latest revision
+-- v0 -> v19: Latest revision
 
 -- Settings and membership facts per room the bot is in.
 CREATE TABLE room (
@@ -456,3 +456,10 @@ CREATE TABLE ledger_audit (
     before   TEXT   NOT NULL DEFAULT ''
 );
 CREATE INDEX ledger_audit_entry_idx ON ledger_audit (entry_id);
+
+-- Each coalition's watch circle: the room whose briefings (!brief) reach
+-- every room of the coalition. It goes with the coalition.
+CREATE TABLE watch_room (
+    coalition_id TEXT PRIMARY KEY REFERENCES coalition (id) ON DELETE CASCADE,
+    room_id      TEXT NOT NULL
+);

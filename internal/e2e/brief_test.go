@@ -1,0 +1,73 @@
+package e2e
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"maunium.net/go/mautrix/event"
+
+	"starling/internal/testenv"
+)
+
+// A briefing from the watch circle reaches every room translated, with its
+// original, and is pinned where the bot may pin; a reaction marks a room
+// read; !brief status names the others; the rooms that have not read it
+// are chased once, halfway through its day, and the watch room is told at
+// its end who read it. Nobody briefs from another room, and the role
+// moves only on the word of the watch room's moderators.
+func TestBriefingsFromTheWatchCircle(t *testing.T) {
+	// An hour of schedule time passes each second: the day of a briefing
+	// is 24 seconds long.
+	c := newCoalitionWith(t, map[string]any{"scheduler": map[string]any{"clock_speed": 3600}}, "es", "en", "fr")
+	es, en, fr := c.rooms["es"], c.rooms["en"], c.rooms["fr"]
+	bot := c.setup.userID
+	en.mod.SetPowerLevel(en.room, bot, 50) // the English room lets the bot pin
+
+	assertWords(t, "no watch circle yet", c.ask(t, en, "!brief Nothing"), "watch circle")
+	assertWords(t, "watch room", c.ask(t, es, "!watch room"), "círculo de vigilancia")
+	// Another room's moderator cannot take the role.
+	assertWords(t, "the role taken", c.ask(t, fr, "!watch room"), "Seule une personne modératrice de ce salon")
+	assertWords(t, "brief from elsewhere", c.ask(t, fr, "!brief Rien"), "cercle de veille")
+
+	assertWords(t, "brief", c.ask(t, es, "!brief La policía cerrará el puente el sábado por la mañana"), "`b")
+	isBrief := func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "📣") }
+	enBrief := en.mod.WaitForMessage(en.room, bot, 30*time.Second, isBrief)
+	frBrief := fr.mod.WaitForMessage(fr.room, bot, 30*time.Second, isBrief)
+	assertWords(t, "the English copy", testenv.Body(enBrief), "Briefing", "Sala es", "bridge", "original (es): “La policía cerrará el puente el sábado por la mañana”")
+	assertWords(t, "the French copy", testenv.Body(frBrief), "Point de situation", "pont")
+	var pinned event.PinnedEventsEventContent
+	if err := en.mod.StateEvent(t.Context(), en.room, event.StatePinnedEvents, "", &pinned); err != nil || !slices.Contains(pinned.Pinned, enBrief.ID) {
+		t.Fatalf("the briefing was not pinned where the bot may pin: %v %v", pinned.Pinned, err)
+	}
+	if err := fr.mod.StateEvent(t.Context(), fr.room, event.StatePinnedEvents, "", &pinned); err == nil && len(pinned.Pinned) > 0 {
+		t.Fatalf("something was pinned where the bot may not pin: %v", pinned.Pinned)
+	}
+
+	en.mod.React(en.room, enBrief.ID, "👀")
+	en.mod.Eventually("the English room's read counted", 30*time.Second, func() bool {
+		return strings.Contains(c.ask(t, es, "!brief status"), "1 de 2")
+	})
+	assertWords(t, "status", c.ask(t, es, "!brief status"), "Sin leer: **Sala fr**")
+
+	// Halfway through its day, the French room is chased; the English one
+	// is not.
+	chase := fr.mod.WaitForMessage(fr.room, bot, 40*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "Ce salon a-t-il lu") })
+	summary := es.mod.WaitForMessage(es.room, bot, 40*time.Second, func(e *event.Event) bool {
+		// The summary, not an answer to !brief status.
+		return strings.Contains(testenv.Body(e), "1 de 2 salas") && e.Content.AsMessage().RelatesTo.GetReplyTo() == ""
+	})
+	assertWords(t, "the summary", testenv.Body(summary), "Sin leer: **Sala fr**")
+	chases := func(l *linked) (n int) {
+		for _, e := range l.mod.Messages(l.room, bot) {
+			if strings.Contains(testenv.Body(e), "a-t-il lu") || strings.Contains(testenv.Body(e), "Has this room read") {
+				n++
+			}
+		}
+		return n
+	}
+	if n := chases(fr); n != 1 || chases(en) != 0 || chase.ID == "" {
+		t.Fatalf("chases: French room %d (want 1), English room %d (want 0)", n, chases(en))
+	}
+}

@@ -1,0 +1,74 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+
+	"starling/rooms"
+)
+
+// A briefing is posted in every room once, pinned, chased once halfway in
+// the rooms that have not reacted, summed up to the watch room at the end;
+// a digest gathers the week's briefings; only the watch room briefs.
+func TestBriefingsAndTheirDigest(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, filepath.Join(t.TempDir(), "s.db"), madrid(t, "2026-11-23 09:00"))
+	f.coalition(t)
+	if _, err := f.s.Brief(ctx, "!en:test", "@ana:test", "x", rooms.Bot); !errors.Is(err, ErrNotWatchRoom) {
+		t.Fatalf("a room that is no watch circle briefed: %v", err)
+	}
+	must(t, f.s.SetWatchRoom(ctx, "!es:test", "@ana:test", 50))
+	digest, _, err := f.s.AddDigest(ctx, "!es:test", "@mod:test", "cada viernes 18:00", rooms.Bot)
+	must(t, err)
+
+	sc, err := f.s.Brief(ctx, "!es:test", "@ana:test", "Cierran el puente", rooms.Origin{Room: "!es:test", Encrypted: true})
+	must(t, err)
+	f.clock.Set(madrid(t, "2026-11-23 09:01"))
+	f.s.RunDue(ctx)
+	posts := f.mx.take()
+	if es, en := bodies(posts, "!es:test"), bodies(posts, "!en:test"); len(es) != 1 || len(en) != 1 || !strings.Contains(en[0], "📣") {
+		t.Fatalf("the briefing was posted %d/%d times: %v", len(es), len(en), posts)
+	}
+	if len(f.mx.pinned) != 2 {
+		t.Fatalf("pinned: %q", f.mx.pinned)
+	}
+	enPost := posts[len(posts)-1].id
+	if posts[len(posts)-1].room != "!en:test" {
+		enPost = posts[0].id
+	}
+
+	// Halfway: the English room, which has not reacted, is chased once.
+	f.clock.Set(madrid(t, "2026-11-23 21:02"))
+	f.s.RunDue(ctx)
+	f.s.RunDue(ctx)
+	if chased := bodies(f.mx.take(), "!en:test"); len(chased) != 1 {
+		t.Fatalf("chases of the English room: %q", chased)
+	}
+	if took, err := f.s.OnReaction(ctx, &event.Event{RoomID: "!en:test", Sender: "@bob:test", ID: "$r",
+		Content: event.Content{Parsed: &event.ReactionEventContent{RelatesTo: event.RelatesTo{Type: event.RelAnnotation, EventID: enPost, Key: "👍"}}}}); err != nil || !took {
+		t.Fatalf("the read was not taken: %v %v", took, err)
+	}
+	f.clock.Set(madrid(t, "2026-11-24 09:01"))
+	f.s.RunDue(ctx)
+	summary := bodies(f.mx.take(), "!es:test")
+	if len(summary) != 1 || !strings.Contains(summary[0], "1 de 1 sala") {
+		t.Fatalf("summary to the watch room: %q", summary)
+	}
+
+	// The Friday digest names the week's briefing in every room.
+	f.clock.Set(madrid(t, "2026-11-27 18:00"))
+	f.s.RunDue(ctx)
+	posts = f.mx.take()
+	for _, room := range []id.RoomID{"!es:test", "!en:test"} {
+		got := bodies(posts, room)
+		if len(got) != 1 || !strings.Contains(got[0], "🗞️") || !strings.Contains(got[0], ShortID(sc)) {
+			t.Fatalf("digest %s in %s: %q", ShortID(digest), room, got)
+		}
+	}
+}
