@@ -6,6 +6,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -241,11 +242,32 @@ func (b *Bot) initServices() error {
 	if err != nil {
 		return err
 	}
-	b.sched = scheduler.New(deps, b, scheduler.Settings{DefaultWindow: b.cfg.Scheduler.CheckinWindow, Clock: clock})
+	b.sched = scheduler.New(deps, b, scheduler.Settings{DefaultWindow: b.cfg.Scheduler.CheckinWindow, Clock: clock, Retro: b.openRetro})
 	b.router = commands.New(deps, b, commands.Settings{
 		Prefix:         b.cfg.Commands.Prefix,
 		ModeratorLevel: b.cfg.Permissions.ModeratorLevel,
 		MinTrust:       b.cfg.Permissions.MinTrust(),
 	}, commands.Services{Relay: b.relay, Scheduler: b.sched, Forms: b.forms, Incidents: b.incs, Ledger: b.ledger})
+	return nil
+}
+
+// retroOpen is how long a listening circle's retro takes answers.
+const retroOpen = 3 * 24 * time.Hour
+
+// openRetro opens a listening circle's retro: its form, invited in every
+// room of the coalition and asked at once of each participant in their
+// direct chat, in their language; its answers reach every room when it
+// closes.
+func (b *Bot) openRetro(ctx context.Context, sc *database.Schedule, at time.Time, participants []id.UserID) error {
+	f, err := b.forms.StartRetro(ctx, sc.RoomID, sc.CreatedBy, cmp.Or(sc.Template, "solidarity-retro"), b.now().Add(retroOpen))
+	if err != nil {
+		return err
+	}
+	for _, p := range participants {
+		if err = b.forms.Fill(ctx, p, f.ID); err != nil {
+			b.log.Warn().Err(err).Stringer("user_id", p).Int64("form_id", f.ID).Msg("Failed to ask a circle's participant the retro")
+		}
+	}
+	b.log.Info().Int64("schedule_id", sc.ID).Time("occurrence", at).Int("participants", len(participants)).Msg("Opened a listening circle's retro")
 	return nil
 }

@@ -33,6 +33,11 @@ func FuzzCommandParser(f *testing.F) {
 		"!ledger add 0 h time for x", "!ledger add 99999999999999999 EUR funds for x", "!ledger add 1,2,3 EUR funds for x", "!ledger add funds for",
 		"!ledger add knitting for Sala EN", "!ledger withdraw l1", "!ledger show l99999999999999999999", "!ledger edit l1",
 		"!ledger correct l1 2h time for Sala EN", "!ledger export", "!ledger export T3-2026", "!ledger chart", "!ledger list q2",
+		"!watch", "!watch room", "!vigia sala", "!brief", "!brief La policía cerrará el puente", "!aviso status", "!brief status b99999999999999999999",
+		"!brief digest every friday 18:00", "!point résumé chaque vendredi 18h", "!إحاطة ملخص كل جمعة 18:00", "!brief digest",
+		"!circle add every 3 months first monday 18:00 | How do we share the load?", "!círculo add cada 3 meses primer lunes 18:00 | ¿Cómo repartimos?",
+		"!cercle add tous les 3 mois premier lundi 18h | x rotate @a:x @b:x | form solidarity-retro", "!kreis add alle 3 Monate erster Montag 18:00 | x | form nope",
+		"!حلقة add كل 3 أشهر أول اثنين 18:00 | x", "!circle add every 13 months first monday 18:00 | x", "!circle add | x", "!circle add x | | form",
 	} {
 		f.Add(seed, false)
 		f.Add(seed, true)

@@ -71,6 +71,12 @@ func registry() []*Command {
 				Example: "2026-12-10 19:00 America/Santiago | Vigil for the detained", MinArgs: 3, MaxArgs: -1, Summary: msgVigilAddSummary, Run: runVigilAdd}},
 		},
 		{
+			Name: "circle", Aliases: []string{"circulo", "círculo", "cercle", "kreis", "حلقة"}, Summary: msgCircleSummary, Run: runScheduleList,
+			Sub: []*Command{{Name: "add", Need: Moderator, Shared: true, Usage: "<when> | <topic> [rotate @a @b] [| form <template>]",
+				Example: "every 3 months first monday 18:00 | How do we share the load? rotate @ana:example.org @ben:example.org",
+				MinArgs: 3, MaxArgs: -1, Summary: msgCircleAddSummary, Run: runCircleAdd}},
+		},
+		{
 			Name: "form", Aliases: []string{"formulario", "formulaire", "formulário", "formulari", "formular", "نموذج"},
 			Summary: msgFormSummary, Run: runFormList,
 			Sub: []*Command{

@@ -34,6 +34,7 @@ var (
 	msgKindCheckin        = &i18n.Message{ID: "ScheduleKindCheckin", Other: "check-in"}
 	msgKindVigil          = &i18n.Message{ID: "ScheduleKindVigil", Other: "vigil"}
 	msgKindDigest         = &i18n.Message{ID: "ScheduleKindDigest", Other: "briefing digest"}
+	msgKindCircle         = &i18n.Message{ID: "ScheduleKindCircle", Other: "listening circle"}
 	msgSchedulePausedTag  = &i18n.Message{ID: "SchedulePausedTag", Other: "paused"}
 	msgScheduleNoNext     = &i18n.Message{ID: "ScheduleNoNext", Other: "none"}
 	msgScheduleRSVPs      = &i18n.Message{ID: "ScheduleRSVPs", One: "{{.Count}} coming", Other: "{{.Count}} coming"}
@@ -201,13 +202,15 @@ func runScheduleList(cx *Ctx) error {
 			kind = cx.T(msgKindVigil, nil)
 		case database.KindDigest:
 			kind = cx.T(msgKindDigest, nil)
+		case database.KindCircle:
+			kind = cx.T(msgKindCircle, nil)
 		}
 		if !info.Next.IsZero() {
 			next = info.Next.In(loc).Format("2006-01-02 15:04")
 		}
 		line := cx.T(msgScheduleLine, map[string]any{"ID": format.SafeMarkdownCode(scheduler.ShortID(sc)), "Kind": kind,
 			"When": Echo(sc.When), "Next": next, "Text": Echo(sc.Text)})
-		if sc.Kind == database.KindVigil && mod {
+		if (sc.Kind == database.KindVigil || sc.Kind == database.KindCircle) && mod {
 			line += " — " + cx.router.L10n.Plural(cx.Lang, msgScheduleRSVPs, info.RSVPs, nil)
 		}
 		if sc.Paused {

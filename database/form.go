@@ -13,8 +13,8 @@ import (
 )
 
 const (
-	formColumns      = `id, template, room_id, coalition_id, created_by, created_at, deadline, closed`
-	insertFormQuery  = `INSERT INTO form (template, room_id, coalition_id, created_by, created_at, deadline) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
+	formColumns      = `id, template, room_id, coalition_id, created_by, created_at, deadline, closed, results_everywhere`
+	insertFormQuery  = `INSERT INTO form (template, room_id, coalition_id, created_by, created_at, deadline, results_everywhere) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`
 	getFormQuery     = `SELECT ` + formColumns + ` FROM form WHERE id=$1`
 	visibleFormQuery = `SELECT ` + formColumns + ` FROM form WHERE room_id=$1 OR (coalition_id<>'' AND coalition_id=$2) ORDER BY id`
 	openFormsQuery   = `SELECT ` + formColumns + ` FROM form WHERE NOT closed ORDER BY id`
@@ -40,13 +40,16 @@ type Form struct {
 	CreatedAt   time.Time
 	Deadline    time.Time
 	Closed      bool
+	// ResultsEverywhere sends the results to every room of the coalition,
+	// each in its language (a listening circle's retro).
+	ResultsEverywhere bool
 }
 
 func newForm(_ *dbutil.QueryHelper[*Form]) *Form { return &Form{} }
 
 func (f *Form) Scan(row dbutil.Scannable) (*Form, error) {
 	var created, deadline int64
-	if err := row.Scan(&f.ID, &f.Template, &f.RoomID, &f.CoalitionID, &f.CreatedBy, &created, &deadline, &f.Closed); err != nil {
+	if err := row.Scan(&f.ID, &f.Template, &f.RoomID, &f.CoalitionID, &f.CreatedBy, &created, &deadline, &f.Closed, &f.ResultsEverywhere); err != nil {
 		return nil, err
 	}
 	f.CreatedAt = time.UnixMilli(created)
@@ -65,7 +68,7 @@ func (q *FormQuery) Insert(ctx context.Context, f *Form) error {
 	if !f.Deadline.IsZero() {
 		deadline = f.Deadline.UnixMilli()
 	}
-	err := q.GetDB().QueryRow(ctx, insertFormQuery, f.Template, f.RoomID, f.CoalitionID, f.CreatedBy, f.CreatedAt.UnixMilli(), deadline).Scan(&f.ID)
+	err := q.GetDB().QueryRow(ctx, insertFormQuery, f.Template, f.RoomID, f.CoalitionID, f.CreatedBy, f.CreatedAt.UnixMilli(), deadline, f.ResultsEverywhere).Scan(&f.ID)
 	if err != nil {
 		return fmt.Errorf("failed to store form: %w", err)
 	}

@@ -65,7 +65,7 @@ var moved = []moveTable{
 	// agree to one reaches the old bot's message.
 	{name: "duty_cover", columns: []string{"coalition_id:t", "person:t", "cover:t", "start_at:i", "until_at:i", "created_by:t", "created_at:i"}, where: "coalition_id=$1 AND awaiting=''"},
 	{name: "schedule", columns: []string{"kind:t", "room_id:t", "coalition_id:t", "created_by:t", "created_at:i", "when_text:t", "zone:t", "text:t", "lang:t",
-		"window_ms:i", "rotation:t", "paused:b", "last_occurrence:i", "occurrences:i", "encrypted:b"},
+		"window_ms:i", "rotation:t", "paused:b", "last_occurrence:i", "occurrences:i", "encrypted:b", "template:t"},
 		where: "cancelled=false AND (coalition_id=$1 OR (coalition_id='' AND room_id IN (SELECT room_id FROM moved_rooms)))"},
 	{name: "relay_copy", columns: []string{"source_event:t", "source_room:t", "target_room:t", "copy_event:t", "source_sender:t", "copied_at:i", "translation:t", "route:t", "copied_by:t"},
 		where: "source_room IN (SELECT room_id FROM moved_rooms) AND target_room IN (SELECT room_id FROM moved_rooms)", conflict: "ON CONFLICT DO NOTHING"},

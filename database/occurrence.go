@@ -16,6 +16,7 @@ const (
 	StepVigilDay               // vigil reminder a day before
 	StepVigilHour              // vigil reminder an hour before
 	StepVigilStart             // vigil start notice
+	StepCircleRetro            // a listening circle's retro form opened to its participants
 )
 
 const (

@@ -17,14 +17,15 @@ const (
 	KindVigil   = "vigil"
 	KindBrief   = "brief"
 	KindDigest  = "digest"
+	KindCircle  = "circle"
 )
 
 const (
 	scheduleColumns = `id, kind, room_id, coalition_id, created_by, created_at, when_text, zone, text, lang,
-		window_ms, rotation, paused, cancelled, last_occurrence, occurrences, encrypted`
+		window_ms, rotation, paused, cancelled, last_occurrence, occurrences, encrypted, template`
 	insertScheduleQuery = `
-		INSERT INTO schedule (kind, room_id, coalition_id, created_by, created_at, when_text, zone, text, lang, window_ms, rotation, encrypted)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`
+		INSERT INTO schedule (kind, room_id, coalition_id, created_by, created_at, when_text, zone, text, lang, window_ms, rotation, encrypted, template)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`
 	getScheduleQuery     = `SELECT ` + scheduleColumns + ` FROM schedule WHERE id=$1`
 	activeSchedulesQuery = `SELECT ` + scheduleColumns + ` FROM schedule WHERE NOT cancelled`
 	listSchedulesQuery   = `SELECT ` + scheduleColumns + ` FROM schedule WHERE NOT cancelled AND (room_id=$1 OR (coalition_id<>'' AND coalition_id=$2)) ORDER BY id`
@@ -54,6 +55,8 @@ type Schedule struct {
 	Occurrences    int
 	// Encrypted: the text was written in an end-to-end encrypted event.
 	Encrypted bool
+	// Template is the form a listening circle opens afterwards.
+	Template string
 }
 
 func newSchedule(_ *dbutil.QueryHelper[*Schedule]) *Schedule { return &Schedule{} }
@@ -62,7 +65,7 @@ func (s *Schedule) Scan(row dbutil.Scannable) (*Schedule, error) {
 	var created, window, last int64
 	var rotation string
 	if err := row.Scan(&s.ID, &s.Kind, &s.RoomID, &s.CoalitionID, &s.CreatedBy, &created, &s.When, &s.Zone, &s.Text,
-		&s.Lang, &window, &rotation, &s.Paused, &s.Cancelled, &last, &s.Occurrences, &s.Encrypted); err != nil {
+		&s.Lang, &window, &rotation, &s.Paused, &s.Cancelled, &last, &s.Occurrences, &s.Encrypted, &s.Template); err != nil {
 		return nil, err
 	}
 	s.CreatedAt, s.Window = time.UnixMilli(created), time.Duration(window)*time.Millisecond
@@ -89,7 +92,7 @@ func (q *ScheduleQuery) Insert(ctx context.Context, s *Schedule) error {
 		rotation = []byte("[]")
 	}
 	err = q.GetDB().QueryRow(ctx, insertScheduleQuery, s.Kind, s.RoomID, s.CoalitionID, s.CreatedBy, s.CreatedAt.UnixMilli(),
-		s.When, s.Zone, s.Text, s.Lang, s.Window.Milliseconds(), string(rotation), s.Encrypted).Scan(&s.ID)
+		s.When, s.Zone, s.Text, s.Lang, s.Window.Milliseconds(), string(rotation), s.Encrypted, s.Template).Scan(&s.ID)
 	if err != nil {
 		return fmt.Errorf("failed to store schedule: %w", err)
 	}

@@ -15,6 +15,7 @@ const (
 		ON CONFLICT (schedule_id, occurs_at, user_id) DO NOTHING`
 	deleteVigilRSVPQuery = `DELETE FROM vigil_rsvp WHERE event_id=$1`
 	countVigilRSVPQuery  = `SELECT COUNT(*) FROM vigil_rsvp WHERE schedule_id=$1 AND occurs_at=$2`
+	listVigilRSVPQuery   = `SELECT user_id FROM vigil_rsvp WHERE schedule_id=$1 AND occurs_at=$2 ORDER BY user_id`
 )
 
 type VigilRSVPQuery struct {
@@ -42,4 +43,14 @@ func (q *VigilRSVPQuery) Count(ctx context.Context, scheduleID int64, at time.Ti
 		return 0, fmt.Errorf("failed to count RSVPs: %w", err)
 	}
 	return n, nil
+}
+
+// List is who said they would come, each once.
+func (q *VigilRSVPQuery) List(ctx context.Context, scheduleID int64, at time.Time) ([]id.UserID, error) {
+	rows, err := q.db.Query(ctx, listVigilRSVPQuery, scheduleID, at.UnixMilli())
+	out, err := dbutil.NewRowIterWithError(rows, dbutil.ScanSingleColumn[id.UserID], err).AsList()
+	if err != nil {
+		return nil, fmt.Errorf("failed to list RSVPs: %w", err)
+	}
+	return out, nil
 }

@@ -49,11 +49,22 @@ func ParseShortID(s string) (int64, bool) { return shortid.Parse(s, "f") }
 // StartForm runs a template in the room's coalition (or the room alone):
 // an invitation goes to every room.
 func (e *Engine) StartForm(ctx context.Context, roomID id.RoomID, by id.UserID, templateID string, deadline time.Time) (*database.Form, error) {
+	return e.startForm(ctx, &database.Form{Template: templateID, RoomID: roomID, CreatedBy: by, CreatedAt: e.now(), Deadline: deadline})
+}
+
+// StartRetro runs a template as a listening circle's retro: as StartForm,
+// and the results, at its deadline, go to every room in its language.
+func (e *Engine) StartRetro(ctx context.Context, roomID id.RoomID, by id.UserID, templateID string, deadline time.Time) (*database.Form, error) {
+	return e.startForm(ctx, &database.Form{Template: templateID, RoomID: roomID, CreatedBy: by, CreatedAt: e.now(), Deadline: deadline,
+		ResultsEverywhere: true})
+}
+
+func (e *Engine) startForm(ctx context.Context, f *database.Form) (*database.Form, error) {
+	templateID, roomID, deadline := f.Template, f.RoomID, f.Deadline
 	tmpl, ok := e.templates[templateID]
 	if !ok || e.hidden[templateID] {
 		return nil, fmt.Errorf("%w: %s", ErrNoTemplate, templateID)
 	}
-	f := &database.Form{Template: templateID, RoomID: roomID, CreatedBy: by, CreatedAt: e.now(), Deadline: deadline}
 	targets, coalitionID, err := e.authority.Reach(ctx, roomID)
 	if err != nil {
 		return nil, err
@@ -297,24 +308,33 @@ func SafeCell(s string) string {
 	return s
 }
 
-// Close closes the form and posts its results to the coordinator room.
+// Close closes the form and posts its results to the coordinator room, or
+// to every room of the coalition for a retro.
 func (e *Engine) Close(ctx context.Context, f *database.Form) (bool, error) {
 	closed, err := e.db.Form.Close(ctx, f.ID)
 	if err != nil || !closed {
 		return closed, err
 	}
-	lang := e.authority.Language(ctx, f.RoomID)
-	results, err := e.Results(ctx, f, lang)
-	if err != nil {
-		return true, err
+	targets := []id.RoomID{f.RoomID}
+	if f.ResultsEverywhere {
+		if targets, _, err = e.authority.Reach(ctx, f.RoomID); err != nil {
+			return true, err
+		}
 	}
-	// Results are built from answers given in encrypted direct chats: the
-	// send guard keeps them out of an unencrypted room (and says so there).
-	_, err = e.mx.SendMarkdown(ctx, f.RoomID, results+"\n\n"+e.l10n.Text(lang, msgClosedNote, nil), rooms.Private)
-	if errors.Is(err, rooms.ErrEncryptedToPlain) {
-		err = nil
+	for _, room := range targets {
+		lang := e.authority.Language(ctx, room)
+		results, err := e.Results(ctx, f, lang)
+		if err != nil {
+			return true, err
+		}
+		// Results are built from answers given in encrypted direct chats: the
+		// send guard keeps them out of an unencrypted room (and says so there).
+		_, err = e.mx.SendMarkdown(ctx, room, results+"\n\n"+e.l10n.Text(lang, msgClosedNote, nil), rooms.Private)
+		if err != nil && !errors.Is(err, rooms.ErrEncryptedToPlain) {
+			return true, err
+		}
 	}
-	return true, err
+	return true, nil
 }
 
 // CloseDue closes every form whose deadline has passed.

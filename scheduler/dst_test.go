@@ -83,7 +83,8 @@ func TestSharedCheckinAcrossZones(t *testing.T) {
 func FuzzParseWhen(f *testing.F) {
 	for _, s := range []string{"every monday 18:00", "cada día 09:30 Europe/Madrid", "every 2 weeks friday 17:00",
 		"first sunday of the month 12:00", "2026-12-10 19:00 America/Santiago", "cron 0 18 * * MON", "every weekday 08:00",
-		"last friday 7pm", "cron", "كل أسبوعين الجمعة ١٧:٠٠", "أول أحد من الشهر 12:00", "99 weeks", "2026-13-45 25:61", "every 0 weeks monday 10:00", "12am", "../x 10:00"} {
+		"last friday 7pm", "cron", "كل أسبوعين الجمعة ١٧:٠٠", "أول أحد من الشهر 12:00", "99 weeks", "2026-13-45 25:61", "every 0 weeks monday 10:00", "12am", "../x 10:00",
+		"every 3 months first monday 18:00", "cada 3 meses primer lunes 18:00", "alle 13 Monate erster Montag 9:00", "كل ٣ أشهر أول اثنين 18:00", "every 0 months first monday 10:00"} {
 		f.Add(s)
 	}
 	madrid := time.FixedZone("X", 3600)

@@ -22,6 +22,8 @@ type NewSchedule struct {
 	Text     string
 	Window   time.Duration
 	Rotation []id.UserID
+	// Template is the form a listening circle opens afterwards.
+	Template string
 	// From is the command's origin: the text goes only where it may.
 	From rooms.Origin
 }
@@ -40,27 +42,32 @@ func (s *Scheduler) Add(ctx context.Context, ns NewSchedule) (*database.Schedule
 		return nil, time.Time{}, err
 	}
 	sc := &database.Schedule{Kind: ns.Kind, RoomID: ns.RoomID, CreatedBy: ns.By, CreatedAt: now, When: ns.When,
-		Zone: loc.String(), Text: ns.Text, Lang: lang, Window: ns.Window, Rotation: ns.Rotation, Encrypted: ns.From.Encrypted}
+		Zone: loc.String(), Text: ns.Text, Lang: lang, Window: ns.Window, Rotation: ns.Rotation, Encrypted: ns.From.Encrypted,
+		Template: ns.Template}
 	if member != nil {
 		sc.CoalitionID = member.CoalitionID
 	}
 	if sc.Window <= 0 {
 		sc.Window = s.settings.DefaultWindow
 	}
-	if ns.Kind == database.KindVigil {
+	if announced(ns.Kind) {
 		sc.Window = vigilLateWindow
 	}
 	if err = s.db.Schedule.Insert(ctx, sc); err != nil {
 		return nil, time.Time{}, err
 	}
 	first := rule.Next(now)
-	if ns.Kind == database.KindVigil {
+	if announced(ns.Kind) {
 		if _, err = s.db.Occurrence.Ensure(ctx, sc.ID, first, 1, false); err != nil {
 			return nil, time.Time{}, err
 		}
+		msg := msgVigilAnnouncement
+		if ns.Kind == database.KindCircle {
+			msg = msgCircleAnnouncement
+		}
 		// The vigil is stored: a room that cannot be told now still gets
 		// the reminders, so a failed announcement must not leave it unloaded.
-		if err = s.postVigil(ctx, sc, first, "announce", msgVigilAnnouncement, time.Time{}); err != nil {
+		if err = s.postVigil(ctx, sc, first, 1, "announce", msg, time.Time{}); err != nil {
 			zerolog.Ctx(ctx).Warn().Err(err).Int64("schedule_id", sc.ID).Msg("Failed to announce a vigil in every room")
 		} else if err = s.db.Occurrence.MarkStep(ctx, sc.ID, first, database.StepPosted); err != nil {
 			return nil, time.Time{}, err
@@ -107,7 +114,7 @@ func (s *Scheduler) Visible(ctx context.Context, roomID id.RoomID) ([]Info, erro
 		if rule, err := ruleOf(sc); err == nil {
 			info.Next = nextOccurrence(sc, rule)
 		}
-		if sc.Kind == database.KindVigil && !info.Next.IsZero() {
+		if announced(sc.Kind) && !info.Next.IsZero() {
 			if info.RSVPs, err = s.db.RSVP.Count(ctx, sc.ID, info.Next); err != nil {
 				return nil, err
 			}

@@ -82,20 +82,31 @@ func weekStart(t time.Time) time.Time {
 	return d.AddDate(0, 0, -offset)
 }
 
-// MonthlyNth fires on the Nth weekday of each month (N = -1: the last).
+// MonthlyNth fires on the Nth weekday (N = -1: the last) of every
+// Interval months, counting months from the one holding Anchor.
 type MonthlyNth struct {
-	N       int
-	Weekday time.Weekday
-	At      ClockTime
-	Loc     *time.Location
+	N        int
+	Weekday  time.Weekday
+	At       ClockTime
+	Loc      *time.Location
+	Interval int
+	Anchor   time.Time
 }
 
 func (m *MonthlyNth) Zone() *time.Location { return m.Loc }
 
 func (m *MonthlyNth) Next(after time.Time) time.Time {
 	local := after.In(m.Loc)
-	for i := 0; i < 14; i++ {
+	interval := max(m.Interval, 1)
+	anchor := m.Anchor.In(m.Loc)
+	for i := 0; i < 12*interval+2; i++ {
 		first := time.Date(local.Year(), local.Month()+time.Month(i), 1, 12, 0, 0, 0, time.UTC)
+		if interval > 1 {
+			months := (first.Year()-anchor.Year())*12 + int(first.Month()) - int(anchor.Month())
+			if (months%interval+interval)%interval != 0 {
+				continue
+			}
+		}
 		day, ok := nthWeekday(first, m.N, m.Weekday)
 		if !ok {
 			continue

@@ -48,6 +48,8 @@ type Settings struct {
 	// Clock is the scheduler's time: the wall clock unless a demo or a
 	// test runs schedules faster.
 	Clock Clock
+	// Retro opens a listening circle's retro form to its participants.
+	Retro Retro
 }
 
 // vigilLateWindow is how long after its start a missed vigil notice is
@@ -156,7 +158,7 @@ func (s *Scheduler) nextDue(sc *database.Schedule, rule Rule) time.Time {
 	}
 	n := nextOccurrence(sc, rule)
 	var due time.Time
-	if sc.Kind == database.KindVigil && !n.IsZero() {
+	if announced(sc.Kind) && !n.IsZero() {
 		due = n.Add(-24 * time.Hour)
 	} else {
 		due = n
@@ -272,12 +274,12 @@ func (s *Scheduler) stepDue(ctx context.Context, e *entry) time.Time {
 	if sc.Paused {
 		return n
 	}
-	if sc.Kind == database.KindVigil {
+	if announced(sc.Kind) {
 		if n.IsZero() {
 			return time.Time{}
 		}
 		occ, _ := s.db.Occurrence.Get(ctx, sc.ID, n)
-		for _, st := range vigilSteps(n) {
+		for _, st := range stepsOf(sc, n) {
 			if occ == nil || !occ.Done(st.step) {
 				return st.at
 			}
@@ -390,12 +392,14 @@ func ShortID(sc *database.Schedule) string {
 		return shortid.Format('b', sc.ID)
 	case database.KindDigest:
 		return shortid.Format('d', sc.ID)
+	case database.KindCircle:
+		return shortid.Format('o', sc.ID)
 	}
 	return shortid.Format('c', sc.ID)
 }
 
-// ParseShortID reads c12, v3, b4, d2 or 12.
-func ParseShortID(s string) (int64, bool) { return shortid.Parse(s, "cvbd") }
+// ParseShortID reads c12, v3, b4, d2, o5 or 12.
+func ParseShortID(s string) (int64, bool) { return shortid.Parse(s, "cvbdo") }
 
 // ErrNotFound is a schedule id that names nothing visible here.
 var ErrNotFound = errors.New("no such schedule here")

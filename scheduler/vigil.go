@@ -46,12 +46,24 @@ func (s *Scheduler) vigilStep(ctx context.Context, e *entry) error {
 		if err != nil {
 			return err
 		}
-		steps := vigilSteps(n)
+		steps := stepsOf(sc, n)
 		for k, st := range steps {
 			if occ.Done(st.step) || now.Before(st.at) {
 				continue
 			}
-			overtaken := k+1 < len(steps) && !now.Before(steps[k+1].at)
+			if st.step == database.StepCircleRetro {
+				// A retro opened days late finds nobody who remembers.
+				if now.Sub(st.at) < retroLateWindow {
+					if err = s.openRetro(ctx, sc, occ); err != nil {
+						return err
+					}
+				}
+				if err = s.db.Occurrence.MarkStep(ctx, sc.ID, n, st.step); err != nil {
+					return err
+				}
+				continue
+			}
+			overtaken := k+1 < len(steps) && !now.Before(steps[k+1].at) && steps[k+1].msg != nil
 			tooLate := st.step == database.StepVigilStart && now.Sub(n) > vigilLateWindow
 			if tooLate {
 				zerolog.Ctx(ctx).Info().Time("occurrence", n).Msg("Skipping a vigil notice missed while the bot was down")
@@ -61,7 +73,7 @@ func (s *Scheduler) vigilStep(ctx context.Context, e *entry) error {
 				if now.Sub(st.at) > lateGrace {
 					lateFrom = st.at
 				}
-				if err = s.postVigil(ctx, sc, n, st.kind, st.msg, lateFrom); err != nil {
+				if err = s.postVigil(ctx, sc, n, occ.Seq, st.kind, st.msg, lateFrom); err != nil {
 					return err
 				}
 			}
@@ -69,7 +81,7 @@ func (s *Scheduler) vigilStep(ctx context.Context, e *entry) error {
 				return err
 			}
 		}
-		if now.Before(n) {
+		if now.Before(steps[len(steps)-1].at) {
 			return nil
 		}
 		if _, err = s.db.Schedule.Advance(ctx, sc.ID, n, true); err != nil {
@@ -82,7 +94,7 @@ func (s *Scheduler) vigilStep(ctx context.Context, e *entry) error {
 
 // postVigil posts a vigil notice in every room; a notice sent after the bot
 // was down (lateFrom set) says when it was due.
-func (s *Scheduler) postVigil(ctx context.Context, sc *database.Schedule, n time.Time, step string, msg *i18n.Message, lateFrom time.Time) error {
+func (s *Scheduler) postVigil(ctx context.Context, sc *database.Schedule, n time.Time, seq int, step string, msg *i18n.Message, lateFrom time.Time) error {
 	rooms, err := s.rooms(ctx, sc)
 	if err != nil {
 		return err
@@ -96,7 +108,7 @@ func (s *Scheduler) postVigil(ctx context.Context, sc *database.Schedule, n time
 		text := s.l10n.Text(lang, msg, map[string]any{
 			"Title": format.EscapeMarkdown(s.translateFor(ctx, sc.Text, sc.Lang, lang)),
 			"Times": times,
-		})
+		}) + s.facilitatorLine(ctx, sc, seq, lang)
 		if !lateFrom.IsZero() {
 			text += "\n\n" + s.l10n.Text(lang, msgCheckinLate, map[string]any{"Time": localTime(lateFrom, loc)})
 		}
@@ -197,7 +209,7 @@ func (s *Scheduler) OnReaction(ctx context.Context, evt *event.Event) (bool, err
 		return false, err
 	}
 	switch {
-	case sc.Kind == database.KindVigil:
+	case announced(sc.Kind):
 		return true, s.db.RSVP.Put(ctx, scheduleID, at, evt.Sender, evt.ID)
 	case sc.Kind == database.KindBrief && room == evt.RoomID:
 		return true, s.db.Report.Put(ctx, scheduleID, at, &database.Report{RoomID: evt.RoomID, EventID: evt.ID, Sender: evt.Sender})

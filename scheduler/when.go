@@ -61,7 +61,7 @@ var (
 		"جمعة": time.Friday, "جمعه": time.Friday, "سبت": time.Saturday, "احد": time.Sunday,
 	}
 	ordinalWords = map[string]int{
-		"first": 1, "1st": 1, "primer": 1, "primero": 1, "primera": 1, "premier": 1, "premiere": 1, "primeiro": 1,
+		"first": 1, "1st": 1, "primer": 1, "primero": 1, "primera": 1, "premier": 1, "premiere": 1, "primeiro": 1, "primeira": 1,
 		"erste": 1, "erster": 1, "ersten": 1, "1.": 1,
 		"second": 2, "2nd": 2, "segundo": 2, "deuxieme": 2, "second.": 2, "segon": 2, "zweite": 2, "zweiter": 2, "zweiten": 2, "2.": 2,
 		"third": 3, "3rd": 3, "tercer": 3, "tercero": 3, "tercera": 3, "troisieme": 3, "terceiro": 3, "dritte": 3, "dritter": 3, "dritten": 3, "3.": 3,
@@ -72,7 +72,7 @@ var (
 	everyWords   = set("every", "each", "cada", "chaque", "tous", "toutes", "todo", "todos", "toda", "todas", "jeden", "jede", "jedes", "alle", "tots", "totes", "كل")
 	dayWords     = set("day", "days", "daily", "dia", "dias", "diario", "jour", "jours", "quotidien", "tag", "tage", "taglich", "يوم", "يوميا")
 	weekWords    = set("week", "weeks", "semana", "semanas", "semaine", "semaines", "setmana", "setmanes", "woche", "wochen", "اسبوع", "اسابيع")
-	monthWords   = set("month", "months", "mes", "meses", "mois", "monat", "monats", "شهر")
+	monthWords   = set("month", "months", "mes", "meses", "mesos", "mois", "monat", "monate", "monats", "شهر", "اشهر", "شهور")
 	workdayWords = set("weekday", "weekdays", "workday", "workdays", "laborable", "laborables", "ouvrable", "ouvrables", "util", "uteis", "feiner", "feiners", "werktag", "werktage", "عمل")
 	// fortnightWords say "every two weeks" in one word (Arabic dual).
 	fortnightWords = set("اسبوعين", "fortnight", "fortnightly")
@@ -160,16 +160,25 @@ type whenWords struct {
 	daily    bool
 	workdays bool
 	interval int
-	ordinal  int
-	monthly  bool
+	// months is the number of months between occurrences ("every 3
+	// months"), 1 when not said.
+	months  int
+	ordinal int
+	monthly bool
 }
 
 func (ww *whenWords) read(fields []string) error {
-	ww.interval = 1
+	ww.interval, ww.months = 1, 1
 	for i, raw := range fields {
 		w := wordOf(raw)
 		switch {
 		case w == "":
+		case intervalRE.MatchString(w) && i+1 < len(fields) && monthWords[wordOf(fields[i+1])]:
+			ww.months, _ = strconv.Atoi(w)
+			if ww.months < 1 || ww.months > 12 {
+				return &WhenError{Kind: WhenUnknownWord, Word: raw}
+			}
+			ww.monthly = true
 		case isoDateRE.MatchString(w):
 			d, err := time.ParseInLocation("2006-01-02", w, time.UTC)
 			if err != nil || ww.date != nil {
@@ -230,7 +239,10 @@ func (ww *whenWords) rule(input string, loc *time.Location, now time.Time) (Rule
 		if ww.ordinal == 0 || !ww.anyDay || countDays(days) != 1 {
 			return nil, &WhenError{Kind: WhenNoDay, Word: input}
 		}
-		return &MonthlyNth{N: ww.ordinal, Weekday: firstDay(days), At: *ww.clock, Loc: loc}, nil
+		monthly := &MonthlyNth{N: ww.ordinal, Weekday: firstDay(days), At: *ww.clock, Loc: loc, Interval: 1}
+		// Months are counted from the first occurrence, as weeks are.
+		monthly.Anchor, monthly.Interval = monthly.Next(now), ww.months
+		return monthly, nil
 	case ww.workdays:
 		for d := time.Monday; d <= time.Friday; d++ {
 			days[d] = true

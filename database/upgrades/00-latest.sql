@@ -1,4 +1,4 @@
--- v0 -> v19: Latest revision
+-- v0 -> v20: Latest revision
 
 -- Settings and membership facts per room the bot is in.
 CREATE TABLE room (
@@ -180,7 +180,9 @@ CREATE TABLE schedule (
     last_occurrence BIGINT  NOT NULL DEFAULT 0,
     occurrences     INTEGER NOT NULL DEFAULT 0,
     -- The text was written in an end-to-end encrypted event.
-    encrypted       BOOLEAN NOT NULL DEFAULT false
+    encrypted       BOOLEAN NOT NULL DEFAULT false,
+    -- The form a listening circle opens to its participants afterwards.
+    template        TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX schedule_room_idx ON schedule (room_id);
 CREATE INDEX schedule_coalition_idx ON schedule (coalition_id);
@@ -238,7 +240,10 @@ CREATE TABLE form (
     created_by   TEXT    NOT NULL,
     created_at   BIGINT  NOT NULL,
     deadline     BIGINT  NOT NULL DEFAULT 0,
-    closed       BOOLEAN NOT NULL DEFAULT false
+    closed       BOOLEAN NOT NULL DEFAULT false,
+    -- Results go to every room of the coalition, each in its language (a
+    -- listening circle's retro), not only to the room that started it.
+    results_everywhere BOOLEAN NOT NULL DEFAULT false
 );
 
 -- The invitations posted in each room; reacting to one starts the form.
