@@ -10,13 +10,13 @@ import (
 
 // Steps of an occurrence, recorded as bits once done.
 const (
-	StepPosted     = 1 << iota // check-in prompt or vigil announcement posted
-	StepReminded               // check-in reminder to rooms that had not reported
-	StepSummarised             // check-in summary sent
-	StepVigilDay               // vigil reminder a day before
-	StepVigilHour              // vigil reminder an hour before
-	StepVigilStart             // vigil start notice
-	StepCircleRetro            // a listening circle's retro form opened to its participants
+	StepPosted      = 1 << iota // check-in prompt or vigil announcement posted
+	StepReminded                // check-in reminder to rooms that had not reported
+	StepSummarised              // check-in summary sent
+	StepVigilDay                // vigil reminder a day before
+	StepVigilHour               // vigil reminder an hour before
+	StepVigilStart              // vigil start notice
+	StepCircleRetro             // a listening circle's retro form opened to its participants
 )
 
 const (

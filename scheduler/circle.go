@@ -26,7 +26,7 @@ var (
 		Other: "🫂 Tomorrow, listening circle: {{.Title}}\n\n🕐 {{.Times}}"}
 	msgCircleHourBefore = &i18n.Message{ID: "CircleHourBefore", Description: "Title is the topic; Times its time in every zone.",
 		Other: "🫂 In an hour, listening circle: {{.Title}}\n\n🕐 {{.Times}}"}
-	msgCircleStart = &i18n.Message{ID: "CircleStart", Description: "Title is the topic.", Other: "🫂 The listening circle starts now: {{.Title}}"}
+	msgCircleStart       = &i18n.Message{ID: "CircleStart", Description: "Title is the topic.", Other: "🫂 The listening circle starts now: {{.Title}}"}
 	msgCircleFacilitator = &i18n.Message{ID: "CircleFacilitator", Description: "Person is a user id in code.",
 		Other: "Facilitating this time: {{.Person}}"}
 )

@@ -66,7 +66,9 @@ func TestListeningCircleAndItsRetro(t *testing.T) {
 
 	// Closed, its answers reach every room, grouped by question.
 	es.mod.SendText(es.room, "!form close f1") // the results are its answer
-	isResults := func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "2 ") && strings.Contains(testenv.Body(e), "extract") }
+	isResults := func(e *event.Event) bool {
+		return strings.Contains(testenv.Body(e), "2 ") && strings.Contains(testenv.Body(e), "extract")
+	}
 	enResults := testenv.Body(en.mod.WaitForMessage(en.room, bot, 30*time.Second, isResults))
 	esResults := testenv.Body(es.mod.WaitForMessage(es.room, bot, 30*time.Second, func(e *event.Event) bool {
 		return strings.Contains(testenv.Body(e), "extractivo") && e.Content.AsMessage().RelatesTo.GetReplyTo() == ""
