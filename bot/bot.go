@@ -242,7 +242,8 @@ func (b *Bot) initServices() error {
 	if err != nil {
 		return err
 	}
-	b.sched = scheduler.New(deps, b, scheduler.Settings{DefaultWindow: b.cfg.Scheduler.CheckinWindow, Clock: clock, Retro: b.openRetro})
+	b.sched = scheduler.New(deps, b, scheduler.Settings{DefaultWindow: b.cfg.Scheduler.CheckinWindow, Clock: clock, Retro: b.openRetro,
+		BriefRetention: time.Duration(b.cfg.Scheduler.BriefRetentionDays) * 24 * time.Hour})
 	b.router = commands.New(deps, b, commands.Settings{
 		Prefix:         b.cfg.Commands.Prefix,
 		ModeratorLevel: b.cfg.Permissions.ModeratorLevel,

@@ -2,10 +2,12 @@ package bot
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -218,6 +220,38 @@ func (b *Bot) FetchCurrent(ctx context.Context, roomID id.RoomID, eventID id.Eve
 
 // maxEditPages bounds the pages of edits read for one message.
 const maxEditPages = 10
+
+// Thread is a thread as it reads now: its root, then the replies sent in it,
+// oldest first, each with its sender's last edit; redacted ones are left
+// out. A thread of more than limit replies is not read (whole is false): it
+// is taken whole or not at all.
+func (b *Bot) Thread(ctx context.Context, roomID id.RoomID, root id.EventID, limit int) ([]*event.Event, bool, error) {
+	first, err := b.FetchCurrent(ctx, roomID, root)
+	if err != nil {
+		return nil, false, err
+	}
+	req := &mautrix.ReqGetRelations{RelationType: event.RelThread, Dir: mautrix.DirectionForward, Limit: limit + 1}
+	replies, err := b.client.GetRelations(ctx, roomID, root, req)
+	if err != nil {
+		return nil, false, fmt.Errorf("failed to read a thread: %w", err)
+	}
+	if len(replies.Chunk) > limit || replies.NextBatch != "" {
+		return nil, false, nil
+	}
+	sent := slices.DeleteFunc(replies.Chunk, func(e *event.Event) bool {
+		return e.RoomID != "" && e.RoomID != roomID || e.Unsigned.RedactedBecause != nil
+	})
+	slices.SortStableFunc(sent, func(a, b *event.Event) int { return cmp.Compare(a.Timestamp, b.Timestamp) })
+	thread := []*event.Event{first}
+	for _, e := range sent {
+		current, err := b.FetchCurrent(ctx, roomID, e.ID)
+		if err != nil {
+			return nil, false, err
+		}
+		thread = append(thread, current)
+	}
+	return thread, true, nil
+}
 
 // applyEdit is orig as the sender's edit e makes it read.
 func (b *Bot) applyEdit(ctx context.Context, orig, e *event.Event) (*event.Event, error) {

@@ -25,6 +25,7 @@ func (b *Bot) pruners() map[string]pruner {
 		"forms":     b.forms,
 		"incidents": b.incs,
 		"ledger":    b.ledger,
+		"briefings": b.sched,
 	}
 }
 

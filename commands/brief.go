@@ -2,9 +2,12 @@ package commands
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/format"
 
 	"starling/relay"
@@ -29,7 +32,15 @@ var (
 		Other: "Briefings are sent from the coalition's watch circle; this room is not it. A moderator makes a room the watch circle with {{.Command}}."}
 	msgBriefSent = &i18n.Message{ID: "BriefSent", Description: "ID is the briefing's id in code; Command a code span.",
 		Other: "Briefing {{.ID}} is on its way to every room of the coalition, each in its language. {{.Command}} tells who has read it."}
-	msgBriefNone   = &i18n.Message{ID: "BriefNone", Other: "There is no such briefing in this coalition."}
+	msgBriefNone    = &i18n.Message{ID: "BriefNone", Other: "There is no such briefing in this coalition."}
+	msgBriefNothing = &i18n.Message{ID: "BriefNothing", Description: "Command is a code span.",
+		Other: "Nothing to brief: write the briefing after the command ({{.Command}}), or send the command, alone, in reply to a message of this room or in its thread."}
+	msgBriefUnverified = &i18n.Message{ID: "BriefUnverified", Description: "Who is a user id in code.",
+		Other: "{{.Who}} wrote part of that on a device its owner has not verified: I do not pass it on to the coalition. Nothing was sent."}
+	msgBriefThreadLong = &i18n.Message{ID: "BriefThreadLong", Description: "Max is a number.",
+		Other: "That thread has more than {{.Max}} replies: too many for one briefing. Nothing was sent."}
+	msgBriefTooLong = &i18n.Message{ID: "BriefTooLong", Description: "Max is a number.",
+		Other: "A briefing holds at most {{.Max}} characters, so that every room can read it with its original. Nothing was sent; shorten it."}
 	msgDigestAdded = &i18n.Message{ID: "DigestAdded", Description: "ID is in code, When as typed in code, Next a date and time, Zone in code.",
 		Other: "Digest {{.ID}} scheduled ({{.When}}): every room gets the briefings since the last one, first on {{.Next}} ({{.Zone}})."}
 )
@@ -59,13 +70,75 @@ func runWatchRoom(cx *Ctx) error {
 }
 
 func runBrief(cx *Ctx) error {
-	sc, err := cx.router.Scheduler.Brief(cx.Ctx, cx.RoomID, cx.Sender, cx.RawArgs, cx.Origin)
+	text, from := strings.TrimSpace(cx.RawArgs), cx.Origin
+	if text == "" {
+		var err error
+		if text, from, err = quoted(cx); err != nil {
+			return err
+		}
+	}
+	sc, err := cx.router.Scheduler.Brief(cx.Ctx, cx.RoomID, cx.Sender, text, from)
 	if err != nil {
 		return briefError(cx, err)
 	}
 	cx.Reply(msgBriefSent, map[string]any{"ID": format.SafeMarkdownCode(scheduler.ShortID(sc)),
 		"Command": format.SafeMarkdownCode(cx.Prefix() + "brief status")})
 	return nil
+}
+
+// maxBriefThread bounds the replies a thread's briefing takes.
+const maxBriefThread = 30
+
+// quoted is what a !brief without text briefs: the thread it was sent in
+// (its root and replies), else the message it replies to — people's words
+// as they last edited them, commands and the bot's own messages left out.
+// Words written on a device its owner has not verified go nowhere: the
+// coalition would take them for the watch circle's.
+func quoted(cx *Ctx) (string, rooms.Origin, error) {
+	rel := cx.Event.Content.AsMessage().RelatesTo
+	var msgs []*event.Event
+	switch {
+	case rel.GetThreadParent() != "":
+		thread, whole, err := cx.router.mx.Thread(cx.Ctx, cx.RoomID, rel.GetThreadParent(), maxBriefThread)
+		if err != nil {
+			return "", rooms.Origin{}, err
+		} else if !whole {
+			return "", rooms.Origin{}, &UserError{Msg: msgBriefThreadLong, Data: map[string]any{"Max": maxBriefThread}}
+		}
+		msgs = thread
+	case rel.GetReplyTo() != "":
+		evt, err := cx.router.mx.FetchCurrent(cx.Ctx, cx.RoomID, rel.GetReplyTo())
+		if err != nil {
+			return "", rooms.Origin{}, err
+		}
+		msgs = []*event.Event{evt}
+	default:
+		return "", rooms.Origin{}, &UserError{Msg: msgBriefNothing, Data: map[string]any{"Command": format.SafeMarkdownCode(cx.Prefix() + "brief <text>")}}
+	}
+	var parts []string
+	from := cx.Origin
+	for _, evt := range msgs {
+		if evt.ID == cx.Event.ID || evt.Type != event.EventMessage || evt.Sender == cx.router.mx.BotUserID() {
+			continue
+		}
+		content := evt.Content.AsMessage()
+		if !slices.Contains([]event.MessageType{event.MsgText, event.MsgEmote, event.MsgNotice}, content.MsgType) ||
+			IsCommand(content, cx.Prefix()) || evt.Timestamp > cx.Event.Timestamp {
+			continue
+		}
+		if evt.Mautrix.TrustState < cx.router.settings.MinTrust {
+			return "", rooms.Origin{}, &UserError{Msg: msgBriefUnverified, Data: map[string]any{"Who": format.SafeMarkdownCode(evt.Sender.String())}}
+		}
+		body := strings.TrimSpace(event.TrimReplyFallbackText(content.Body))
+		if body != "" {
+			parts = append(parts, body)
+			from = from.With(rooms.FromEvent(evt))
+		}
+	}
+	if len(parts) == 0 {
+		return "", rooms.Origin{}, &UserError{Msg: msgBriefNothing, Data: map[string]any{"Command": format.SafeMarkdownCode(cx.Prefix() + "brief <text>")}}
+	}
+	return strings.Join(parts, "\n\n"), from, nil
 }
 
 func runBriefStatus(cx *Ctx) error {
@@ -119,6 +192,8 @@ func briefError(cx *Ctx, err error) error {
 		return relayError(cx, relay.ErrNotLinked)
 	case errors.Is(err, scheduler.ErrResponderRoom):
 		return &UserError{Msg: msgWatchResponder}
+	case errors.Is(err, scheduler.ErrBriefTooLong):
+		return &UserError{Msg: msgBriefTooLong, Data: map[string]any{"Max": scheduler.MaxBriefRunes}}
 	}
 	return err
 }

@@ -77,6 +77,13 @@ type Matrix interface {
 	// SendFile sends a file into a room, in reply to an event there if
 	// replyTo is set.
 	SendFile(ctx context.Context, roomID id.RoomID, replyTo id.EventID, data []byte, fileName, mimeType string, from rooms.Origin) error
+	BotUserID() id.UserID
+	// FetchCurrent is a message of the room, decrypted, as its sender last
+	// edited it.
+	FetchCurrent(ctx context.Context, roomID id.RoomID, eventID id.EventID) (*event.Event, error)
+	// Thread is a thread's root and its replies as FetchCurrent reads them,
+	// oldest first; whole is false, and nothing read, past limit replies.
+	Thread(ctx context.Context, roomID id.RoomID, root id.EventID, limit int) (thread []*event.Event, whole bool, err error)
 }
 
 // Settings are the configured values commands rely on.

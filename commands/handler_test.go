@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -39,6 +40,34 @@ const (
 type fakeRooms struct {
 	*captured
 	levels map[id.UserID]int
+	// events and threads are the room's messages as the homeserver would
+	// give them, decrypted: by id, and a thread's replies by its root.
+	events  map[id.EventID]*event.Event
+	threads map[id.EventID][]id.EventID
+}
+
+func (fakeRooms) BotUserID() id.UserID { return "@bot:test" }
+
+func (f fakeRooms) FetchCurrent(_ context.Context, _ id.RoomID, eventID id.EventID) (*event.Event, error) {
+	if evt, ok := f.events[eventID]; ok {
+		return evt, nil
+	}
+	return nil, errors.New("M_NOT_FOUND")
+}
+
+func (f fakeRooms) Thread(ctx context.Context, roomID id.RoomID, root id.EventID, limit int) ([]*event.Event, bool, error) {
+	if len(f.threads[root]) > limit {
+		return nil, false, nil
+	}
+	thread := []*event.Event{}
+	for _, eventID := range append([]id.EventID{root}, f.threads[root]...) {
+		evt, err := f.FetchCurrent(ctx, roomID, eventID)
+		if err != nil {
+			return nil, false, err
+		}
+		thread = append(thread, evt)
+	}
+	return thread, true, nil
 }
 
 func (f fakeRooms) PowerLevel(_ context.Context, _ id.RoomID, u id.UserID) (int, error) {
@@ -139,6 +168,7 @@ func (c *captured) take() []string {
 
 type harness struct {
 	router  *Router
+	mx      fakeRooms
 	db      *database.Database
 	replies *captured
 }
@@ -158,7 +188,8 @@ func newHarness(t testing.TB) *harness {
 	deps := service.Deps{DB: db, Rooms: authority, Translator: translate.NewTranslator(nil), L10n: l10n, Log: zerolog.Nop()}
 	rl := relay.New(deps, fakeMatrix{}, relay.Settings{IsCommand: func(c *event.MessageEventContent) bool { return IsCommand(c, "!") }})
 	fe := formsEngine(t, deps)
-	mx := fakeRooms{captured: h.replies, levels: map[id.UserID]int{mod: 100}}
+	mx := fakeRooms{captured: h.replies, levels: map[id.UserID]int{mod: 100}, events: map[id.EventID]*event.Event{}, threads: map[id.EventID][]id.EventID{}}
+	h.mx = mx
 	ledgers, err := ledger.New(deps, mx, fe, ledger.Settings{})
 	if err != nil {
 		t.Fatal(err)

@@ -162,7 +162,7 @@ func registry() []*Command {
 		},
 		{
 			Name: "brief", Aliases: []string{"aviso", "point", "boletim", "butlleti", "butlletí", "lagebericht", "إحاطة"}, Shared: true, Trusted: true,
-			Usage: "<text>", Example: "Police checks expected at the border crossing this weekend", MinArgs: 1, MaxArgs: -1,
+			Usage: "<text>", Example: "Police checks expected at the border crossing this weekend", MaxArgs: -1,
 			Summary: msgBriefSummaryCmd, Run: runBrief,
 			Sub: []*Command{
 				{Name: "status", Aliases: []string{"estado", "statut", "estat", "حالة"}, Shared: true, Usage: "[id]", Example: "b3", MaxArgs: 1,

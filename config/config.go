@@ -60,9 +60,10 @@ type Forms struct {
 }
 
 type Scheduler struct {
-	CheckinWindow time.Duration `yaml:"checkin_window"`
-	ClockSpeed    float64       `yaml:"clock_speed"`
-	ClockStart    string        `yaml:"clock_start"`
+	CheckinWindow      time.Duration `yaml:"checkin_window"`
+	BriefRetentionDays int           `yaml:"brief_retention_days"`
+	ClockSpeed         float64       `yaml:"clock_speed"`
+	ClockStart         string        `yaml:"clock_start"`
 }
 
 type Translation struct {
@@ -363,6 +364,9 @@ func (c *Config) checkServices(bad badKey) {
 	}
 	if c.Scheduler.CheckinWindow < time.Minute {
 		bad("scheduler.checkin_window", "must be at least 1m")
+	}
+	if c.Scheduler.BriefRetentionDays < 0 {
+		bad("scheduler.brief_retention_days", "must be 0 (kept) or more")
 	}
 	if c.Scheduler.ClockSpeed <= 0 || c.Scheduler.ClockSpeed > 100000 {
 		bad("scheduler.clock_speed", "must be between 0 (exclusive) and 100000")

@@ -252,3 +252,55 @@ func nextJob(ctx context.Context, db *Database, target id.RoomID) (int64, error)
 	}
 	return d.JobID, nil
 }
+
+func TestBriefingsAndLedgerEntriesArePruned(t *testing.T) {
+	eachDB(t, testBriefingsAndLedgerEntriesArePruned)
+}
+
+func testBriefingsAndLedgerEntriesArePruned(t *testing.T, db *Database) {
+	ctx := context.Background()
+	now := time.UnixMilli(time.Now().UnixMilli())
+	cutoff := now.Add(-90 * 24 * time.Hour)
+	must(t, db.Coalition.Insert(ctx, &Coalition{ID: "c", Name: "Red", CreatedBy: "@a:x", CreatedAt: now}))
+	schedule := func(kind string, at time.Time) *Schedule {
+		sc := &Schedule{Kind: kind, RoomID: "!es:x", CoalitionID: "c", CreatedBy: "@a:x", CreatedAt: at, Zone: "UTC", Text: "t", Lang: "es", Window: time.Hour}
+		must(t, db.Schedule.Insert(ctx, sc))
+		_, err := db.Occurrence.Ensure(ctx, sc.ID, at, 1, false)
+		must(t, err)
+		return sc
+	}
+	oldBrief, youngBrief, oldCheckin := schedule(KindBrief, cutoff.Add(-time.Hour)), schedule(KindBrief, now), schedule(KindCheckin, cutoff.Add(-time.Hour))
+	entry := func(at time.Time) *LedgerEntry {
+		e := &LedgerEntry{CoalitionID: "c", FromRoom: "!es:x", Kind: "time", Hundredths: 600, Unit: "h", Note: "n", NoteLang: "es", Author: "@a:x", CreatedAt: at, UpdatedAt: at}
+		must(t, db.Ledger.Insert(ctx, e))
+		return e
+	}
+	oldEntry, youngEntry := entry(cutoff.Add(-time.Hour)), entry(now)
+
+	must(t, db.Schedule.PruneKind(ctx, KindBrief, cutoff))
+	must(t, db.Ledger.Prune(ctx, cutoff))
+	for _, c := range []struct {
+		name string
+		sc   *Schedule
+		kept bool
+	}{{"old briefing", oldBrief, false}, {"young briefing", youngBrief, true}, {"old check-in", oldCheckin, true}} {
+		sc, err := db.Schedule.Get(ctx, c.sc.ID)
+		must(t, err)
+		occ, err := db.Occurrence.Get(ctx, c.sc.ID, c.sc.CreatedAt)
+		must(t, err)
+		if (sc != nil) != c.kept || (occ != nil) != c.kept {
+			t.Errorf("%s: schedule kept %v, occurrence kept %v, want %v", c.name, sc != nil, occ != nil, c.kept)
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		entry *LedgerEntry
+		kept  bool
+	}{{"old entry", oldEntry, false}, {"young entry", youngEntry, true}} {
+		e, err := db.Ledger.Get(ctx, c.entry.ID)
+		must(t, err)
+		if (e != nil) != c.kept {
+			t.Errorf("%s: kept %v, want %v", c.name, e != nil, c.kept)
+		}
+	}
+}

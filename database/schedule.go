@@ -33,6 +33,7 @@ const (
 	cancelScheduleQuery  = `UPDATE schedule SET cancelled=true WHERE id=$1`
 	advanceScheduleQuery = `UPDATE schedule SET last_occurrence=$2, occurrences=occurrences+$3 WHERE id=$1 AND last_occurrence<$2`
 	scheduleCountQuery   = `SELECT COUNT(*) FROM schedule WHERE NOT cancelled`
+	pruneKindQuery       = `DELETE FROM schedule WHERE kind=$1 AND created_at < $2`
 )
 
 // Schedule is a check-in or a vigil.
@@ -161,4 +162,13 @@ func (q *ScheduleQuery) Count(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("failed to count schedules: %w", err)
 	}
 	return n, nil
+}
+
+// PruneKind deletes the schedules of a kind made before the cutoff, with
+// their occurrences, posts and reports (ON DELETE CASCADE).
+func (q *ScheduleQuery) PruneKind(ctx context.Context, kind string, before time.Time) error {
+	if _, err := q.GetDB().Exec(ctx, pruneKindQuery, kind, before.UnixMilli()); err != nil {
+		return fmt.Errorf("failed to prune schedules: %w", err)
+	}
+	return nil
 }

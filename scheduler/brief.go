@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/rs/zerolog"
@@ -52,7 +53,12 @@ var (
 	ErrWatchChanged       = errors.New("the watch room changed meanwhile")
 	ErrNotLinked          = errors.New("the room is in no coalition")
 	ErrResponderRoom      = errors.New("the responder room cannot be the watch circle")
+	ErrBriefTooLong       = errors.New("the briefing is too long")
 )
+
+// MaxBriefRunes bounds a briefing: translated, with its original beside it,
+// it must still fit in one encrypted event in every room.
+const MaxBriefRunes = 4000
 
 var msgWatchMoved = &i18n.Message{ID: "WatchMoved", Description: "Room is the new watch room in bold; Who a user id in code.",
 	Other: "{{.Who}} made {{.Room}} the coalition's watch circle: briefings come from there now."}
@@ -116,6 +122,9 @@ func (s *Scheduler) Brief(ctx context.Context, room id.RoomID, by id.UserID, tex
 	}
 	if !r.Watch {
 		return nil, ErrNotWatchRoom
+	}
+	if utf8.RuneCountInString(text) > MaxBriefRunes {
+		return nil, ErrBriefTooLong
 	}
 	now := s.clock.Now()
 	_, loc := s.roomSettings(ctx, room)
@@ -339,6 +348,26 @@ func (s *Scheduler) postDigest(ctx context.Context, sc *database.Schedule, at, s
 		}
 		if _, err = s.post(ctx, sc, at, "digest", room, text, from); err != nil {
 			return fmt.Errorf("failed to post a digest in %s: %w", room, err)
+		}
+	}
+	return nil
+}
+
+// Prune forgets the briefings made longer ago than the retention: what the
+// watch circle saw coming is not kept beyond its use.
+func (s *Scheduler) Prune(ctx context.Context) error {
+	if s.settings.BriefRetention <= 0 {
+		return nil
+	}
+	cutoff := s.clock.Now().Add(-max(s.settings.BriefRetention, briefWindow))
+	if err := s.db.Schedule.PruneKind(ctx, database.KindBrief, cutoff); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for scheduleID, e := range s.entries {
+		if e.sched.Kind == database.KindBrief && e.sched.CreatedAt.Before(cutoff) {
+			s.dropLocked(scheduleID)
 		}
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
@@ -70,5 +71,42 @@ func TestBriefingsAndTheirDigest(t *testing.T) {
 		if len(got) != 1 || !strings.Contains(got[0], "🗞️") || !strings.Contains(got[0], ShortID(sc)) {
 			t.Fatalf("digest %s in %s: %q", ShortID(digest), room, got)
 		}
+	}
+}
+
+// A briefing is forgotten once its retention has passed: its text, its
+// occurrence and who read it; a younger one stays.
+func TestBriefingsAreForgottenAfterTheirRetention(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, filepath.Join(t.TempDir(), "s.db"), madrid(t, "2026-11-23 09:00"))
+	f.s.settings.BriefRetention = 90 * 24 * time.Hour
+	f.coalition(t)
+	must(t, f.s.SetWatchRoom(ctx, "!es:test", "@ana:test", 50))
+	old, err := f.s.Brief(ctx, "!es:test", "@ana:test", "Cierran el puente", rooms.Bot)
+	must(t, err)
+	f.clock.Set(madrid(t, "2026-11-24 10:00"))
+	f.s.RunDue(ctx)
+	f.mx.take()
+
+	f.clock.Set(madrid(t, "2027-02-20 10:00")) // 89 days on
+	young, err := f.s.Brief(ctx, "!es:test", "@ana:test", "Abren el puente", rooms.Bot)
+	must(t, err)
+	must(t, f.s.Prune(ctx))
+	if sc, err := f.db.Schedule.Get(ctx, old.ID); err != nil || sc == nil {
+		t.Fatalf("a briefing was forgotten before its time: %v", err)
+	}
+	f.clock.Set(madrid(t, "2027-02-22 10:00"))
+	must(t, f.s.Prune(ctx))
+	if sc, err := f.db.Schedule.Get(ctx, old.ID); err != nil || sc != nil {
+		t.Fatalf("a briefing outlived its retention: %+v %v", sc, err)
+	}
+	if occ, err := f.db.Occurrence.Get(ctx, old.ID, old.CreatedAt.Add(time.Millisecond)); err != nil || occ != nil {
+		t.Fatalf("its occurrence outlived it: %+v %v", occ, err)
+	}
+	if _, err := f.s.LatestBrief(ctx, "!en:test", old.ID); !errors.Is(err, ErrNoBriefing) {
+		t.Fatalf("!brief status still finds it: %v", err)
+	}
+	if sc, err := f.db.Schedule.Get(ctx, young.ID); err != nil || sc == nil {
+		t.Fatalf("the younger briefing went too: %v", err)
 	}
 }

@@ -50,6 +50,9 @@ type Settings struct {
 	Clock Clock
 	// Retro opens a listening circle's retro form to its participants.
 	Retro Retro
+	// BriefRetention is how long a briefing is kept after it was made,
+	// its text and who read it; 0 keeps them.
+	BriefRetention time.Duration
 }
 
 // vigilLateWindow is how long after its start a missed vigil notice is
@@ -309,10 +312,7 @@ func (s *Scheduler) Changed(ctx context.Context, scheduleID int64) error {
 		return err
 	}
 	s.mu.Lock()
-	if old, ok := s.entries[scheduleID]; ok && old.index >= 0 && old.index < s.queue.Len() && s.queue[old.index] == old {
-		heap.Remove(&s.queue, old.index)
-	}
-	delete(s.entries, scheduleID)
+	s.dropLocked(scheduleID)
 	var addErr error
 	if !sc.Cancelled {
 		addErr = s.addLocked(sc)
@@ -320,6 +320,14 @@ func (s *Scheduler) Changed(ctx context.Context, scheduleID int64) error {
 	s.mu.Unlock()
 	s.poke()
 	return addErr
+}
+
+// dropLocked forgets a schedule's entry and its place in the queue.
+func (s *Scheduler) dropLocked(scheduleID int64) {
+	if old, ok := s.entries[scheduleID]; ok && old.index >= 0 && old.index < s.queue.Len() && s.queue[old.index] == old {
+		heap.Remove(&s.queue, old.index)
+	}
+	delete(s.entries, scheduleID)
 }
 
 func (s *Scheduler) poke() {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
 
 	"starling/internal/testenv"
 )
@@ -69,5 +70,56 @@ func TestBriefingsFromTheWatchCircle(t *testing.T) {
 	}
 	if n := chases(fr); n != 1 || chases(en) != 0 || chase.ID == "" {
 		t.Fatalf("chases: French room %d (want 1), English room %d (want 0)", n, chases(en))
+	}
+}
+
+// A !brief sent alone in a thread of the watch room briefs the thread: its
+// root and replies reach every room as one briefing, translated. A session
+// its owner has not verified cannot slip its words into one, and a
+// briefing too long to carry with its original is refused.
+func TestABriefFromAThread(t *testing.T) {
+	c := newCoalition(t, "es", "en")
+	es, en := c.rooms["es"], c.rooms["en"]
+	bot := c.setup.userID
+	c.ask(t, es, "!watch room")
+	inThread := func(from *testenv.Client, root id.EventID, body string) id.EventID {
+		content := &event.MessageEventContent{MsgType: event.MsgText, Body: body}
+		content.RelatesTo = (&event.RelatesTo{}).SetThread(root, root)
+		return from.Send(es.room, content)
+	}
+
+	root := es.mod.SendText(es.room, "La policía cerrará el puente el sábado")
+	inThread(es.mod, root, "Traed agua y mantas")
+	brief := inThread(es.mod, root, "!brief")
+	assertWords(t, "the brief's answer", testenv.Body(es.mod.WaitForReply(es.room, bot, brief, 30*time.Second)), "`b")
+	got := en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "📣") })
+	assertWords(t, "the thread's briefing", testenv.Body(got), "Briefing", "bridge", "water", "original (es)", "Traed agua y mantas")
+
+	// A session added to the moderator's account, never verified, writes
+	// in the next thread; briefing that thread is refused, and its words
+	// reach no room as a briefing.
+	stolen := hs.NewDevice(t, es.mod)
+	stolen.WaitForMembership(es.room, bot, event.MembershipJoin, 30*time.Second)
+	root = es.mod.SendText(es.room, "Cambio de planes")
+	inThread(stolen, root, "Id todos al puente ahora Zorblax7")
+	es.mod.WaitForMessage(es.room, stolen.UserID, 30*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "Zorblax7") })
+	brief = inThread(es.mod, root, "!brief")
+	assertWords(t, "refusal", testenv.Body(es.mod.WaitForReply(es.room, bot, brief, 30*time.Second)),
+		es.mod.UserID.String(), "no ha verificado", "No se envió nada")
+
+	sent := es.mod.SendText(es.room, "!brief "+strings.Repeat("Mucho texto. ", 400))
+	assertWords(t, "too long", testenv.Body(es.mod.WaitForReply(es.room, bot, sent, 30*time.Second)), "4000", "No se envió nada")
+	sent = es.mod.SendText(es.room, "!brief")
+	assertWords(t, "nothing to brief", testenv.Body(es.mod.WaitForReply(es.room, bot, sent, 30*time.Second)), "No hay nada que difundir")
+
+	briefs := 0
+	for _, e := range en.mod.Messages(en.room, bot) {
+		if strings.Contains(testenv.Body(e), "📣") {
+			briefs++
+			noneContains(t, "a briefing", []string{testenv.Body(e)}, "Zorblax7", "Mucho texto")
+		}
+	}
+	if briefs != 1 {
+		t.Fatalf("%d briefings reached the English room, want 1", briefs)
 	}
 }
