@@ -260,7 +260,8 @@ const retroOpen = 3 * 24 * time.Hour
 // direct chat, in their language; its answers reach every room when it
 // closes.
 func (b *Bot) openRetro(ctx context.Context, sc *database.Schedule, at time.Time, participants []id.UserID) error {
-	f, err := b.forms.StartRetro(ctx, sc.RoomID, sc.CreatedBy, cmp.Or(sc.Template, "solidarity-retro"), b.now().Add(retroOpen))
+	f, err := b.forms.StartRetro(ctx, sc.RoomID, sc.CreatedBy, cmp.Or(sc.Template, "solidarity-retro"), b.now().Add(retroOpen),
+		fmt.Sprintf("circle:%d:%d", sc.ID, at.UnixMilli()))
 	if err != nil {
 		return err
 	}

@@ -13,16 +13,18 @@ import (
 )
 
 const (
-	formColumns      = `id, template, room_id, coalition_id, created_by, created_at, deadline, closed, results_everywhere`
-	insertFormQuery  = `INSERT INTO form (template, room_id, coalition_id, created_by, created_at, deadline, results_everywhere) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`
-	getFormQuery     = `SELECT ` + formColumns + ` FROM form WHERE id=$1`
-	visibleFormQuery = `SELECT ` + formColumns + ` FROM form WHERE room_id=$1 OR (coalition_id<>'' AND coalition_id=$2) ORDER BY id`
-	openFormsQuery   = `SELECT ` + formColumns + ` FROM form WHERE NOT closed ORDER BY id`
-	dueFormsQuery    = `SELECT ` + formColumns + ` FROM form WHERE NOT closed AND deadline>0 AND deadline<=$1`
-	closeFormQuery   = `UPDATE form SET closed=true WHERE id=$1 AND NOT closed`
+	formColumns       = `id, template, room_id, coalition_id, created_by, created_at, deadline, closed, results_everywhere, origin`
+	insertFormQuery   = `INSERT INTO form (template, room_id, coalition_id, created_by, created_at, deadline, results_everywhere, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`
+	getFormQuery      = `SELECT ` + formColumns + ` FROM form WHERE id=$1`
+	formByOriginQuery = `SELECT ` + formColumns + ` FROM form WHERE origin=$1 AND origin<>''`
+	visibleFormQuery  = `SELECT ` + formColumns + ` FROM form WHERE room_id=$1 OR (coalition_id<>'' AND coalition_id=$2) ORDER BY id`
+	openFormsQuery    = `SELECT ` + formColumns + ` FROM form WHERE NOT closed ORDER BY id`
+	dueFormsQuery     = `SELECT ` + formColumns + ` FROM form WHERE NOT closed AND deadline>0 AND deadline<=$1`
+	closeFormQuery    = `UPDATE form SET closed=true WHERE id=$1 AND NOT closed`
 
 	insertInvitationQuery = `INSERT INTO form_invitation (event_id, form_id, room_id) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING`
 	invitationFormQuery   = `SELECT form_id FROM form_invitation WHERE event_id=$1`
+	invitedRoomsQuery     = `SELECT room_id FROM form_invitation WHERE form_id=$1`
 
 	upsertResponseQuery = `
 		INSERT INTO form_response (form_id, user_id, lang, submitted_at, answers) VALUES ($1, $2, $3, $4, $5)
@@ -43,13 +45,16 @@ type Form struct {
 	// ResultsEverywhere sends the results to every room of the coalition,
 	// each in its language (a listening circle's retro).
 	ResultsEverywhere bool
+	// Origin is what opened the form when no person did
+	// ("circle:<schedule>:<occurrence>"): one form per origin.
+	Origin string
 }
 
 func newForm(_ *dbutil.QueryHelper[*Form]) *Form { return &Form{} }
 
 func (f *Form) Scan(row dbutil.Scannable) (*Form, error) {
 	var created, deadline int64
-	if err := row.Scan(&f.ID, &f.Template, &f.RoomID, &f.CoalitionID, &f.CreatedBy, &created, &deadline, &f.Closed, &f.ResultsEverywhere); err != nil {
+	if err := row.Scan(&f.ID, &f.Template, &f.RoomID, &f.CoalitionID, &f.CreatedBy, &created, &deadline, &f.Closed, &f.ResultsEverywhere, &f.Origin); err != nil {
 		return nil, err
 	}
 	f.CreatedAt = time.UnixMilli(created)
@@ -68,11 +73,30 @@ func (q *FormQuery) Insert(ctx context.Context, f *Form) error {
 	if !f.Deadline.IsZero() {
 		deadline = f.Deadline.UnixMilli()
 	}
-	err := q.GetDB().QueryRow(ctx, insertFormQuery, f.Template, f.RoomID, f.CoalitionID, f.CreatedBy, f.CreatedAt.UnixMilli(), deadline, f.ResultsEverywhere).Scan(&f.ID)
+	err := q.GetDB().QueryRow(ctx, insertFormQuery, f.Template, f.RoomID, f.CoalitionID, f.CreatedBy, f.CreatedAt.UnixMilli(), deadline, f.ResultsEverywhere, f.Origin).Scan(&f.ID)
 	if err != nil {
 		return fmt.Errorf("failed to store form: %w", err)
 	}
 	return nil
+}
+
+// ByOrigin is the form origin opened, or nil.
+func (q *FormQuery) ByOrigin(ctx context.Context, origin string) (*Form, error) {
+	f, err := q.QueryOne(ctx, formByOriginQuery, origin)
+	if err != nil {
+		return nil, fmt.Errorf("failed to get form: %w", err)
+	}
+	return f, nil
+}
+
+// InvitedRooms are the rooms a form's invitation was posted in.
+func (q *FormQuery) InvitedRooms(ctx context.Context, formID int64) ([]id.RoomID, error) {
+	rows, err := q.GetDB().Query(ctx, invitedRoomsQuery, formID)
+	out, err := dbutil.NewRowIterWithError(rows, dbutil.ScanSingleColumn[id.RoomID], err).AsList()
+	if err != nil {
+		return nil, fmt.Errorf("failed to list a form's invitations: %w", err)
+	}
+	return out, nil
 }
 
 func (q *FormQuery) Get(ctx context.Context, formID int64) (*Form, error) {

@@ -30,6 +30,8 @@ type fakeMatrix struct {
 	sent map[id.RoomID][]string
 	// outsiders are in none of the rooms; everyone else is in all of them.
 	outsiders map[id.UserID]bool
+	// failing rooms refuse that many sends before they take one.
+	failing map[id.RoomID]int
 }
 
 func (f *fakeMatrix) IsJoined(_ context.Context, _ id.RoomID, u id.UserID) bool {
@@ -51,6 +53,10 @@ func (f *fakeMatrix) SendToPerson(ctx context.Context, u id.UserID, room id.Room
 func (f *fakeMatrix) SendMarkdown(_ context.Context, room id.RoomID, md string, _ rooms.Origin) (id.EventID, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.failing[room] > 0 {
+		f.failing[room]--
+		return "", errors.New("M_LIMIT_EXCEEDED")
+	}
 	f.sent[room] = append(f.sent[room], md)
 	return id.EventID(fmt.Sprintf("$%s-%d", room, len(f.sent[room]))), nil
 }
@@ -278,6 +284,36 @@ func TestReactionStartsAndDeadlineCloses(t *testing.T) {
 	f.say(t, "sí")
 	if reply := f.say(t, "submit"); !strings.Contains(reply, "closed and no longer takes answers") {
 		t.Fatalf("submitting to a closed form: %q", reply)
+	}
+}
+
+// A retro interrupted halfway through its invitations is taken up again by
+// its origin: one form, each room invited once.
+func TestARetroOpensOncePerOrigin(t *testing.T) {
+	ctx := context.Background()
+	f := newFx(t, filepath.Join(t.TempDir(), "f.db"), nil)
+	must(t, f.db.Coalition.Insert(ctx, &database.Coalition{ID: "c", Name: "Red", CreatedBy: "@mod:test", CreatedAt: zeroTime}))
+	for _, room := range []id.RoomID{"!a:test", "!b:test"} {
+		must(t, f.deps.Rooms.AddToCoalition(ctx, room, "c", "@mod:test", zeroTime))
+	}
+	f.mx.failing = map[id.RoomID]int{"!b:test": 1}
+	if _, err := f.eng.StartRetro(ctx, "!a:test", "@mod:test", "solidarity-retro", zeroTime.Add(time.Hour), "circle:1:0"); err == nil {
+		t.Fatal("a failed invitation went unnoticed")
+	}
+	form, err := f.eng.StartRetro(ctx, "!a:test", "@mod:test", "solidarity-retro", zeroTime.Add(time.Hour), "circle:1:0")
+	must(t, err)
+	if a, b := len(f.mx.sent["!a:test"]), len(f.mx.sent["!b:test"]); a != 1 || b != 1 {
+		t.Fatalf("invitations: %d in a, %d in b; want one each", a, b)
+	}
+	forms, err := f.db.Form.Visible(ctx, "!a:test", "c")
+	must(t, err)
+	if len(forms) != 1 || forms[0].ID != form.ID {
+		t.Fatalf("%d forms opened, want 1", len(forms))
+	}
+	other, err := f.eng.StartRetro(ctx, "!a:test", "@mod:test", "solidarity-retro", zeroTime.Add(time.Hour), "circle:1:1")
+	must(t, err)
+	if other.ID == form.ID {
+		t.Fatal("the next occurrence's retro is the same form")
 	}
 }
 

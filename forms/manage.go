@@ -54,9 +54,9 @@ func (e *Engine) StartForm(ctx context.Context, roomID id.RoomID, by id.UserID, 
 
 // StartRetro runs a template as a listening circle's retro: as StartForm,
 // and the results, at its deadline, go to every room in its language.
-func (e *Engine) StartRetro(ctx context.Context, roomID id.RoomID, by id.UserID, templateID string, deadline time.Time) (*database.Form, error) {
+func (e *Engine) StartRetro(ctx context.Context, roomID id.RoomID, by id.UserID, templateID string, deadline time.Time, origin string) (*database.Form, error) {
 	return e.startForm(ctx, &database.Form{Template: templateID, RoomID: roomID, CreatedBy: by, CreatedAt: e.now(), Deadline: deadline,
-		ResultsEverywhere: true})
+		ResultsEverywhere: true, Origin: origin})
 }
 
 func (e *Engine) startForm(ctx context.Context, f *database.Form) (*database.Form, error) {
@@ -70,10 +70,23 @@ func (e *Engine) startForm(ctx context.Context, f *database.Form) (*database.For
 		return nil, err
 	}
 	f.CoalitionID = coalitionID
-	if err = e.db.Form.Insert(ctx, f); err != nil {
+	// A form its origin already opened was interrupted: it is finished,
+	// its invitation posted only where it is missing.
+	var invited []id.RoomID
+	if existing, err := e.formOf(ctx, f.Origin); err != nil {
+		return nil, err
+	} else if existing != nil {
+		f = existing
+		if invited, err = e.db.Form.InvitedRooms(ctx, f.ID); err != nil {
+			return nil, err
+		}
+	} else if err = e.db.Form.Insert(ctx, f); err != nil {
 		return nil, err
 	}
 	for _, room := range targets {
+		if slices.Contains(invited, room) {
+			continue
+		}
 		lang := e.authority.Language(ctx, room)
 		text := e.l10n.Text(lang, msgInvitation, map[string]any{"Title": e.title(ctx, tmpl, lang), "Fill": format.SafeMarkdownCode("fill " + ShortID(f))})
 		if !deadline.IsZero() {
@@ -88,6 +101,15 @@ func (e *Engine) startForm(ctx context.Context, f *database.Form) (*database.For
 		}
 	}
 	return f, nil
+}
+
+// formOf is the form origin opened, nil when it opened none (or origin is
+// a person's "").
+func (e *Engine) formOf(ctx context.Context, origin string) (*database.Form, error) {
+	if origin == "" {
+		return nil, nil
+	}
+	return e.db.Form.ByOrigin(ctx, origin)
 }
 
 // ErrNoTemplate is an unknown template name.

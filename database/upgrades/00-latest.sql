@@ -1,4 +1,4 @@
--- v0 -> v20: Latest revision
+-- v0 -> v21: Latest revision
 
 -- Settings and membership facts per room the bot is in.
 CREATE TABLE room (
@@ -243,8 +243,13 @@ CREATE TABLE form (
     closed       BOOLEAN NOT NULL DEFAULT false,
     -- Results go to every room of the coalition, each in its language (a
     -- listening circle's retro), not only to the room that started it.
-    results_everywhere BOOLEAN NOT NULL DEFAULT false
+    results_everywhere BOOLEAN NOT NULL DEFAULT false,
+    -- What opened the form ("circle:<schedule>:<occurrence>"), when something
+    -- other than a person did: a retro interrupted halfway is taken up
+    -- again, never opened twice.
+    origin       TEXT    NOT NULL DEFAULT ''
 );
+CREATE UNIQUE INDEX form_origin ON form (origin) WHERE origin <> '';
 
 -- The invitations posted in each room; reacting to one starts the form.
 CREATE TABLE form_invitation (
