@@ -261,7 +261,7 @@ const retroOpen = 3 * 24 * time.Hour
 // closes.
 func (b *Bot) openRetro(ctx context.Context, sc *database.Schedule, at time.Time, participants []id.UserID) error {
 	f, err := b.forms.StartRetro(ctx, sc.RoomID, sc.CreatedBy, cmp.Or(sc.Template, "solidarity-retro"), b.now().Add(retroOpen),
-		fmt.Sprintf("circle:%d:%d", sc.ID, at.UnixMilli()))
+		fmt.Sprintf("circle:%d:%d", sc.ID, at.UnixMilli()), participants)
 	if err != nil {
 		return err
 	}

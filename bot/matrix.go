@@ -201,7 +201,9 @@ func (b *Bot) FetchCurrent(ctx context.Context, roomID id.RoomID, eventID id.Eve
 			return nil, fmt.Errorf("failed to read the edits of an event: %w", err)
 		}
 		for _, e := range edits.Chunk { // newest first
-			if e.Sender != orig.Sender || e.RoomID != "" && e.RoomID != roomID {
+			// An edit in the clear of an encrypted message names no device:
+			// anyone with the account's token could have sent it.
+			if e.Sender != orig.Sender || e.RoomID != "" && e.RoomID != roomID || orig.Mautrix.WasEncrypted && e.Type != event.EventEncrypted {
 				continue
 			}
 			current, err := b.applyEdit(ctx, orig, e)
@@ -271,6 +273,8 @@ func (b *Bot) applyEdit(ctx context.Context, orig, e *event.Event) (*event.Event
 	current := *orig
 	current.Content = event.Content{Parsed: e.Content.AsMessage().NewContent}
 	current.Mautrix.WasEncrypted = orig.Mautrix.WasEncrypted || e.Mautrix.WasEncrypted
+	// The words are the edit's: they are only as trusted as its device.
+	current.Mautrix.TrustState = min(orig.Mautrix.TrustState, e.Mautrix.TrustState)
 	return &current, nil
 }
 
@@ -303,7 +307,9 @@ func (b *Bot) Send(ctx context.Context, roomID id.RoomID, evtType event.Type, co
 		}
 	}
 	monitor.Sent(err)
-	if err != nil {
+	if errors.Is(err, mautrix.MForbidden) {
+		return "", fmt.Errorf("failed to send %s: %w: %w", evtType.Type, rooms.ErrCannotPost, err)
+	} else if err != nil {
 		return "", fmt.Errorf("failed to send %s: %w", evtType.Type, err)
 	}
 	return resp.EventID, nil

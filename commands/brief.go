@@ -40,7 +40,7 @@ var (
 	msgBriefThreadLong = &i18n.Message{ID: "BriefThreadLong", Description: "Max is a number.",
 		Other: "That thread has more than {{.Max}} replies: too many for one briefing. Nothing was sent."}
 	msgBriefTooLong = &i18n.Message{ID: "BriefTooLong", Description: "Max is a number.",
-		Other: "A briefing holds at most {{.Max}} characters, so that every room can read it with its original. Nothing was sent; shorten it."}
+		Other: "A briefing holds at most {{.Max}} characters (fewer when most of them are symbols), so that every room can read it with its original. Nothing was sent; shorten it."}
 	msgDigestAdded = &i18n.Message{ID: "DigestAdded", Description: "ID is in code, When as typed in code, Next a date and time, Zone in code.",
 		Other: "Digest {{.ID}} scheduled ({{.When}}): every room gets the briefings since the last one, first on {{.Next}} ({{.Zone}})."}
 )

@@ -22,7 +22,9 @@ func TestBriefQuotesAThreadOrAReply(t *testing.T) {
 		evt.Mautrix.WasEncrypted, evt.Mautrix.TrustState = true, trust
 		h.mx.events[eventID] = evt
 	}
-	text := func(body string) *event.MessageEventContent { return &event.MessageEventContent{MsgType: event.MsgText, Body: body} }
+	text := func(body string) *event.MessageEventContent {
+		return &event.MessageEventContent{MsgType: event.MsgText, Body: body}
+	}
 	verified := id.TrustStateCrossSignedTOFU
 	msg("$root", mod, 1, verified, text("Checkpoint moved north"))
 	msg("$detail", user, 2, verified, text("> <@mod:test> Checkpoint moved north\n\nSince 6:00, two vans"))

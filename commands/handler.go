@@ -10,7 +10,6 @@ package commands
 import (
 	"context"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/rs/zerolog"
@@ -22,6 +21,7 @@ import (
 	"starling/forms"
 	"starling/incidents"
 	"starling/internal/fuzzy"
+	"starling/internal/mxtext"
 	"starling/ledger"
 	"starling/monitor"
 	"starling/relay"
@@ -268,12 +268,7 @@ func (r *Router) closest(typed string) *Command {
 // Echo quotes user input for a reply: cut to a readable length on a rune
 // boundary and escaped as a code span, so it can never become markup.
 func Echo(input string) string {
-	input = strings.TrimSpace(input)
-	if utf8.RuneCountInString(input) > echoLimit {
-		runes := []rune(input)
-		input = string(runes[:echoLimit]) + "…"
-	}
-	return format.SafeMarkdownCode(input)
+	return format.SafeMarkdownCode(mxtext.Clip(strings.TrimSpace(input), echoLimit+1))
 }
 
 // IsCommand tells whether a message is a command to the bot: its body,

@@ -27,6 +27,8 @@ var (
 		Other: "This room is not end-to-end encrypted, so incident reports may not be posted here. Turn on encryption in the room settings, then try again."}
 	msgIncidentMoveNeedsMod = &i18n.Message{ID: "IncidentMoveNeedsModerator", Description: "Level is a number.",
 		Other: "Another room of the coalition is its responder room. Only a moderator of that room (power level {{.Level}} or more there) can move the role here. Nothing was changed."}
+	msgIncidentWatchRoom = &i18n.Message{ID: "IncidentWatchRoom",
+		Other: "The coalition's watch circle cannot be its responder room: briefings go from there to every room, and what responders say stays in theirs. Nothing was changed."}
 	msgIncidentResponderChanged = &i18n.Message{ID: "IncidentResponderChanged",
 		Other: "The responder role changed while I was moving it: someone else moved it, or this room was taken out of the coalition. Nothing was changed here; send the command again if you still want the role here."}
 	msgIncidentNotResponder = &i18n.Message{ID: "IncidentNotResponderRoom", Description: "Command is a code span.",
@@ -71,6 +73,9 @@ func incidentError(cx *Ctx, err error) error {
 	}
 	if errors.Is(err, incidents.ErrResponderChanged) {
 		return &UserError{Msg: msgIncidentResponderChanged}
+	}
+	if errors.Is(err, incidents.ErrWatchRoom) {
+		return &UserError{Msg: msgIncidentWatchRoom}
 	}
 	if errors.Is(err, incidents.ErrNotResponderRoom) {
 		return &UserError{Msg: msgIncidentNotResponder, Data: map[string]any{"Command": format.SafeMarkdownCode(cx.Prefix() + "incident room")}}

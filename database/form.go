@@ -25,6 +25,8 @@ const (
 	insertInvitationQuery = `INSERT INTO form_invitation (event_id, form_id, room_id) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING`
 	invitationFormQuery   = `SELECT form_id FROM form_invitation WHERE event_id=$1`
 	invitedRoomsQuery     = `SELECT room_id FROM form_invitation WHERE form_id=$1`
+	addParticipantQuery   = `INSERT INTO form_participant (form_id, user_id) VALUES ($1, $2) ON CONFLICT (form_id, user_id) DO NOTHING`
+	isParticipantQuery    = `SELECT EXISTS (SELECT 1 FROM form_participant WHERE form_id=$1 AND user_id=$2)`
 
 	upsertResponseQuery = `
 		INSERT INTO form_response (form_id, user_id, lang, submitted_at, answers) VALUES ($1, $2, $3, $4, $5)
@@ -46,7 +48,8 @@ type Form struct {
 	// each in its language (a listening circle's retro).
 	ResultsEverywhere bool
 	// Origin is what opened the form when no person did
-	// ("circle:<schedule>:<occurrence>"): one form per origin.
+	// ("circle:<schedule>:<occurrence>"): one form per origin, answered
+	// only by the participants it was opened for.
 	Origin string
 }
 
@@ -97,6 +100,27 @@ func (q *FormQuery) InvitedRooms(ctx context.Context, formID int64) ([]id.RoomID
 		return nil, fmt.Errorf("failed to list a form's invitations: %w", err)
 	}
 	return out, nil
+}
+
+// AddParticipants lets the people answer a form opened by invitation only.
+func (q *FormQuery) AddParticipants(ctx context.Context, formID int64, people []id.UserID) error {
+	return q.GetDB().DoTxn(ctx, nil, func(ctx context.Context) error {
+		for _, p := range people {
+			if _, err := q.GetDB().Exec(ctx, addParticipantQuery, formID, p); err != nil {
+				return fmt.Errorf("failed to add a form's participant: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// IsParticipant tells whether the person was invited to answer the form.
+func (q *FormQuery) IsParticipant(ctx context.Context, formID int64, userID id.UserID) (bool, error) {
+	var ok bool
+	if err := q.GetDB().QueryRow(ctx, isParticipantQuery, formID, userID).Scan(&ok); err != nil {
+		return false, fmt.Errorf("failed to check a form's participant: %w", err)
+	}
+	return ok, nil
 }
 
 func (q *FormQuery) Get(ctx context.Context, formID int64) (*Form, error) {

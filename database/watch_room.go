@@ -11,7 +11,8 @@ import (
 )
 
 const (
-	getWatchRoomQuery = `SELECT room_id FROM watch_room WHERE coalition_id=$1`
+	getWatchRoomQuery    = `SELECT room_id FROM watch_room WHERE coalition_id=$1`
+	vacateWatchRoomQuery = `DELETE FROM watch_room WHERE room_id=$1`
 	// setWatchRoomQuery moves the role only from the room it was read to be
 	// in ($3, '' for none), and only to a room of the coalition.
 	setWatchRoomQuery = `
@@ -48,4 +49,12 @@ func (q *WatchRoomQuery) Move(ctx context.Context, coalitionID string, from, roo
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// Vacate takes the role from the room, if it has it.
+func (q *WatchRoomQuery) Vacate(ctx context.Context, roomID id.RoomID) error {
+	if _, err := q.db.Exec(ctx, vacateWatchRoomQuery, roomID); err != nil {
+		return fmt.Errorf("failed to vacate watch room: %w", err)
+	}
+	return nil
 }

@@ -30,8 +30,6 @@ type fakeMatrix struct {
 	sent map[id.RoomID][]string
 	// outsiders are in none of the rooms; everyone else is in all of them.
 	outsiders map[id.UserID]bool
-	// failing rooms refuse that many sends before they take one.
-	failing map[id.RoomID]int
 }
 
 func (f *fakeMatrix) IsJoined(_ context.Context, _ id.RoomID, u id.UserID) bool {
@@ -53,10 +51,6 @@ func (f *fakeMatrix) SendToPerson(ctx context.Context, u id.UserID, room id.Room
 func (f *fakeMatrix) SendMarkdown(_ context.Context, room id.RoomID, md string, _ rooms.Origin) (id.EventID, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.failing[room] > 0 {
-		f.failing[room]--
-		return "", errors.New("M_LIMIT_EXCEEDED")
-	}
 	f.sent[room] = append(f.sent[room], md)
 	return id.EventID(fmt.Sprintf("$%s-%d", room, len(f.sent[room]))), nil
 }
@@ -287,33 +281,51 @@ func TestReactionStartsAndDeadlineCloses(t *testing.T) {
 	}
 }
 
-// A retro interrupted halfway through its invitations is taken up again by
-// its origin: one form, each room invited once.
-func TestARetroOpensOncePerOrigin(t *testing.T) {
+// A retro is answered only by the participants it was opened for, opens
+// once per origin (taken up again after an interruption), and its results
+// reach every room of its coalition but the responder room.
+func TestARetroIsForItsParticipantsAndOpensOnce(t *testing.T) {
 	ctx := context.Background()
 	f := newFx(t, filepath.Join(t.TempDir(), "f.db"), nil)
 	must(t, f.db.Coalition.Insert(ctx, &database.Coalition{ID: "c", Name: "Red", CreatedBy: "@mod:test", CreatedAt: zeroTime}))
-	for _, room := range []id.RoomID{"!a:test", "!b:test"} {
+	for _, room := range []id.RoomID{"!a:test", "!b:test", "!resp:test"} {
 		must(t, f.deps.Rooms.AddToCoalition(ctx, room, "c", "@mod:test", zeroTime))
 	}
-	f.mx.failing = map[id.RoomID]int{"!b:test": 1}
-	if _, err := f.eng.StartRetro(ctx, "!a:test", "@mod:test", "solidarity-retro", zeroTime.Add(time.Hour), "circle:1:0"); err == nil {
-		t.Fatal("a failed invitation went unnoticed")
-	}
-	form, err := f.eng.StartRetro(ctx, "!a:test", "@mod:test", "solidarity-retro", zeroTime.Add(time.Hour), "circle:1:0")
+	must(t, f.db.Incident.SetResponderRoom(ctx, "c", "!resp:test"))
+	form, err := f.eng.StartRetro(ctx, "!a:test", "@mod:test", "solidarity-retro", zeroTime.Add(time.Hour), "circle:1:0", []id.UserID{ana})
 	must(t, err)
-	if a, b := len(f.mx.sent["!a:test"]), len(f.mx.sent["!b:test"]); a != 1 || b != 1 {
-		t.Fatalf("invitations: %d in a, %d in b; want one each", a, b)
-	}
-	forms, err := f.db.Form.Visible(ctx, "!a:test", "c")
+	again, err := f.eng.StartRetro(ctx, "!a:test", "@mod:test", "solidarity-retro", zeroTime.Add(time.Hour), "circle:1:0", []id.UserID{ana, "@cai:test"})
 	must(t, err)
-	if len(forms) != 1 || forms[0].ID != form.ID {
-		t.Fatalf("%d forms opened, want 1", len(forms))
+	if again.ID != form.ID {
+		t.Fatalf("the retro opened twice: forms %d and %d", form.ID, again.ID)
 	}
-	other, err := f.eng.StartRetro(ctx, "!a:test", "@mod:test", "solidarity-retro", zeroTime.Add(time.Hour), "circle:1:1")
+	if forms, err := f.db.Form.Visible(ctx, "!a:test", "c"); err != nil || len(forms) != 1 {
+		t.Fatalf("%d forms opened (%v), want 1", len(forms), err)
+	}
+	for _, room := range []id.RoomID{"!a:test", "!b:test"} {
+		if got := f.mx.sent[room]; len(got) > 0 {
+			t.Fatalf("an invitation anyone could take was posted in %s: %q", room, got)
+		}
+	}
+	if err := f.eng.Fill(ctx, "@bob:test", form.ID); !errors.Is(err, ErrNoForm) {
+		t.Fatalf("someone who was not in the circle may answer its retro: %v", err)
+	}
+	for _, who := range []id.UserID{ana, "@cai:test"} {
+		must(t, f.eng.Fill(ctx, who, form.ID))
+	}
+	other, err := f.eng.StartRetro(ctx, "!a:test", "@mod:test", "solidarity-retro", zeroTime.Add(time.Hour), "circle:1:1", nil)
 	must(t, err)
 	if other.ID == form.ID {
 		t.Fatal("the next occurrence's retro is the same form")
+	}
+
+	if _, err := f.eng.Close(ctx, form); err != nil {
+		t.Fatal(err)
+	}
+	for room, want := range map[id.RoomID]int{"!a:test": 1, "!b:test": 1, "!resp:test": 0} {
+		if got := len(f.mx.sent[room]); got != want {
+			t.Errorf("%s got %d results, want %d", room, got, want)
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/format"
 	"maunium.net/go/mautrix/id"
@@ -52,11 +53,17 @@ func (e *Engine) StartForm(ctx context.Context, roomID id.RoomID, by id.UserID, 
 	return e.startForm(ctx, &database.Form{Template: templateID, RoomID: roomID, CreatedBy: by, CreatedAt: e.now(), Deadline: deadline})
 }
 
-// StartRetro runs a template as a listening circle's retro: as StartForm,
-// and the results, at its deadline, go to every room in its language.
-func (e *Engine) StartRetro(ctx context.Context, roomID id.RoomID, by id.UserID, templateID string, deadline time.Time, origin string) (*database.Form, error) {
-	return e.startForm(ctx, &database.Form{Template: templateID, RoomID: roomID, CreatedBy: by, CreatedAt: e.now(), Deadline: deadline,
+// StartRetro runs a template as a listening circle's retro, once per
+// origin: asked only of its participants (no room gets an invitation
+// anyone could take), its results, at its deadline, go to every room of the
+// coalition in its language, the responder room aside.
+func (e *Engine) StartRetro(ctx context.Context, roomID id.RoomID, by id.UserID, templateID string, deadline time.Time, origin string, participants []id.UserID) (*database.Form, error) {
+	f, err := e.startForm(ctx, &database.Form{Template: templateID, RoomID: roomID, CreatedBy: by, CreatedAt: e.now(), Deadline: deadline,
 		ResultsEverywhere: true, Origin: origin})
+	if err != nil {
+		return nil, err
+	}
+	return f, e.db.Form.AddParticipants(ctx, f.ID, participants)
 }
 
 func (e *Engine) startForm(ctx context.Context, f *database.Form) (*database.Form, error) {
@@ -84,7 +91,9 @@ func (e *Engine) startForm(ctx context.Context, f *database.Form) (*database.For
 		return nil, err
 	}
 	for _, room := range targets {
-		if slices.Contains(invited, room) {
+		// A form opened by invitation only is asked of its participants in
+		// their direct chats; rooms get no invitation anyone could take.
+		if f.Origin != "" || slices.Contains(invited, room) {
 			continue
 		}
 		lang := e.authority.Language(ctx, room)
@@ -93,7 +102,10 @@ func (e *Engine) startForm(ctx context.Context, f *database.Form) (*database.For
 			text += " " + e.l10n.Text(lang, msgDeadline, map[string]any{"Until": deadline.UTC().Format("2006-01-02 15:04 UTC")})
 		}
 		eventID, err := e.mx.SendMarkdown(ctx, room, text, rooms.Bot)
-		if err != nil {
+		if errors.Is(err, rooms.ErrCannotPost) {
+			zerolog.Ctx(ctx).Warn().Err(err).Int64("form_id", f.ID).Stringer("target_room", room).Msg("Skipped a room the form's invitation cannot go to")
+			continue
+		} else if err != nil {
 			return nil, fmt.Errorf("failed to post invitation in %s: %w", room, err)
 		}
 		if err = e.db.Form.PutInvitation(ctx, eventID, f.ID, room); err != nil {
@@ -152,6 +164,11 @@ func (e *Engine) OpenFor(ctx context.Context, userID id.UserID) ([]*database.For
 }
 
 func (e *Engine) mayFill(ctx context.Context, userID id.UserID, f *database.Form) (bool, error) {
+	if f.Origin != "" {
+		if ok, err := e.db.Form.IsParticipant(ctx, f.ID, userID); err != nil || !ok {
+			return false, err
+		}
+	}
 	reach, err := e.authority.Scope(ctx, f.RoomID, f.CoalitionID, false)
 	if err != nil {
 		return false, err
@@ -339,7 +356,9 @@ func (e *Engine) Close(ctx context.Context, f *database.Form) (bool, error) {
 	}
 	targets := []id.RoomID{f.RoomID}
 	if f.ResultsEverywhere {
-		if targets, _, err = e.authority.Reach(ctx, f.RoomID); err != nil {
+		// The coalition it was opened in, while its room is still there;
+		// what people told the bot does not go to the responder room.
+		if targets, err = e.authority.Scope(ctx, f.RoomID, f.CoalitionID, true); err != nil {
 			return true, err
 		}
 	}
@@ -352,7 +371,7 @@ func (e *Engine) Close(ctx context.Context, f *database.Form) (bool, error) {
 		// Results are built from answers given in encrypted direct chats: the
 		// send guard keeps them out of an unencrypted room (and says so there).
 		_, err = e.mx.SendMarkdown(ctx, room, results+"\n\n"+e.l10n.Text(lang, msgClosedNote, nil), rooms.Private)
-		if err != nil && !errors.Is(err, rooms.ErrEncryptedToPlain) {
+		if err != nil && !errors.Is(err, rooms.ErrEncryptedToPlain) && !errors.Is(err, rooms.ErrCannotPost) {
 			return true, err
 		}
 	}

@@ -219,6 +219,9 @@ func (s Step) String() string {
 // it, or the room was taken out); nothing was moved.
 var ErrResponderChanged = errors.New("the responder role changed meanwhile")
 
+// ErrWatchRoom: the coalition's watch circle cannot be its responder room.
+var ErrWatchRoom = errors.New("the watch circle cannot be the responder room")
+
 // ErrNeedResponderModerator: the responder role moves only on the word of
 // a moderator of the room that has it (unless the bot is no longer there).
 var ErrNeedResponderModerator = errors.New("only a moderator of the current responder room can move the responder role")
@@ -236,6 +239,13 @@ func (s *Service) SetResponderRoom(ctx context.Context, roomID id.RoomID, by id.
 	}
 	if err = s.checkEncrypted(ctx, roomID); err != nil {
 		return err
+	}
+	// Briefings go from the watch circle to every room: what responders
+	// say there would too.
+	if watch, err := s.rooms.WatchRoom(ctx, member.CoalitionID); err != nil {
+		return err
+	} else if watch == roomID {
+		return ErrWatchRoom
 	}
 	current, _, err := s.db.Incident.ResponderRoom(ctx, member.CoalitionID)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -107,7 +106,7 @@ func (r *Relay) buildCopy(ctx context.Context, j *job, content *event.MessageEve
 // finishCopy makes the copy safe to send: no room ping, within the event
 // size limit, mentioning only whom it shows.
 func (r *Relay) finishCopy(ctx context.Context, j *job, content, out *event.MessageEventContent) (*event.MessageEventContent, error) {
-	out.Body, out.FormattedBody = neutraliseRoomPing(out.Body), neutraliseRoomPing(out.FormattedBody)
+	out.Body, out.FormattedBody = mxtext.NeutraliseRoomPing(out.Body), mxtext.NeutraliseRoomPing(out.FormattedBody)
 	if len(out.Body)+len(out.FormattedBody) > maxCopyBytes {
 		out.Format, out.FormattedBody = "", ""
 		out.Body = truncate(out.Body, maxCopyBytes/2)
@@ -207,15 +206,6 @@ func (r *Relay) targetMentions(ctx context.Context, target id.RoomID, content *e
 		}
 	}
 	return out, nil
-}
-
-// roomPingRE is "@room" in any case, as clients match it.
-var roomPingRE = regexp.MustCompile(`(?i)@room`)
-
-// neutraliseRoomPing breaks "@room" with a word joiner: it reads the same
-// but no client treats it as a ping of everyone.
-func neutraliseRoomPing(s string) string {
-	return roomPingRE.ReplaceAllStringFunc(s, func(m string) string { return m[:1] + "\u2060" + m[1:] })
 }
 
 func truncate(s string, n int) string {

@@ -243,6 +243,6 @@ func (r *Relay) translateFor(ctx context.Context, roomID id.RoomID, eventID id.E
 	} else {
 		data["Text"] = mxtext.Quote(results[0].Text)
 	}
-	_, err = r.mx.SendToPerson(ctx, person, "", neutraliseRoomPing(r.l10n.Text(reader, msg, data)))
+	_, err = r.mx.SendToPerson(ctx, person, "", mxtext.NeutraliseRoomPing(r.l10n.Text(reader, msg, data)))
 	return err
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
+
+	"starling/internal/mxtext"
 )
 
 const (
@@ -38,14 +40,7 @@ var errAvatarFailed = errors.New("the avatar could not be copied a short while a
 // The room is always shown whole, so a long name cannot pass for one
 // from another room.
 func profileName(sender, room string) string {
-	return neutraliseRoomPing(clip(cleanName(sender), maxSenderRunes) + " (" + clip(cleanName(room), maxRoomRunes) + ")")
-}
-
-func clip(s string, n int) string {
-	if runes := []rune(s); len(runes) > n {
-		return string(runes[:n-1]) + "…"
-	}
-	return s
+	return mxtext.NeutraliseRoomPing(mxtext.Clip(cleanName(sender), maxSenderRunes) + " (" + mxtext.Clip(cleanName(room), maxRoomRunes) + ")")
 }
 
 // cleanName takes out what a display or room name could do besides naming:

@@ -42,9 +42,16 @@ func (a *Authority) AddToCoalition(ctx context.Context, roomID id.RoomID, coalit
 	return a.db.CoalitionRoom.Insert(ctx, &database.CoalitionRoom{RoomID: roomID, CoalitionID: coalitionID, AddedBy: by, AddedAt: at})
 }
 
-// RemoveFromCoalition records that the room left its coalition.
+// RemoveFromCoalition records that the room left its coalition. A room
+// that leaves takes no role along (the watch circle is vacated, for the
+// others to give), and gets none back if it returns.
 func (a *Authority) RemoveFromCoalition(ctx context.Context, roomID id.RoomID) error {
-	return a.db.CoalitionRoom.Delete(ctx, roomID)
+	return a.db.DoTxn(ctx, nil, func(ctx context.Context) error {
+		if err := a.db.CoalitionRoom.Delete(ctx, roomID); err != nil {
+			return err
+		}
+		return a.db.WatchRoom.Vacate(ctx, roomID)
+	})
 }
 
 // SetPaused stops or restarts what the room sends to its coalition.

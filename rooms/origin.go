@@ -24,6 +24,11 @@ type Origin struct {
 // events never goes into an unencrypted room.
 var ErrEncryptedToPlain = errors.New("refusing to send content from encrypted events into an unencrypted room")
 
+// ErrCannotPost is a room that refuses the bot's messages: it left or was
+// kicked, or the room's power levels no longer let it speak. Trying again
+// will not help; a message meant for many rooms goes on to the others.
+var ErrCannotPost = errors.New("the room does not let the bot post")
+
 // Bot is the origin of the bot's own words, which may go anywhere.
 var Bot = Origin{}
 

@@ -166,6 +166,33 @@ func TestScopeFollowsMembership(t *testing.T) {
 	}
 }
 
+// A watch circle that leaves its coalition, or is taken out, leaves the
+// role for the others to give, and does not get it back by returning.
+func TestALeavingRoomTakesNoRoleAlong(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t)
+	a := New(db, nil, Settings{})
+	now := time.Now()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(db.Coalition.Insert(ctx, &database.Coalition{ID: "c", Name: "Red", CreatedBy: "@m:x", CreatedAt: now}))
+	for _, r := range []id.RoomID{"!a:x", "!b:x"} {
+		must(a.AddToCoalition(ctx, r, "c", "@m:x", now))
+	}
+	if moved, err := a.MoveWatchRoom(ctx, "c", "", "!a:x"); err != nil || !moved {
+		t.Fatalf("the role was not given: %v", err)
+	}
+	must(a.RemoveFromCoalition(ctx, "!a:x"))
+	must(a.AddToCoalition(ctx, "!a:x", "c", "@m:x", now))
+	if watch, err := a.WatchRoom(ctx, "c"); err != nil || watch != "" {
+		t.Fatalf("the watch circle is %q after it left and came back (%v)", watch, err)
+	}
+}
+
 func TestAvailability(t *testing.T) {
 	ctx := context.Background()
 	db := dbtest.Open(t)

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/internal/mxtext"
 	"starling/rooms"
 )
 
@@ -60,6 +62,28 @@ var (
 // it must still fit in one encrypted event in every room.
 const MaxBriefRunes = 4000
 
+const (
+	// briefGrowth is how much larger than its original's notice a
+	// briefing's event can be: the translation beside it (up to a third
+	// longer) and the base64 of its encryption.
+	briefGrowth = 3
+	// maxBriefEvent leaves room under the homeserver's 64 KiB per event
+	// for the heading, the relations and the encryption's envelope.
+	maxBriefEvent = 56_000
+	// maxDigestBriefs and maxDigestRunes bound a digest: the latest
+	// briefings, each cut short; !brief status and the pins have them whole.
+	maxDigestBriefs = 20
+	maxDigestRunes  = 280
+)
+
+// briefFits tells whether a briefing fits one event in every room: the
+// escapes of Markdown, HTML and JSON can make a text of symbols several
+// times longer than it reads.
+func briefFits(text string) bool {
+	data, err := json.Marshal(mxtext.Notice(format.EscapeMarkdown(text), nil))
+	return err == nil && len(data)*briefGrowth <= maxBriefEvent
+}
+
 var msgWatchMoved = &i18n.Message{ID: "WatchMoved", Description: "Room is the new watch room in bold; Who a user id in code.",
 	Other: "{{.Who}} made {{.Room}} the coalition's watch circle: briefings come from there now."}
 
@@ -86,7 +110,10 @@ func (s *Scheduler) SetWatchRoom(ctx context.Context, room id.RoomID, by id.User
 	}
 	if current != "" {
 		members, err := s.mx.JoinedMembers(ctx, current)
-		if err == nil && slices.Contains(members, s.mx.BotUserID()) {
+		if err != nil {
+			return err
+		}
+		if slices.Contains(members, s.mx.BotUserID()) {
 			have, err := s.mx.PowerLevel(ctx, current, by)
 			if err != nil {
 				return err
@@ -123,7 +150,10 @@ func (s *Scheduler) Brief(ctx context.Context, room id.RoomID, by id.UserID, tex
 	if !r.Watch {
 		return nil, ErrNotWatchRoom
 	}
-	if utf8.RuneCountInString(text) > MaxBriefRunes {
+	if r.Responder {
+		return nil, ErrResponderRoom
+	}
+	if utf8.RuneCountInString(text) > MaxBriefRunes || !briefFits(text) {
 		return nil, ErrBriefTooLong
 	}
 	now := s.clock.Now()
@@ -286,6 +316,9 @@ func (s *Scheduler) AddDigest(ctx context.Context, room id.RoomID, by id.UserID,
 	if !r.Watch {
 		return nil, time.Time{}, ErrNotWatchRoom
 	}
+	if r.Responder {
+		return nil, time.Time{}, ErrResponderRoom
+	}
 	return s.Add(ctx, NewSchedule{Kind: database.KindDigest, RoomID: room, By: by, When: when, Window: vigilLateWindow, From: from})
 }
 
@@ -319,6 +352,10 @@ func (s *Scheduler) digestStep(ctx context.Context, e *entry) error {
 // postDigest posts the briefings made between since and at, each room in
 // its language.
 func (s *Scheduler) postDigest(ctx context.Context, sc *database.Schedule, at, since time.Time) error {
+	// A room taken out of the coalition takes none of its briefings along.
+	if coalitionID, err := s.authority.CoalitionOf(ctx, sc.RoomID); err != nil || coalitionID != sc.CoalitionID {
+		return err
+	}
 	scheds, err := s.db.Schedule.Visible(ctx, sc.RoomID, sc.CoalitionID)
 	if err != nil {
 		return err
@@ -341,9 +378,12 @@ func (s *Scheduler) postDigest(ctx context.Context, sc *database.Schedule, at, s
 		text := s.l10n.Text(lang, msgDigestEmpty, map[string]any{"Room": watch})
 		if len(briefs) > 0 {
 			text = s.l10n.Plural(lang, msgDigestHeader, len(briefs), map[string]any{"Room": watch})
-			for _, b := range briefs {
+			for _, b := range briefs[max(len(briefs)-maxDigestBriefs, 0):] {
 				text += fmt.Sprintf("\n- %s %s — %s", format.SafeMarkdownCode(ShortID(b)), b.CreatedAt.In(loc).Format("Mon 02 15:04"),
-					format.EscapeMarkdown(s.translateFor(ctx, b.Text, b.Lang, lang)))
+					format.EscapeMarkdown(mxtext.Clip(s.translateFor(ctx, b.Text, b.Lang, lang), maxDigestRunes)))
+			}
+			if len(briefs) > maxDigestBriefs {
+				text += "\n- …"
 			}
 		}
 		if _, err = s.post(ctx, sc, at, "digest", room, text, from); err != nil {

@@ -11,6 +11,7 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
+	"starling/database"
 	"starling/rooms"
 )
 
@@ -108,5 +109,54 @@ func TestBriefingsAreForgottenAfterTheirRetention(t *testing.T) {
 	}
 	if sc, err := f.db.Schedule.Get(ctx, young.ID); err != nil || sc == nil {
 		t.Fatalf("the younger briefing went too: %v", err)
+	}
+}
+
+// A room that no longer lets the bot post holds up no other: the briefing
+// reaches the rest and its day goes on.
+func TestABriefingGoesOnPastARoomThatRefusesTheBot(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, filepath.Join(t.TempDir(), "s.db"), madrid(t, "2026-11-23 09:00"))
+	f.coalition(t)
+	must(t, f.s.SetWatchRoom(ctx, "!en:test", "@ana:test", 50))
+	f.mx.refusing = map[id.RoomID]bool{"!es:test": true}
+	sc, err := f.s.Brief(ctx, "!en:test", "@ana:test", "Bridge closed", rooms.Bot)
+	must(t, err)
+	f.clock.Set(madrid(t, "2026-11-23 09:01"))
+	f.s.RunDue(ctx)
+	if en := bodies(f.mx.take(), "!en:test"); len(en) != 1 {
+		t.Fatalf("the watch room's copy: %q", en)
+	}
+	occ, err := f.db.Occurrence.Get(ctx, sc.ID, sc.LastOccurrence)
+	must(t, err)
+	if occ == nil || !occ.Done(database.StepPosted) {
+		t.Fatal("one refusing room kept the briefing from being posted")
+	}
+}
+
+// A briefing must fit one event in every room with its translation: long
+// texts are refused, and so are shorter ones that escaping would swell.
+func TestBriefingsFitOneEvent(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, filepath.Join(t.TempDir(), "s.db"), madrid(t, "2026-11-23 09:00"))
+	f.coalition(t)
+	must(t, f.s.SetWatchRoom(ctx, "!es:test", "@ana:test", 50))
+	for _, tc := range []struct {
+		name string
+		text string
+		fits bool
+	}{
+		{"4000 letters", strings.Repeat("puente ", 571), true},
+		{"4000 Arabic letters", strings.Repeat("جسر مغلق ", 444), true},
+		{"4001 letters", strings.Repeat("a", 4001), false},
+		{"3000 angle brackets", strings.Repeat("<", 3000), false},
+		{"1000 angle brackets", strings.Repeat("<", 1000), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.s.Brief(ctx, "!es:test", "@ana:test", tc.text, rooms.Bot)
+			if fits := !errors.Is(err, ErrBriefTooLong); fits != tc.fits || err != nil && fits {
+				t.Fatalf("fits = %v (%v), want %v", fits, err, tc.fits)
+			}
+		})
 	}
 }

@@ -378,8 +378,8 @@ func (s *Scheduler) post(ctx context.Context, sc *database.Schedule, at time.Tim
 	content := mxtext.Notice(markdown, nil)
 	txn := txnid.Stable("sched", strconv.FormatInt(sc.ID, 10), strconv.FormatInt(at.UnixMilli(), 10), step, string(roomID))
 	eventID, err := s.mx.SendOnce(ctx, roomID, content, txn, from)
-	if errors.Is(err, rooms.ErrEncryptedToPlain) {
-		zerolog.Ctx(ctx).Warn().Int64("schedule_id", sc.ID).Stringer("target_room", roomID).Msg("Skipped a room the schedule's content may not go to")
+	if errors.Is(err, rooms.ErrEncryptedToPlain) || errors.Is(err, rooms.ErrCannotPost) {
+		zerolog.Ctx(ctx).Warn().Err(err).Int64("schedule_id", sc.ID).Stringer("target_room", roomID).Msg("Skipped a room the schedule's message cannot go to")
 		return "", nil
 	} else if err != nil {
 		return "", err

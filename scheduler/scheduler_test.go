@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -45,8 +46,9 @@ type fakeMatrix struct {
 	posts  []sent
 	txns   map[string]id.EventID
 	events map[id.EventID]*event.Event
-	// down refuses every send to these rooms.
-	down map[id.RoomID]bool
+	// down refuses every send to these rooms; refusing rooms will never
+	// take the bot's messages (it was kicked).
+	down, refusing map[id.RoomID]bool
 	// pinned lists "room event" as pinned.
 	pinned []string
 }
@@ -56,7 +58,10 @@ func (f *fakeMatrix) SendOnce(_ context.Context, room id.RoomID, c *event.Messag
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.down[room] {
-		return "", errors.New("M_FORBIDDEN: not in the room")
+		return "", errors.New("M_UNKNOWN: try again")
+	}
+	if f.refusing[room] {
+		return "", fmt.Errorf("M_FORBIDDEN: %w", rooms.ErrCannotPost)
 	}
 	if prev, ok := f.txns[txn]; ok {
 		return prev, nil
@@ -287,12 +292,19 @@ func TestVigilAnnouncedAndReminded(t *testing.T) {
 		t.Fatalf("announcement: %q (first %v)", announce, first)
 	}
 	// Reacting to the announcement is an RSVP, counted once per person.
+	esPost := posts[slices.IndexFunc(posts, func(p sent) bool { return p.room == "!es:test" })].id
 	for _, r := range []struct{ sender, id string }{{"@ana:test", "$rx1"}, {"@bob:test", "$rx2"}, {"@ana:test", "$rx3"}} {
 		rsvp := &event.Event{ID: id.EventID(r.id), RoomID: "!es:test", Sender: id.UserID(r.sender), Type: event.EventReaction,
-			Content: event.Content{Parsed: &event.ReactionEventContent{RelatesTo: event.RelatesTo{Type: event.RelAnnotation, EventID: posts[0].id, Key: "👍"}}}}
+			Content: event.Content{Parsed: &event.ReactionEventContent{RelatesTo: event.RelatesTo{Type: event.RelAnnotation, EventID: esPost, Key: "👍"}}}}
 		if ok, err := f.s.OnReaction(ctx, rsvp); !ok || err != nil {
 			t.Fatalf("reaction not counted: %v %v", ok, err)
 		}
+	}
+	// A reaction naming another room's post counts for nothing.
+	spoof := &event.Event{ID: "$rx4", RoomID: "!en:test", Sender: "@eve:test", Type: event.EventReaction,
+		Content: event.Content{Parsed: &event.ReactionEventContent{RelatesTo: event.RelatesTo{Type: event.RelAnnotation, EventID: esPost, Key: "👍"}}}}
+	if ok, err := f.s.OnReaction(ctx, spoof); ok || err != nil {
+		t.Fatalf("a reaction from another room was counted: %v %v", ok, err)
 	}
 	infos, err := f.s.Visible(ctx, "!es:test")
 	must(t, err)

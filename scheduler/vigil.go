@@ -201,7 +201,9 @@ func cityOf(zone string) string {
 func (s *Scheduler) OnReaction(ctx context.Context, evt *event.Event) (bool, error) {
 	target := evt.Content.AsReaction().RelatesTo.EventID
 	scheduleID, at, room, ok, err := s.db.Post.ByEvent(ctx, target)
-	if err != nil || !ok {
+	// A reaction counts only in the room of the post it answers: anyone can
+	// name a post of another room in one.
+	if err != nil || !ok || room != evt.RoomID {
 		return false, err
 	}
 	sc, err := s.db.Schedule.Get(ctx, scheduleID)
@@ -211,7 +213,7 @@ func (s *Scheduler) OnReaction(ctx context.Context, evt *event.Event) (bool, err
 	switch {
 	case announced(sc.Kind):
 		return true, s.db.RSVP.Put(ctx, scheduleID, at, evt.Sender, evt.ID)
-	case sc.Kind == database.KindBrief && room == evt.RoomID:
+	case sc.Kind == database.KindBrief:
 		return true, s.db.Report.Put(ctx, scheduleID, at, &database.Report{RoomID: evt.RoomID, EventID: evt.ID, Sender: evt.Sender})
 	}
 	return false, nil

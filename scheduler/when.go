@@ -11,6 +11,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"starling/internal/fuzzy"
+	"starling/internal/mxtext"
 )
 
 // WhenError says what is wrong with a typed <when>, for a localized answer.
@@ -107,7 +108,7 @@ func fold(s string) string { return fuzzy.Fold(arabicDigits.Replace(s)) }
 func ParseWhen(input string, defaultZone *time.Location, now time.Time) (Rule, error) {
 	input = strings.TrimSpace(input)
 	if len(input) > maxWhenLength {
-		return nil, &WhenError{Kind: WhenUnknownWord, Word: input[:40] + "…"}
+		return nil, &WhenError{Kind: WhenUnknownWord, Word: mxtext.Clip(input, 41)}
 	}
 	fields := strings.Fields(input)
 	if len(fields) == 0 {

@@ -251,6 +251,13 @@ CREATE TABLE form (
 );
 CREATE UNIQUE INDEX form_origin ON form (origin) WHERE origin <> '';
 
+-- Who may answer a form opened by invitation only (a circle's retro).
+CREATE TABLE form_participant (
+    form_id BIGINT NOT NULL REFERENCES form (id) ON DELETE CASCADE,
+    user_id TEXT   NOT NULL,
+    PRIMARY KEY (form_id, user_id)
+);
+
 -- The invitations posted in each room; reacting to one starts the form.
 CREATE TABLE form_invitation (
     event_id TEXT   PRIMARY KEY,

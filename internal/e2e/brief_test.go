@@ -107,6 +107,20 @@ func TestABriefFromAThread(t *testing.T) {
 	assertWords(t, "refusal", testenv.Body(es.mod.WaitForReply(es.room, bot, brief, 30*time.Second)),
 		es.mod.UserID.String(), "no ha verificado", "No se envió nada")
 
+	// Nor can it by editing a verified message, which its owner then
+	// briefs by replying to it.
+	root = es.mod.SendText(es.room, "Todo tranquilo en el puente")
+	edit := &event.MessageEventContent{MsgType: event.MsgText, Body: "* Id todos al puente Zorblax8",
+		NewContent: &event.MessageEventContent{MsgType: event.MsgText, Body: "Id todos al puente Zorblax8"}}
+	edit.RelatesTo = (&event.RelatesTo{}).SetReplace(root)
+	stolen.Send(es.room, edit)
+	es.mod.WaitForMessage(es.room, stolen.UserID, 30*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "Zorblax8") })
+	reply := &event.MessageEventContent{MsgType: event.MsgText, Body: "!brief"}
+	reply.RelatesTo = (&event.RelatesTo{}).SetReplyTo(root)
+	brief = es.mod.Send(es.room, reply)
+	assertWords(t, "refusal of the edited message", testenv.Body(es.mod.WaitForReply(es.room, bot, brief, 30*time.Second)),
+		"no ha verificado", "No se envió nada")
+
 	sent := es.mod.SendText(es.room, "!brief "+strings.Repeat("Mucho texto. ", 400))
 	assertWords(t, "too long", testenv.Body(es.mod.WaitForReply(es.room, bot, sent, 30*time.Second)), "4000", "No se envió nada")
 	sent = es.mod.SendText(es.room, "!brief")
@@ -116,7 +130,7 @@ func TestABriefFromAThread(t *testing.T) {
 	for _, e := range en.mod.Messages(en.room, bot) {
 		if strings.Contains(testenv.Body(e), "📣") {
 			briefs++
-			noneContains(t, "a briefing", []string{testenv.Body(e)}, "Zorblax7", "Mucho texto")
+			noneContains(t, "a briefing", []string{testenv.Body(e)}, "Zorblax7", "Zorblax8", "Mucho texto")
 		}
 	}
 	if briefs != 1 {

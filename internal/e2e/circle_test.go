@@ -64,6 +64,14 @@ func TestListeningCircleAndItsRetro(t *testing.T) {
 	answer(es.mod, esDM, "sí", "`enviar`")
 	answer(es.mod, esDM, "enviar", "Gracias")
 
+	// Someone of the coalition who was not in the circle cannot answer its
+	// retro: no room got an invitation, and asking by its id finds nothing.
+	stranger := newReporter(t, c, "mirona")
+	assertWords(t, "a stranger to the circle", testenv.Body(ask(t, stranger.Client, es.room, bot, "!fill f1")), "no hay ningún formulario `f1`")
+	for _, l := range []*linked{es, en} {
+		noneContains(t, "the rooms", bodiesFrom(l.mod, l.room, bot), "fill f1", "fill` f1")
+	}
+
 	// Closed, its answers reach every room, grouped by question.
 	es.mod.SendText(es.room, "!form close f1") // the results are its answer
 	isResults := func(e *event.Event) bool {

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/format"
@@ -105,6 +106,9 @@ func Pill(user id.UserID) string {
 // (nil: nobody, so that a name in the text notifies no one).
 func Notice(markdown string, mentions *event.Mentions) *event.MessageEventContent {
 	content := format.RenderMarkdown(markdown, true, false)
+	// What people wrote reaches the bot's notices (briefings, answers,
+	// check-ins): none of it pings a whole room.
+	content.Body, content.FormattedBody = NeutraliseRoomPing(content.Body), NeutraliseRoomPing(content.FormattedBody)
 	content.MsgType = event.MsgNotice
 	if mentions == nil {
 		mentions = &event.Mentions{}
@@ -121,4 +125,21 @@ func Quote(text string) string {
 		lines[i] = "> " + format.EscapeMarkdown(l)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// roomPingRE is "@room" as push rules match it: in any case, as a word.
+var roomPingRE = regexp.MustCompile(`(?i)@room\b`)
+
+// NeutraliseRoomPing breaks "@room" with a word joiner: it reads the same
+// but no client treats it as a ping of everyone.
+func NeutraliseRoomPing(s string) string {
+	return roomPingRE.ReplaceAllStringFunc(s, func(m string) string { return m[:1] + "\u2060" + m[1:] })
+}
+
+// Clip is s cut to at most n runes, the last an ellipsis when it was cut.
+func Clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:max(n-1, 0)]) + "…"
 }

@@ -209,3 +209,21 @@ func TestPageNotifiesWhomItNames(t *testing.T) {
 		})
 	}
 }
+
+// Clients match @room in any case: none of its spellings pings a room, in
+// a notice of the bot either; a name that only starts with it is left whole.
+func TestRoomPingIsBrokenInAnyCase(t *testing.T) {
+	for _, in := range []string{"@room", "@Room listen", "ALL @ROOM", "<b>@rOoM</b>", "@room:"} {
+		out := NeutraliseRoomPing(in)
+		if roomPingRE.MatchString(out) || strings.ReplaceAll(out, "\u2060", "") != in {
+			t.Errorf("%q became %q", in, out)
+		}
+	}
+	if out := NeutraliseRoomPing("@roomba:example.org"); out != "@roomba:example.org" {
+		t.Errorf("a user id became %q", out)
+	}
+	notice := Notice("Everyone read this @room **now**", nil)
+	if roomPingRE.MatchString(notice.Body) || roomPingRE.MatchString(notice.FormattedBody) {
+		t.Errorf("a notice pings the room: %q / %q", notice.Body, notice.FormattedBody)
+	}
+}
