@@ -160,3 +160,26 @@ func TestBriefingsFitOneEvent(t *testing.T) {
 		})
 	}
 }
+
+// A room taken out of its coalition takes none of its briefings along: its
+// digest stays silent, and it gives up the watch role.
+func TestADigestStopsWhenItsRoomLeaves(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, filepath.Join(t.TempDir(), "s.db"), madrid(t, "2026-11-23 09:00"))
+	f.coalition(t)
+	must(t, f.db.CoalitionRoom.Insert(ctx, &database.CoalitionRoom{RoomID: "!fr:test", CoalitionID: "c", AddedBy: "@ana:test", AddedAt: f.clock.Now()}))
+	must(t, f.s.SetWatchRoom(ctx, "!es:test", "@ana:test", 50))
+	_, _, err := f.s.AddDigest(ctx, "!es:test", "@mod:test", "cada viernes 18:00", rooms.Bot)
+	must(t, err)
+	must(t, f.s.authority.RemoveFromCoalition(ctx, "!es:test"))
+	must(t, f.s.SetWatchRoom(ctx, "!en:test", "@ben:test", 50))
+	_, err = f.s.Brief(ctx, "!en:test", "@ben:test", "Closed border", rooms.Bot)
+	must(t, err)
+	f.clock.Set(madrid(t, "2026-11-27 18:00"))
+	f.s.RunDue(ctx)
+	for _, p := range f.mx.take() {
+		if p.room == "!es:test" {
+			t.Fatalf("the room that left got %q", p.body)
+		}
+	}
+}

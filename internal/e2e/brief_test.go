@@ -126,6 +126,11 @@ func TestABriefFromAThread(t *testing.T) {
 	sent = es.mod.SendText(es.room, "!brief")
 	assertWords(t, "nothing to brief", testenv.Body(es.mod.WaitForReply(es.room, bot, sent, 30*time.Second)), "No hay nada que difundir")
 
+	// The watch circle and the responder room are never one room.
+	assertWords(t, "the watch circle as responder room", c.ask(t, es, "!incident room"), "no puede ser su sala de respuesta", "No se cambió nada")
+	c.ask(t, en, "!incident room")
+	assertWords(t, "the responder room as watch circle", c.ask(t, en, "!watch room"), "responder room cannot be the watch circle")
+
 	briefs := 0
 	for _, e := range en.mod.Messages(en.room, bot) {
 		if strings.Contains(testenv.Body(e), "📣") {
