@@ -270,6 +270,7 @@ func (b *Bot) openRetro(ctx context.Context, sc *database.Schedule, at time.Time
 			b.log.Warn().Err(err).Stringer("user_id", p).Int64("form_id", f.ID).Msg("Failed to ask a circle's participant the retro")
 		}
 	}
+	monitor.RetroOpened()
 	b.log.Info().Int64("schedule_id", sc.ID).Time("occurrence", at).Int("participants", len(participants)).Msg("Opened a listening circle's retro")
 	return nil
 }

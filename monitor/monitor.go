@@ -31,6 +31,8 @@ var (
 	translationFailures = metrics.NewCounter(`starling_translation_failures_total`)
 	translationSeconds  = metrics.NewPrometheusHistogram(`starling_translation_seconds`)
 	incidentPages       = metrics.NewCounter(`starling_incident_pages_total`)
+	briefingReads       = metrics.NewCounter(`starling_briefing_reads_total`)
+	retrosOpened        = metrics.NewCounter(`starling_retros_opened_total`)
 	incidentAcks        = metrics.NewCounter(`starling_incident_acks_total`)
 	// Taking an incident takes minutes to hours, not the default's seconds.
 	incidentAckSeconds = metrics.NewPrometheusHistogramExt(`starling_incident_time_to_ack_seconds`,
@@ -113,6 +115,18 @@ func Command(name string) {
 func LedgerChanged(action string) {
 	metrics.GetOrCreateCounter(fmt.Sprintf(`starling_ledger_changes_total{action=%q}`, action)).Inc()
 }
+
+// SchedulePosted counts a message a schedule posted in a room, by the
+// schedule's kind (checkin, vigil, brief, digest, circle).
+func SchedulePosted(kind string) {
+	metrics.GetOrCreateCounter(fmt.Sprintf(`starling_schedule_posts_total{kind=%q}`, kind)).Inc()
+}
+
+// BriefingRead counts a reaction that marks a briefing read in a room.
+func BriefingRead() { briefingReads.Inc() }
+
+// RetroOpened counts a listening circle's retro opened to its participants.
+func RetroOpened() { retrosOpened.Inc() }
 
 // Paged counts one page sent about an incident.
 func Paged() { incidentPages.Inc() }

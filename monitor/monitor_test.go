@@ -96,6 +96,9 @@ func TestMetricsExposeCountersAndGauges(t *testing.T) {
 	Translated("apertium", 0, errors.New("down"))
 	Relayed(RelayDropped)
 	Paged()
+	SchedulePosted("brief")
+	BriefingRead()
+	RetroOpened()
 	IncidentAcked(90 * time.Second)
 	Synced(time.Unix(1700000000, 0))
 	after := scrape()
@@ -111,6 +114,9 @@ func TestMetricsExposeCountersAndGauges(t *testing.T) {
 		{`starling_relay_deliveries_total{result="dropped"}`, 1},
 		{`starling_relay_deliveries_total{result="delivered"}`, 0},
 		{`starling_incident_pages_total`, 1},
+		{`starling_schedule_posts_total{kind="brief"}`, 1},
+		{`starling_briefing_reads_total`, 1},
+		{`starling_retros_opened_total`, 1},
 		{`starling_incident_acks_total`, 1},
 		{`starling_incident_time_to_ack_seconds_bucket{le="120"}`, 1},
 		{`starling_incident_time_to_ack_seconds_bucket{le="60"}`, 0},

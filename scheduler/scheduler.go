@@ -18,6 +18,7 @@ import (
 	"starling/internal/safe"
 	"starling/internal/shortid"
 	"starling/internal/txnid"
+	"starling/monitor"
 	"starling/rooms"
 	"starling/service"
 	"starling/translate"
@@ -387,6 +388,7 @@ func (s *Scheduler) post(ctx context.Context, sc *database.Schedule, at time.Tim
 	if err = s.db.Post.Put(ctx, sc.ID, at, roomID, eventID); err != nil {
 		return "", err
 	}
+	monitor.SchedulePosted(sc.Kind)
 	return eventID, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/monitor"
 )
 
 type vigilStepAt struct {
@@ -214,6 +215,7 @@ func (s *Scheduler) OnReaction(ctx context.Context, evt *event.Event) (bool, err
 	case announced(sc.Kind):
 		return true, s.db.RSVP.Put(ctx, scheduleID, at, evt.Sender, evt.ID)
 	case sc.Kind == database.KindBrief:
+		monitor.BriefingRead()
 		return true, s.db.Report.Put(ctx, scheduleID, at, &database.Report{RoomID: evt.RoomID, EventID: evt.ID, Sender: evt.Sender})
 	}
 	return false, nil
