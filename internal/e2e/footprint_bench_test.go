@@ -116,6 +116,18 @@ func cpuTime(tb testing.TB, pid int, tree bool) time.Duration {
 	return time.Duration(ticks) * 10 * time.Millisecond
 }
 
+// homeserverCPU is what the homeserver has used so far: Dendrite, and its
+// PostgreSQL server when it runs on one (STARLING_HS_DATABASE=postgres;
+// the bot's own database is then best left on SQLite, or its work counts
+// as the homeserver's).
+func homeserverCPU(tb testing.TB) time.Duration {
+	used := cpuTime(tb, hs.PID(), true)
+	if hsOnPostgres && pg != nil && pg.PID() != 0 {
+		used += cpuTime(tb, pg.PID(), true)
+	}
+	return used
+}
+
 // procStat reads a process's user and system ticks and its parent.
 func procStat(pid int) (utime, stime int64, ppid int, ok bool) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))

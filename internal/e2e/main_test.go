@@ -31,6 +31,8 @@ var (
 	pgErr  error
 	// onPostgres makes newBot give each bot a fresh PostgreSQL database.
 	onPostgres bool
+	// hsOnPostgres: the homeserver keeps its databases in pg.
+	hsOnPostgres bool
 )
 
 // postgres makes the bots of the rest of test t keep their tables in
@@ -62,7 +64,21 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	hs, err = testenv.StartDendrite(ctx, testenv.DendriteOptions{Dir: filepath.Join(dir, "dendrite")})
+	opts := testenv.DendriteOptions{Dir: filepath.Join(dir, "dendrite")}
+	// STARLING_HS_DATABASE=postgres runs the homeserver on PostgreSQL, as
+	// Dendrite advises for real use (make bench-scale).
+	if os.Getenv("STARLING_HS_DATABASE") == "postgres" {
+		pgOnce.Do(func() { pg, pgErr = pgtest.Shared() })
+		if pgErr == nil {
+			opts.DatabaseURI, pgErr = pg.CreateDatabase()
+		}
+		hsOnPostgres = true
+		if pgErr != nil {
+			fmt.Fprintln(os.Stderr, pgErr)
+			return 1
+		}
+	}
+	hs, err = testenv.StartDendrite(ctx, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

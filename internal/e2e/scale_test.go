@@ -278,13 +278,18 @@ func BenchmarkScale(b *testing.B) {
 	s.bot.Stop()
 
 	setupStart := time.Now()
-	hsSetup, selfSetup := cpuTime(b, hs.PID(), true), cpuTime(b, os.Getpid(), false)
+	hsSetup, selfSetup := homeserverCPU(b), cpuTime(b, os.Getpid(), false)
 	f := buildFleet(b, coalitions, rooms, senders)
 	setup := time.Since(setupStart)
 	busy := func(cpu time.Duration) string { return fmt.Sprintf("%.0f %%", 100*cpu.Seconds()/setup.Seconds()) }
 	row("rooms (coalitions × rooms)", fmt.Sprintf("%d (%d × %d)", coalitions*rooms, coalitions, rooms))
+	hsEngine := "SQLite"
+	if hsOnPostgres {
+		hsEngine = "PostgreSQL (its CPU counted as the homeserver's)"
+	}
+	row("databases: homeserver, bot", hsEngine+", "+engine)
 	row("set-up by the test clients; CPU busy: homeserver, test clients, bot", fmt.Sprintf("%s; %s, %s, %s", setup.Round(time.Second),
-		busy(cpuTime(b, hs.PID(), true)-hsSetup), busy(cpuTime(b, os.Getpid(), false)-selfSetup), busy(cpuTime(b, f.bot.PID(), true))))
+		busy(homeserverCPU(b)-hsSetup), busy(cpuTime(b, os.Getpid(), false)-selfSetup), busy(cpuTime(b, f.bot.PID(), true))))
 	first := f.coalitions[0]
 	// Measured as before: in a room of two people and the bot, in no
 	// coalition; two new people, in no other room, so that only the bot's
@@ -345,7 +350,7 @@ func BenchmarkScale(b *testing.B) {
 		return dbBytes(b, filepath.Join(f.setup.dir, "starling.db"))
 	}
 	dbBefore := dbSize()
-	bot0, all0, hs0 := cpuTime(b, f.bot.PID(), false), cpuTime(b, f.bot.PID(), true), cpuTime(b, hs.PID(), true)
+	bot0, all0, hs0 := cpuTime(b, f.bot.PID(), false), cpuTime(b, f.bot.PID(), true), homeserverCPU(b)
 	b.ResetTimer()
 	var sustained, burst traffic
 	for i := range b.N {
@@ -353,7 +358,7 @@ func BenchmarkScale(b *testing.B) {
 		burst.add(f.talk(b, fmt.Sprintf("Rb%d", i), perSender, 0))
 	}
 	b.StopTimer()
-	bot1, all1, hs1 := cpuTime(b, f.bot.PID(), false), cpuTime(b, f.bot.PID(), true), cpuTime(b, hs.PID(), true)
+	bot1, all1, hs1 := cpuTime(b, f.bot.PID(), false), cpuTime(b, f.bot.PID(), true), homeserverCPU(b)
 	close(stop)
 	<-sampled
 	row("RSS idle, under load", fmt.Sprintf("%.0f MB, %.0f MB", float64(idle)/1024, float64(peak.Load())/1024))

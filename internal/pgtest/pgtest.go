@@ -101,25 +101,34 @@ func start() (*Server, error) {
 // NewDatabase creates an empty database and returns its URI.
 func (s *Server) NewDatabase(t testing.TB) string {
 	t.Helper()
+	uri, err := s.CreateDatabase()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uri
+}
+
+// CreateDatabase is NewDatabase outside a test (for a homeserver that
+// outlives them).
+func (s *Server) CreateDatabase() (string, error) {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	name := "t" + hex.EncodeToString(b)
 	admin, err := sql.Open("postgres", s.uri("postgres"))
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	defer admin.Close()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if _, err = admin.Exec("CREATE DATABASE " + name); err == nil {
-			break
+			return s.uri(name), nil
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("failed to create a test database: %v", err)
+			return "", fmt.Errorf("failed to create a test database: %w", err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return s.uri(name)
 }
 
 func (s *Server) uri(db string) string {
@@ -193,6 +202,17 @@ func (s *Server) Restart() error {
 		return fmt.Errorf("pg_ctl restart failed: %w\n%s", err, out)
 	}
 	return nil
+}
+
+// PID is the server's main process (its connections are its children), 0
+// when it cannot be read.
+func (s *Server) PID() int {
+	data, err := os.ReadFile(filepath.Join(s.dir, "data", "postmaster.pid"))
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(data), "\n", 2)[0]))
+	return pid
 }
 
 // Stop ends the server and removes its files.

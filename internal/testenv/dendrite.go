@@ -108,6 +108,9 @@ type DendriteOptions struct {
 	Addr string
 	// OpenRegistration lets anyone register from a client (for `make run`).
 	OpenRegistration bool
+	// DatabaseURI puts every homeserver database on PostgreSQL, as
+	// Dendrite advises for real use; empty: SQLite files in Dir.
+	DatabaseURI string
 }
 
 // StartDendrite starts a homeserver and waits until it answers.
@@ -124,7 +127,7 @@ func StartDendrite(ctx context.Context, opts DendriteOptions) (*Dendrite, error)
 	if err = os.MkdirAll(opts.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("failed to create homeserver folder: %w", err)
 	}
-	secret, err := writeDendriteConfig(ctx, bin, opts.Dir, opts.OpenRegistration)
+	secret, err := writeDendriteConfig(ctx, bin, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +253,8 @@ func (d *Dendrite) Stop() {
 // writeDendriteConfig writes dendrite.yaml and the signing key once per
 // folder, closed to everything but 127.0.0.1: no federation, no key
 // perspectives, no phoning home.
-func writeDendriteConfig(ctx context.Context, bin, dir string, openRegistration bool) (string, error) {
+func writeDendriteConfig(ctx context.Context, bin string, opts DendriteOptions) (string, error) {
+	dir := opts.Dir
 	path := filepath.Join(dir, "dendrite.yaml")
 	if data, err := os.ReadFile(path); err == nil {
 		var cfg struct {
@@ -267,7 +271,11 @@ func writeDendriteConfig(ctx context.Context, bin, dir string, openRegistration 
 	if out, err := exec.CommandContext(ctx, filepath.Join(bin, "generate-keys"), "-private-key", keyPath).CombinedOutput(); err != nil {
 		return "", fmt.Errorf("failed to generate homeserver key: %w\n%s", err, out)
 	}
-	generated, err := exec.CommandContext(ctx, filepath.Join(bin, "generate-config"), "-ci", "-dir", dir).Output()
+	args := []string{"-ci", "-dir", dir}
+	if opts.DatabaseURI != "" {
+		args = append(args, "-db", opts.DatabaseURI)
+	}
+	generated, err := exec.CommandContext(ctx, filepath.Join(bin, "generate-config"), args...).Output()
 	if err != nil {
 		return "", fmt.Errorf("failed to generate homeserver config: %w", err)
 	}
@@ -306,7 +314,12 @@ func writeDendriteConfig(ctx context.Context, bin, dir string, openRegistration 
 	set(false, "global", "jetstream", "in_memory")
 	set(filepath.Join(dir, "jetstream"), "global", "jetstream", "storage_path")
 	set(secret, "client_api", "registration_shared_secret")
-	set(!openRegistration, "client_api", "registration_disabled")
+	set(!opts.OpenRegistration, "client_api", "registration_disabled")
+	if opts.DatabaseURI != "" {
+		// Leave the PostgreSQL server connections for the bot's database.
+		set(40, "global", "database", "max_open_conns")
+		set(40, "global", "database", "max_idle_conns")
+	}
 	set(false, "client_api", "rate_limiting", "enabled")
 	set([]string{}, "mscs", "mscs")
 	set([]any{map[string]any{"type": "file", "level": "warn", "params": map[string]any{"path": filepath.Join(dir, "log")}}}, "logging")
