@@ -71,6 +71,9 @@ func runWatchRoom(cx *Ctx) error {
 
 func runBrief(cx *Ctx) error {
 	text, from := strings.TrimSpace(cx.RawArgs), cx.Origin
+	if !cx.Room.Watch { // before reading any message for it
+		return briefError(cx, scheduler.ErrNotWatchRoom)
+	}
 	if text == "" {
 		var err error
 		if text, from, err = quoted(cx); err != nil {
