@@ -13,14 +13,17 @@ import (
 )
 
 const (
-	formColumns       = `id, template, room_id, coalition_id, created_by, created_at, deadline, closed, results_everywhere, origin`
+	formColumns       = `id, template, room_id, coalition_id, created_by, created_at, deadline, closed, results_everywhere, origin, results_posted`
 	insertFormQuery   = `INSERT INTO form (template, room_id, coalition_id, created_by, created_at, deadline, results_everywhere, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`
 	getFormQuery      = `SELECT ` + formColumns + ` FROM form WHERE id=$1`
 	formByOriginQuery = `SELECT ` + formColumns + ` FROM form WHERE origin=$1 AND origin<>''`
 	visibleFormQuery  = `SELECT ` + formColumns + ` FROM form WHERE room_id=$1 OR (coalition_id<>'' AND coalition_id=$2) ORDER BY id`
 	openFormsQuery    = `SELECT ` + formColumns + ` FROM form WHERE NOT closed ORDER BY id`
-	dueFormsQuery     = `SELECT ` + formColumns + ` FROM form WHERE NOT closed AND deadline>0 AND deadline<=$1`
-	closeFormQuery    = `UPDATE form SET closed=true WHERE id=$1 AND NOT closed`
+	// dueFormsQuery: forms past their deadline, and closed forms whose
+	// results are still owed.
+	dueFormsQuery      = `SELECT ` + formColumns + ` FROM form WHERE NOT results_posted AND (closed OR (deadline>0 AND deadline<=$1))`
+	closeFormQuery     = `UPDATE form SET closed=true WHERE id=$1 AND NOT closed`
+	resultsPostedQuery = `UPDATE form SET results_posted=true WHERE id=$1`
 
 	insertInvitationQuery = `INSERT INTO form_invitation (event_id, form_id, room_id) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING`
 	invitationFormQuery   = `SELECT form_id FROM form_invitation WHERE event_id=$1`
@@ -51,13 +54,15 @@ type Form struct {
 	// ("circle:<schedule>:<occurrence>"): one form per origin, answered
 	// only by the participants it was opened for.
 	Origin string
+	// ResultsPosted: the closed form's results reached every room.
+	ResultsPosted bool
 }
 
 func newForm(_ *dbutil.QueryHelper[*Form]) *Form { return &Form{} }
 
 func (f *Form) Scan(row dbutil.Scannable) (*Form, error) {
 	var created, deadline int64
-	if err := row.Scan(&f.ID, &f.Template, &f.RoomID, &f.CoalitionID, &f.CreatedBy, &created, &deadline, &f.Closed, &f.ResultsEverywhere, &f.Origin); err != nil {
+	if err := row.Scan(&f.ID, &f.Template, &f.RoomID, &f.CoalitionID, &f.CreatedBy, &created, &deadline, &f.Closed, &f.ResultsEverywhere, &f.Origin, &f.ResultsPosted); err != nil {
 		return nil, err
 	}
 	f.CreatedAt = time.UnixMilli(created)
@@ -166,6 +171,14 @@ func (q *FormQuery) Close(ctx context.Context, formID int64) (bool, error) {
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// ResultsPosted records that a closed form's results reached every room.
+func (q *FormQuery) ResultsPosted(ctx context.Context, formID int64) error {
+	if _, err := q.GetDB().Exec(ctx, resultsPostedQuery, formID); err != nil {
+		return fmt.Errorf("failed to record a form's results: %w", err)
+	}
+	return nil
 }
 
 func (q *FormQuery) PutInvitation(ctx context.Context, eventID id.EventID, formID int64, roomID id.RoomID) error {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/rs/zerolog"
+	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/format"
 	"maunium.net/go/mautrix/id"
 
@@ -32,6 +33,9 @@ type Matrix interface {
 	SendToPerson(ctx context.Context, userID id.UserID, roomID id.RoomID, markdown string) (id.RoomID, error)
 	// SendMarkdown sends a notice into a room; from is where its content came from.
 	SendMarkdown(ctx context.Context, roomID id.RoomID, markdown string, from rooms.Origin) (id.EventID, error)
+	// SendOnce sends content under txnID at most once, however often it is
+	// asked to (a retry after a failure or a stop).
+	SendOnce(ctx context.Context, roomID id.RoomID, content *event.MessageEventContent, txnID string, from rooms.Origin) (id.EventID, error)
 	// IsJoined tells whether the user is in the room now.
 	IsJoined(ctx context.Context, roomID id.RoomID, userID id.UserID) bool
 }

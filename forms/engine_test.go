@@ -30,6 +30,29 @@ type fakeMatrix struct {
 	sent map[id.RoomID][]string
 	// outsiders are in none of the rooms; everyone else is in all of them.
 	outsiders map[id.UserID]bool
+	// txns are the transactions sent once; failing rooms refuse that many
+	// sends before they take one.
+	txns    map[string]bool
+	failing map[id.RoomID]int
+}
+
+func (f *fakeMatrix) SendOnce(ctx context.Context, room id.RoomID, content *event.MessageEventContent, txn string, from rooms.Origin) (id.EventID, error) {
+	f.mu.Lock()
+	if f.failing[room] > 0 {
+		f.failing[room]--
+		f.mu.Unlock()
+		return "", errors.New("M_UNKNOWN: try again")
+	}
+	if f.txns[txn] {
+		f.mu.Unlock()
+		return "$again", nil
+	}
+	if f.txns == nil {
+		f.txns = map[string]bool{}
+	}
+	f.txns[txn] = true
+	f.mu.Unlock()
+	return f.SendMarkdown(ctx, room, content.Body, from)
 }
 
 func (f *fakeMatrix) IsJoined(_ context.Context, _ id.RoomID, u id.UserID) bool {
@@ -326,6 +349,34 @@ func TestARetroIsForItsParticipantsAndOpensOnce(t *testing.T) {
 		if got := len(f.mx.sent[room]); got != want {
 			t.Errorf("%s got %d results, want %d", room, got, want)
 		}
+	}
+}
+
+// Results a failed send, or a stop, kept from a room after the form closed
+// are posted there later, and only there.
+func TestResultsOwedAreMadeGood(t *testing.T) {
+	ctx := context.Background()
+	f := newFx(t, filepath.Join(t.TempDir(), "f.db"), nil)
+	must(t, f.db.Coalition.Insert(ctx, &database.Coalition{ID: "c", Name: "Red", CreatedBy: "@mod:test", CreatedAt: zeroTime}))
+	for _, room := range []id.RoomID{"!a:test", "!b:test"} {
+		must(t, f.deps.Rooms.AddToCoalition(ctx, room, "c", "@mod:test", zeroTime))
+	}
+	form, err := f.eng.StartRetro(ctx, "!a:test", "@mod:test", "solidarity-retro", zeroTime.Add(time.Hour), "circle:1:0", []id.UserID{ana})
+	must(t, err)
+	f.mx.failing = map[id.RoomID]int{"!b:test": 1}
+	if closed, err := f.eng.Close(ctx, form); !closed || err == nil {
+		t.Fatalf("close with a failed send: closed %v, error %v", closed, err)
+	}
+	if got, _ := f.db.Form.Get(ctx, form.ID); got == nil || !got.Closed || got.ResultsPosted {
+		t.Fatalf("after the failed send: %+v", got)
+	}
+	must(t, f.eng.CloseDue(ctx))
+	must(t, f.eng.CloseDue(ctx))
+	if a, b := len(f.mx.sent["!a:test"]), len(f.mx.sent["!b:test"]); a != 1 || b != 1 {
+		t.Fatalf("results: %d in a, %d in b; want one each", a, b)
+	}
+	if got, _ := f.db.Form.Get(ctx, form.ID); got == nil || !got.ResultsPosted {
+		t.Fatalf("the results are still owed: %+v", got)
 	}
 }
 

@@ -19,8 +19,10 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/database"
+	"starling/internal/mxtext"
 	"starling/internal/safe"
 	"starling/internal/shortid"
+	"starling/internal/txnid"
 	"starling/rooms"
 	"starling/translate"
 )
@@ -348,48 +350,66 @@ func SafeCell(s string) string {
 }
 
 // Close closes the form and posts its results to the coordinator room, or
-// to every room of the coalition for a retro.
+// to every room of the coalition for a retro. It returns false if the form
+// was closed already; results still owed then (a send failed, or the bot
+// stopped, after it closed) are posted now, each room's once.
 func (e *Engine) Close(ctx context.Context, f *database.Form) (bool, error) {
 	closed, err := e.db.Form.Close(ctx, f.ID)
-	if err != nil || !closed {
-		return closed, err
+	if err != nil {
+		return false, err
 	}
+	if !closed {
+		if f, err = e.db.Form.Get(ctx, f.ID); err != nil || f == nil || f.ResultsPosted {
+			return false, err
+		}
+	}
+	return closed, e.postResults(ctx, f)
+}
+
+// postResults posts a closed form's results where they go, and records that
+// they did.
+func (e *Engine) postResults(ctx context.Context, f *database.Form) error {
 	targets := []id.RoomID{f.RoomID}
 	if f.ResultsEverywhere {
 		// The coalition it was opened in, while its room is still there;
 		// what people told the bot does not go to the responder room.
+		var err error
 		if targets, err = e.authority.Scope(ctx, f.RoomID, f.CoalitionID, true); err != nil {
-			return true, err
+			return err
 		}
 	}
 	for _, room := range targets {
 		lang := e.authority.Language(ctx, room)
 		results, err := e.Results(ctx, f, lang)
 		if err != nil {
-			return true, err
+			return err
 		}
 		// Results are built from answers given in encrypted direct chats: the
 		// send guard keeps them out of an unencrypted room (and says so there).
-		_, err = e.mx.SendMarkdown(ctx, room, results+"\n\n"+e.l10n.Text(lang, msgClosedNote, nil), rooms.Private)
+		content := mxtext.Notice(results+"\n\n"+e.l10n.Text(lang, msgClosedNote, nil), nil)
+		txn := txnid.Stable("form-results", strconv.FormatInt(f.ID, 10), string(room))
+		_, err = e.mx.SendOnce(ctx, room, content, txn, rooms.Private)
 		if err != nil && !errors.Is(err, rooms.ErrEncryptedToPlain) && !errors.Is(err, rooms.ErrCannotPost) {
-			return true, err
+			return err
 		}
 	}
-	return true, nil
+	return e.db.Form.ResultsPosted(ctx, f.ID)
 }
 
-// CloseDue closes every form whose deadline has passed.
+// CloseDue closes every form whose deadline has passed, and posts the
+// results still owed; one form that fails holds up no other.
 func (e *Engine) CloseDue(ctx context.Context) error {
 	due, err := e.db.Form.Due(ctx, e.now())
 	if err != nil {
 		return err
 	}
+	var errs []error
 	for _, f := range due {
 		if _, err = e.Close(ctx, f); err != nil {
-			return fmt.Errorf("failed to close form %d: %w", f.ID, err)
+			errs = append(errs, fmt.Errorf("failed to close form %d: %w", f.ID, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // RunDeadlines closes forms whose deadline has passed, until ctx ends.

@@ -49,6 +49,9 @@ func (f *fakeMatrix) OpenDM(context.Context, id.UserID) (id.RoomID, error) { ret
 func (f *fakeMatrix) SendMarkdown(context.Context, id.RoomID, string, rooms.Origin) (id.EventID, error) {
 	return "$x", nil
 }
+func (f *fakeMatrix) SendOnce(context.Context, id.RoomID, *event.MessageEventContent, string, rooms.Origin) (id.EventID, error) {
+	return "$x", nil
+}
 func (f *fakeMatrix) IsJoined(context.Context, id.RoomID, id.UserID) bool { return true }
 func (f *fakeMatrix) BotUserID() id.UserID                                { return "@bot:test" }
 func (f *fakeMatrix) IsEncrypted(_ context.Context, r id.RoomID) (bool, error) {

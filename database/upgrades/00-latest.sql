@@ -247,7 +247,10 @@ CREATE TABLE form (
     -- What opened the form ("circle:<schedule>:<occurrence>"), when something
     -- other than a person did: a retro interrupted halfway is taken up
     -- again, never opened twice.
-    origin       TEXT    NOT NULL DEFAULT ''
+    origin       TEXT    NOT NULL DEFAULT '',
+    -- Whether a closed form's results reached every room: a send that
+    -- failed, or a stop, after the form closed is made good, not lost.
+    results_posted BOOLEAN NOT NULL DEFAULT false
 );
 CREATE UNIQUE INDEX form_origin ON form (origin) WHERE origin <> '';
 

@@ -10,3 +10,7 @@ CREATE TABLE form_participant (
     user_id TEXT   NOT NULL,
     PRIMARY KEY (form_id, user_id)
 );
+-- Whether a closed form's results reached every room: a send that failed,
+-- or a stop, after the form closed is made good, not lost.
+ALTER TABLE form ADD COLUMN results_posted BOOLEAN NOT NULL DEFAULT false;
+UPDATE form SET results_posted=closed;
