@@ -145,3 +145,28 @@ func TestASlowRoomHoldsUpNoOther(t *testing.T) {
 		t.Fatalf("a message sent after the slow command was relayed %s after it, before it was done", waited)
 	}
 }
+
+// A room whose power levels no longer let the bot speak holds up nothing:
+// a briefing reaches the other rooms, and its day goes on.
+func TestARoomThatSilencesTheBotHoldsUpNoBriefing(t *testing.T) {
+	c := newCoalition(t, "fr", "es", "en") // the French room first in every list
+	es, en, fr := c.rooms["es"], c.rooms["en"], c.rooms["fr"]
+	bot := c.setup.userID
+	c.ask(t, es, "!watch room")
+	var pl event.PowerLevelsEventContent
+	if err := fr.mod.StateEvent(t.Context(), fr.room, event.StatePowerLevels, "", &pl); err != nil {
+		t.Fatal(err)
+	}
+	pl.EventsDefault = 50 // only moderators speak
+	if _, err := fr.mod.SendStateEvent(t.Context(), fr.room, event.StatePowerLevels, "", &pl); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // the bot's sync brings the new levels
+
+	c.ask(t, es, "!brief Cierran la frontera Zorblax11")
+	en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "Zorblax11") })
+	c.ask(t, es, "!brief Abren la frontera Zorblax12")
+	en.mod.WaitForMessage(en.room, bot, 30*time.Second, func(e *event.Event) bool { return strings.Contains(testenv.Body(e), "Zorblax12") })
+	noneContains(t, "the silenced room", bodiesFrom(fr.mod, fr.room, bot), "Zorblax11", "Zorblax12")
+	assertWords(t, "status", c.ask(t, es, "!brief status"), "Sala fr")
+}
