@@ -195,8 +195,8 @@ func briefError(cx *Ctx, err error) error {
 		return relayError(cx, relay.ErrNotLinked)
 	case errors.Is(err, scheduler.ErrResponderRoom):
 		return &UserError{Msg: msgWatchResponder}
-	case errors.Is(err, scheduler.ErrBriefTooLong):
-		return &UserError{Msg: msgBriefTooLong, Data: map[string]any{"Max": scheduler.MaxBriefRunes}}
+	case errors.Is(err, scheduler.ErrTextTooLong):
+		return &UserError{Msg: msgBriefTooLong, Data: map[string]any{"Max": scheduler.MaxTextRunes}}
 	}
 	return err
 }

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -47,6 +48,9 @@ func runCircleAdd(cx *Ctx) error {
 	var rotation []id.UserID
 	if err == nil {
 		when, topic, window, rotation, err = splitSchedule(when + " | " + rest)
+	}
+	if errors.Is(err, errTextTooLong) {
+		return whenError(cx, err)
 	}
 	if err != nil || window != 0 {
 		return &UserError{Msg: msgScheduleBadFormat, Data: map[string]any{"Example": format.SafeMarkdownCode(cx.Prefix() +

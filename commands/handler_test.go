@@ -101,6 +101,10 @@ func TestCommands(t *testing.T) {
 		myLang   string
 		myTz     string
 	}{
+		{name: "a vigil text too long", room: room, sender: mod, body: "!vigil add 2030-01-10 19:00 | " + strings.Repeat("a", 1001),
+			want: []string{"at most 1000 characters", "Nothing was scheduled"}},
+		{name: "a circle topic too long", room: room, sender: mod, body: "!circle add every 3 months first monday 18:00 | " + strings.Repeat("topic ", 200),
+			want: []string{"at most 1000 characters", "Nothing was scheduled"}},
 		{name: "help for a member hides moderator commands", room: room, sender: user, body: "!help",
 			want: []string{"commands you can use here", "`!lang me <code>`", "Moderators of this room can also"}, wantNot: []string{"!lang room"}},
 		{name: "help for a moderator", room: room, sender: mod, body: "!help",

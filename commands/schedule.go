@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"maunium.net/go/mautrix/format"
@@ -16,15 +17,17 @@ import (
 )
 
 var (
-	msgCheckinSummaryCmd  = &i18n.Message{ID: "CheckinCommandSummary", Other: "Show this room's check-ins and vigils."}
-	msgCheckinAddSummary  = &i18n.Message{ID: "CheckinAddSummary", Other: "Add a recurring check-in for every room of the coalition (moderators)."}
-	msgVigilAddSummary    = &i18n.Message{ID: "VigilAddSummary", Other: "Announce a vigil or action in every room, in each one's local time (moderators)."}
-	msgScheduleSummary    = &i18n.Message{ID: "ScheduleSummary", Other: "List the check-ins and vigils of this room and its coalition."}
-	msgScheduleListSum    = &i18n.Message{ID: "ScheduleListSummary", Other: "List the check-ins and vigils with their next time."}
-	msgScheduleCancelSum  = &i18n.Message{ID: "ScheduleCancelSummary", Other: "Cancel a check-in or vigil (moderators)."}
-	msgSchedulePauseSum   = &i18n.Message{ID: "SchedulePauseSummary", Other: "Pause a check-in or vigil (moderators)."}
-	msgScheduleResumeSum  = &i18n.Message{ID: "ScheduleResumeSummary", Other: "Resume a paused check-in or vigil (moderators)."}
-	msgScheduleBadFormat  = &i18n.Message{ID: "ScheduleBadFormat", Description: "Example is a code span.", Other: "Write the time, a |, then the text, for example {{.Example}}. Nothing was changed."}
+	msgCheckinSummaryCmd   = &i18n.Message{ID: "CheckinCommandSummary", Other: "Show this room's check-ins and vigils."}
+	msgCheckinAddSummary   = &i18n.Message{ID: "CheckinAddSummary", Other: "Add a recurring check-in for every room of the coalition (moderators)."}
+	msgVigilAddSummary     = &i18n.Message{ID: "VigilAddSummary", Other: "Announce a vigil or action in every room, in each one's local time (moderators)."}
+	msgScheduleSummary     = &i18n.Message{ID: "ScheduleSummary", Other: "List the check-ins and vigils of this room and its coalition."}
+	msgScheduleListSum     = &i18n.Message{ID: "ScheduleListSummary", Other: "List the check-ins and vigils with their next time."}
+	msgScheduleCancelSum   = &i18n.Message{ID: "ScheduleCancelSummary", Other: "Cancel a check-in or vigil (moderators)."}
+	msgSchedulePauseSum    = &i18n.Message{ID: "SchedulePauseSummary", Other: "Pause a check-in or vigil (moderators)."}
+	msgScheduleResumeSum   = &i18n.Message{ID: "ScheduleResumeSummary", Other: "Resume a paused check-in or vigil (moderators)."}
+	msgScheduleBadFormat   = &i18n.Message{ID: "ScheduleBadFormat", Description: "Example is a code span.", Other: "Write the time, a |, then the text, for example {{.Example}}. Nothing was changed."}
+	msgScheduleTextTooLong = &i18n.Message{ID: "ScheduleTextTooLong", Description: "Max is a number.",
+		Other: "That text holds at most {{.Max}} characters (fewer when most of them are symbols), so that every room can read it with its original. Nothing was scheduled; shorten it."}
 	msgScheduleBadWindow  = &i18n.Message{ID: "ScheduleBadWindow", Description: "Example is a code span.", Other: "The window is written like {{.Example}} (between 1m and 7 days). Nothing was changed."}
 	msgCheckinAdded       = &i18n.Message{ID: "CheckinAdded", Description: "ID and When are code spans, Next a date and time, Zone a code span.", Other: "Check-in {{.ID}} added: {{.When}}. The first one is on {{.Next}} ({{.Zone}})."}
 	msgVigilAdded         = &i18n.Message{ID: "VigilAdded", Description: "ID is a code span, Next a date and time, Zone a code span.", Other: "Vigil {{.ID}} added and announced. It starts on {{.Next}} ({{.Zone}})."}
@@ -61,6 +64,11 @@ var (
 )
 
 func whenError(cx *Ctx, err error) error {
+	if errors.Is(err, errTextTooLong) {
+		return &UserError{Msg: msgScheduleTextTooLong, Data: map[string]any{"Max": maxScheduleRunes}}
+	} else if errors.Is(err, scheduler.ErrTextTooLong) {
+		return &UserError{Msg: msgScheduleTextTooLong, Data: map[string]any{"Max": scheduler.MaxTextRunes}}
+	}
 	var we *scheduler.WhenError
 	if !errors.As(err, &we) {
 		return err
@@ -87,8 +95,11 @@ func splitSchedule(raw string) (when, text string, window time.Duration, rotatio
 		return "", "", 0, nil, errBadFormat
 	}
 	when, text = strings.TrimSpace(parts[0]), strings.TrimSpace(parts[1])
-	if when == "" || text == "" || len([]rune(text)) > 1000 {
+	if when == "" || text == "" {
 		return "", "", 0, nil, errBadFormat
+	}
+	if utf8.RuneCountInString(text) > maxScheduleRunes {
+		return "", "", 0, nil, errTextTooLong
 	}
 	if i := strings.LastIndex(strings.ToLower(text), " rotate "); i >= 0 {
 		for _, f := range strings.Fields(text[i+len(" rotate "):]) {
@@ -114,9 +125,13 @@ func splitSchedule(raw string) (when, text string, window time.Duration, rotatio
 }
 
 var (
-	errBadFormat = errors.New("bad schedule format")
-	errBadWindow = errors.New("bad window")
+	errBadFormat   = errors.New("bad schedule format")
+	errBadWindow   = errors.New("bad window")
+	errTextTooLong = errors.New("schedule text too long")
 )
+
+// maxScheduleRunes bounds a check-in's, vigil's or circle's text.
+const maxScheduleRunes = 1000
 
 func parseWindow(s string) (time.Duration, error) {
 	s = strings.ToLower(s)
@@ -140,6 +155,8 @@ func addSchedule(cx *Ctx, kind string) error {
 		err = errBadFormat
 	}
 	switch {
+	case errors.Is(err, errTextTooLong):
+		return whenError(cx, err)
 	case errors.Is(err, errBadWindow):
 		return &UserError{Msg: msgScheduleBadWindow, Data: map[string]any{"Example": format.SafeMarkdownCode("| window 12h")}}
 	case err != nil:

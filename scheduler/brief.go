@@ -2,13 +2,11 @@ package scheduler
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/rs/zerolog"
@@ -55,34 +53,14 @@ var (
 	ErrWatchChanged       = errors.New("the watch room changed meanwhile")
 	ErrNotLinked          = errors.New("the room is in no coalition")
 	ErrResponderRoom      = errors.New("the responder room cannot be the watch circle")
-	ErrBriefTooLong       = errors.New("the briefing is too long")
 )
 
-// MaxBriefRunes bounds a briefing: translated, with its original beside it,
-// it must still fit in one encrypted event in every room.
-const MaxBriefRunes = 4000
-
 const (
-	// briefGrowth is how much larger than its original's notice a
-	// briefing's event can be: the translation beside it (up to a third
-	// longer) and the base64 of its encryption.
-	briefGrowth = 3
-	// maxBriefEvent leaves room under the homeserver's 64 KiB per event
-	// for the heading, the relations and the encryption's envelope.
-	maxBriefEvent = 56_000
 	// maxDigestBriefs and maxDigestRunes bound a digest: the latest
 	// briefings, each cut short; !brief status and the pins have them whole.
 	maxDigestBriefs = 20
 	maxDigestRunes  = 280
 )
-
-// briefFits tells whether a briefing fits one event in every room: the
-// escapes of Markdown, HTML and JSON can make a text of symbols several
-// times longer than it reads.
-func briefFits(text string) bool {
-	data, err := json.Marshal(mxtext.Notice(format.EscapeMarkdown(text), nil))
-	return err == nil && len(data)*briefGrowth <= maxBriefEvent
-}
 
 var msgWatchMoved = &i18n.Message{ID: "WatchMoved", Description: "Room is the new watch room in bold; Who a user id in code.",
 	Other: "{{.Who}} made {{.Room}} the coalition's watch circle: briefings come from there now."}
@@ -153,8 +131,8 @@ func (s *Scheduler) Brief(ctx context.Context, room id.RoomID, by id.UserID, tex
 	if r.Responder {
 		return nil, ErrResponderRoom
 	}
-	if utf8.RuneCountInString(text) > MaxBriefRunes || !briefFits(text) {
-		return nil, ErrBriefTooLong
+	if !TextFits(text) {
+		return nil, ErrTextTooLong
 	}
 	now := s.clock.Now()
 	_, loc := s.roomSettings(ctx, room)

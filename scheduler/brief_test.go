@@ -134,8 +134,9 @@ func TestABriefingGoesOnPastARoomThatRefusesTheBot(t *testing.T) {
 	}
 }
 
-// A briefing must fit one event in every room with its translation: long
-// texts are refused, and so are shorter ones that escaping would swell.
+// A briefing, or any schedule's text, must fit one event in every room with
+// its translation: long texts are refused, and so are shorter ones that
+// escaping would swell.
 func TestBriefingsFitOneEvent(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, filepath.Join(t.TempDir(), "s.db"), madrid(t, "2026-11-23 09:00"))
@@ -153,8 +154,12 @@ func TestBriefingsFitOneEvent(t *testing.T) {
 		{"1000 angle brackets", strings.Repeat("<", 1000), true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.s.Brief(ctx, "!es:test", "@ana:test", tc.text, rooms.Bot)
-			if fits := !errors.Is(err, ErrBriefTooLong); fits != tc.fits || err != nil && fits {
+			_, _, err := f.s.Add(ctx, NewSchedule{Kind: database.KindVigil, RoomID: "!es:test", By: "@ana:test", When: "2026-12-10 19:00", Text: tc.text})
+			if fits := !errors.Is(err, ErrTextTooLong); fits != tc.fits {
+				t.Fatalf("as a vigil: fits = %v (%v), want %v", fits, err, tc.fits)
+			}
+			_, err = f.s.Brief(ctx, "!es:test", "@ana:test", tc.text, rooms.Bot)
+			if fits := !errors.Is(err, ErrTextTooLong); fits != tc.fits || err != nil && fits {
 				t.Fatalf("fits = %v (%v), want %v", fits, err, tc.fits)
 			}
 		})

@@ -31,6 +31,9 @@ type NewSchedule struct {
 // Add stores a schedule for the room (and its coalition, if any) and
 // returns it with its first occurrence. A vigil is announced at once.
 func (s *Scheduler) Add(ctx context.Context, ns NewSchedule) (*database.Schedule, time.Time, error) {
+	if !TextFits(ns.Text) {
+		return nil, time.Time{}, ErrTextTooLong
+	}
 	now := s.clock.Now()
 	lang, loc := s.roomSettings(ctx, ns.RoomID)
 	rule, err := ParseWhen(ns.When, loc, now)
