@@ -295,6 +295,7 @@ func (b *Bot) Send(ctx context.Context, roomID id.RoomID, evtType event.Type, co
 	if encrypted && b.client.Crypto == nil {
 		return "", ErrWouldLeakPlaintext
 	}
+	monitor.Handing(ctx)
 	var resp *mautrix.RespSendEvent
 	for attempt := 0; ; attempt++ {
 		resp, err = b.client.SendMessageEvent(ctx, roomID, evtType, content, mautrix.ReqSendEvent{TransactionID: txnID})

@@ -184,6 +184,7 @@ func (s *trackingSyncer) OnEventType(t event.Type, handler mautrix.EventHandler)
 }
 
 func (s *trackingSyncer) ProcessResponse(ctx context.Context, res *mautrix.RespSync, since string) error {
+	ctx = monitor.Received(ctx, monitor.WorkAnswer, time.Now())
 	if s.fill != nil {
 		s.fill(ctx, res, since)
 	}

@@ -17,7 +17,7 @@ const (
 		ON CONFLICT (event_id) DO NOTHING RETURNING id`
 	insertRelayDeliveryQuery = `INSERT INTO relay_delivery (job_id, target_room) VALUES ($1, $2)`
 	nextRelayDeliveryQuery   = `
-		SELECT d.job_id, j.event_id, j.room_id, j.event, d.target_room, d.attempted, d.attempts, d.next_attempt
+		SELECT d.job_id, j.event_id, j.room_id, j.event, j.received_at, d.target_room, d.attempted, d.attempts, d.next_attempt
 		FROM relay_delivery d JOIN relay_job j ON j.id = d.job_id
 		WHERE d.target_room=$1 AND NOT d.done ORDER BY d.job_id LIMIT 1`
 	pendingRelayTargetsQuery = `SELECT DISTINCT target_room FROM relay_delivery WHERE NOT done`
@@ -38,10 +38,12 @@ const (
 
 // Delivery is one event waiting to be relayed into one room.
 type Delivery struct {
-	JobID       int64
-	EventID     id.EventID
-	SourceRoom  id.RoomID
-	Event       string
+	JobID      int64
+	EventID    id.EventID
+	SourceRoom id.RoomID
+	Event      string
+	// ReceivedAt is when the bot took the event in.
+	ReceivedAt  time.Time
 	TargetRoom  id.RoomID
 	Attempted   bool
 	Attempts    int
@@ -49,11 +51,11 @@ type Delivery struct {
 }
 
 func (d *Delivery) Scan(row dbutil.Scannable) (*Delivery, error) {
-	var next int64
-	if err := row.Scan(&d.JobID, &d.EventID, &d.SourceRoom, &d.Event, &d.TargetRoom, &d.Attempted, &d.Attempts, &next); err != nil {
+	var received, next int64
+	if err := row.Scan(&d.JobID, &d.EventID, &d.SourceRoom, &d.Event, &received, &d.TargetRoom, &d.Attempted, &d.Attempts, &next); err != nil {
 		return nil, err
 	}
-	d.NextAttempt = time.UnixMilli(next)
+	d.ReceivedAt, d.NextAttempt = time.UnixMilli(received), time.UnixMilli(next)
 	return d, nil
 }
 

@@ -60,6 +60,9 @@ func testRelayQueueKeepsOrderPerRoom(t *testing.T, db *Database) {
 	if next.EventID != "$1" {
 		t.Fatalf("first delivery %s, want $1", next.EventID)
 	}
+	if !next.ReceivedAt.Equal(now.Truncate(time.Millisecond)) {
+		t.Fatalf("received at %v, want %v", next.ReceivedAt, now)
+	}
 	must(t, db.RelayJob.Retry(ctx, next.JobID, "!en:x", 1, now.Add(time.Minute)))
 	if again, _ := db.RelayJob.Next(ctx, "!en:x"); again.EventID != "$1" || again.Attempts != 1 {
 		t.Fatalf("a failed delivery was skipped: %+v", again)

@@ -101,6 +101,9 @@ func TestMetricsExposeCountersAndGauges(t *testing.T) {
 	RetroOpened()
 	IncidentAcked(90 * time.Second)
 	Synced(time.Unix(1700000000, 0))
+	Handing(Received(context.Background(), WorkAnswer, time.Now().Add(-30*time.Millisecond)))
+	Handing(Received(context.Background(), WorkCopy, time.Now().Add(-3*time.Second)))
+	Handing(context.Background()) // a send for no event: a schedule's post
 	after := scrape()
 	for _, tc := range []struct {
 		name  string
@@ -120,6 +123,12 @@ func TestMetricsExposeCountersAndGauges(t *testing.T) {
 		{`starling_incident_acks_total`, 1},
 		{`starling_incident_time_to_ack_seconds_bucket{le="120"}`, 1},
 		{`starling_incident_time_to_ack_seconds_bucket{le="60"}`, 0},
+		{`starling_handling_seconds_bucket{work="answer",le="0.05"}`, 1},
+		{`starling_handling_seconds_bucket{work="answer",le="0.025"}`, 0},
+		{`starling_handling_seconds_count{work="answer"}`, 1},
+		{`starling_handling_seconds_bucket{work="copy",le="5"}`, 1},
+		{`starling_handling_seconds_bucket{work="copy",le="2.5"}`, 0},
+		{`starling_handling_seconds_count{work="copy"}`, 1},
 	} {
 		if got := after[tc.name] - before[tc.name]; got != tc.delta {
 			t.Errorf("%s went up by %v, want %v", tc.name, got, tc.delta)

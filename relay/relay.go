@@ -192,7 +192,8 @@ func (r *Relay) work(ctx context.Context, target id.RoomID, wake chan struct{}) 
 		dlog := log.With().Stringer("event_id", d.EventID).Stringer("source_room", d.SourceRoom).Logger()
 		// A delivery that panics is one no retry can cure: it is dropped,
 		// and the room's queue moves on.
-		if safe.Run(&dlog, "relay", func() { err = r.deliver(dlog.WithContext(ctx), d) }) {
+		dctx := monitor.Received(dlog.WithContext(ctx), monitor.WorkCopy, d.ReceivedAt)
+		if safe.Run(&dlog, "relay", func() { err = r.deliver(dctx, d) }) {
 			err = permanent(errPanicked)
 		}
 		var permanent *permanentError

@@ -96,14 +96,14 @@ func askCode(t testing.TB, mod *testenv.Client, room id.RoomID, bot id.UserID, c
 		before = len(mod.Messages(dm, bot))
 	}
 	sent := mod.SendText(room, cmd)
-	if reply := testenv.Body(mod.WaitForReply(room, bot, sent, 30*time.Second)); joinCodeRE.MatchString(reply) {
+	if reply := testenv.Body(mod.WaitForReply(room, bot, sent, replyWait(t))); joinCodeRE.MatchString(reply) {
 		t.Fatalf("the join code was posted in the shared room: %s", reply)
 	}
 	if dm == "" {
 		dm = joinDirectChat(t, mod, bot)
 	}
 	var code string
-	mod.Eventually("a join code in the private chat", 30*time.Second, func() bool {
+	mod.Eventually("a join code in the private chat", replyWait(t), func() bool {
 		msgs := mod.Messages(dm, bot)
 		for _, m := range msgs[min(before, len(msgs)):] {
 			if sm := joinCodeRE.FindStringSubmatch(testenv.Body(m)); sm != nil {
@@ -133,7 +133,7 @@ func (r *dmRegistry) of(u id.UserID) id.RoomID {
 // joinDirectChat accepts the bot's invite to a direct chat and remembers it.
 func joinDirectChat(t testing.TB, c *testenv.Client, bot id.UserID) id.RoomID {
 	t.Helper()
-	dm := c.WaitForInvite(bot, 30*time.Second)
+	dm := c.WaitForInvite(bot, replyWait(t))
 	c.Join(dm, bot)
 	directChats.mu.Lock()
 	directChats.rooms[c.UserID] = dm

@@ -54,6 +54,10 @@ func TestHealthAndMetrics(t *testing.T) {
 	if syncs := values["starling_sync_responses_total"]; syncs < 1 {
 		t.Errorf("starling_sync_responses_total = %v", syncs)
 	}
+	// The bot's own share of each answer's round trip is told apart.
+	if n, sum := values[`starling_handling_seconds_count{work="answer"}`], values[`starling_handling_seconds_sum{work="answer"}`]; n < 3 || sum <= 0 || sum/n > 5 {
+		t.Errorf("the bot's own time per answer: %v answers, %v s in all", n, sum)
+	}
 	if t.Failed() {
 		t.Log(metrics)
 	}

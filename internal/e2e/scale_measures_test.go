@@ -50,6 +50,8 @@ func commandsAtOnce(tb testing.TB, f *fleet, rounds int) (together int, cmd, pla
 			owners = append(owners, c)
 		}
 	}
+	// 25 at most, as in earlier runs, so that the figures compare.
+	owners = owners[:min(len(owners), 25)]
 	var mu sync.Mutex
 	var cmds, plains []time.Duration
 	atOnce := func(each func(c *fleetCoalition) time.Duration, into *[]time.Duration) {
@@ -160,4 +162,32 @@ func commandRoundTrip(tb testing.TB, c, friend *testenv.Client, room id.RoomID, 
 	slices.Sort(cmds)
 	slices.Sort(plain)
 	return cmds[len(cmds)/2], plain[len(plain)/2]
+}
+
+// ownTime is the bot's reading of its own time (starling_handling_seconds:
+// from having an event to handing its answer or copy to the homeserver),
+// summed over n answers or copies so far.
+type ownTime struct{ sum, n float64 }
+
+func readOwnTime(tb testing.TB, bot *testenv.Bot, work string) ownTime {
+	tb.Helper()
+	_, values := metricValues(tb, bot.MonitorURL())
+	label := `{work="` + work + `"}`
+	return ownTime{sum: values["starling_handling_seconds_sum"+label], n: values["starling_handling_seconds_count"+label]}
+}
+
+// since is the mean per answer or copy between an earlier reading and this one.
+func (o ownTime) since(before ownTime) time.Duration {
+	if o.n <= before.n {
+		return 0
+	}
+	return time.Duration((o.sum - before.sum) / (o.n - before.n) * float64(time.Second))
+}
+
+// botOwnTime is the bot's own time per answer or copy since it started,
+// and over how many.
+func botOwnTime(tb testing.TB, bot *testenv.Bot, work string) (time.Duration, float64) {
+	tb.Helper()
+	o := readOwnTime(tb, bot, work)
+	return o.since(ownTime{}), o.n
 }

@@ -15,6 +15,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"starling/internal/testenv"
+	"starling/monitor"
 )
 
 // Several coalitions talking at once: every copy arrives, in each room in
@@ -24,6 +25,9 @@ func TestCoalitionsTalkingAtOnce(t *testing.T) {
 	got := f.talk(t, "Rpar", 10, 0)
 	if got.lost != 0 || got.reordered != 0 || got.copies != 3*10*2 {
 		t.Fatalf("%d copies, %d lost, %d out of order; want 60, none lost or reordered", got.copies, got.lost, got.reordered)
+	}
+	if own, n := botOwnTime(t, f.bot, monitor.WorkCopy); n < 60 || own <= 0 {
+		t.Errorf("the bot's own time per copy: %v over %v copies", own, n)
 	}
 	for i := range f.coalitions {
 		for j, other := range f.coalitions {
@@ -56,7 +60,7 @@ func envInt(name string, def int) int {
 // delivery in the same run; commands from many rooms at once; a restart to
 // ready and to the first copy; RSS idle and under load; and
 // STARLING_SCALE_SENDERS senders (50) in as many coalitions, sending
-// STARLING_SCALE_MESSAGES messages (10) each, first one every
+// STARLING_SCALE_MESSAGES messages (6) each, first one every
 // STARLING_SCALE_EVERY (20s) each (sustained traffic), then as fast as
 // they can (a burst): copy latency against the same messages' delivery in
 // their own rooms, copies/s, CPU per copy against the homeserver's per
@@ -71,7 +75,7 @@ func BenchmarkScale(b *testing.B) {
 	coalitions := envInt("STARLING_SCALE_COALITIONS", 200)
 	rooms := envInt("STARLING_SCALE_ROOMS", 5)
 	senders := min(envInt("STARLING_SCALE_SENDERS", 50), coalitions)
-	perSender := envInt("STARLING_SCALE_MESSAGES", 10)
+	perSender := envInt("STARLING_SCALE_MESSAGES", 6)
 	every, err := time.ParseDuration(cmp.Or(os.Getenv("STARLING_SCALE_EVERY"), "20s"))
 	if err != nil {
 		b.Fatalf("STARLING_SCALE_EVERY: %v", err)
@@ -85,12 +89,16 @@ func BenchmarkScale(b *testing.B) {
 	// and a copy in a coalition of two rooms.
 	s := newScene(b)
 	friend := s.member(b, "friend")
+	answers0 := readOwnTime(b, s.bot, monitor.WorkAnswer)
 	oneRoom, homeserver := commandRoundTrip(b, s.alice, friend, s.room, s.setup.userID)
+	oneAnswer := readOwnTime(b, s.bot, monitor.WorkAnswer).since(answers0)
 	oneSync := botAccountSync(b, s.setup, s.alice, s.room)
 	second := encryptedRoomWithBot(b, s.alice, s.setup.userID)
 	ask(b, s.alice, s.room, s.setup.userID, "!lang room es")
 	ask(b, s.alice, second, s.setup.userID, "!link join "+askCode(b, s.alice, s.room, s.setup.userID, "!link new Solo"))
+	copies0 := readOwnTime(b, s.bot, monitor.WorkCopy)
 	oneCopy, oneDelivery := copyRoundTrip(b, friend, s.alice, s.room, second, s.setup.userID)
+	oneOwnCopy := readOwnTime(b, s.bot, monitor.WorkCopy).since(copies0)
 	s.bot.Stop()
 
 	setupStart := time.Now()
@@ -116,16 +124,24 @@ func BenchmarkScale(b *testing.B) {
 	other.Join(plain, first.owner.UserID, f.setup.userID, asker.UserID)
 	asker.WaitForMembership(plain, other.UserID, event.MembershipJoin, time.Minute)
 	asker.WaitForMembership(plain, f.setup.userID, event.MembershipJoin, time.Minute)
+	answers0 = readOwnTime(b, f.bot, monitor.WorkAnswer)
 	manyRooms, homeserverMany := commandRoundTrip(b, asker, other, plain, f.setup.userID)
+	manyAnswer := readOwnTime(b, f.bot, monitor.WorkAnswer).since(answers0)
 	row("command round trip p50, 1 room → all rooms", fmt.Sprintf("%.0f → %.0f ms (%.2f×)", ms(oneRoom), ms(manyRooms), float64(manyRooms)/float64(oneRoom)))
 	row("same user's plain delivery p50, 1 room → all rooms", fmt.Sprintf("%.0f → %.0f ms (%.2f×)", ms(homeserver), ms(homeserverMany), float64(homeserverMany)/float64(homeserver)))
 	manySync := botAccountSync(b, f.setup, asker, plain)
 	row("homeserver's incremental sync for the bot's account p50, 1 room → all rooms", fmt.Sprintf("%.0f → %.0f ms (%.1f×)", ms(oneSync), ms(manySync), float64(manySync)/float64(oneSync)))
 	ownOne, ownMany := oneRoom-oneSync, manyRooms-manySync
 	row("command round trip less that sync, 1 room → all rooms", fmt.Sprintf("%.0f → %.0f ms (%.2f×)", ms(ownOne), ms(ownMany), float64(ownMany)/float64(ownOne)))
+	copies0 = readOwnTime(b, f.bot, monitor.WorkCopy)
 	manyCopy, manyDelivery := copyRoundTrip(b, first.sender, first.owner, first.rooms[0], first.rooms[1], f.setup.userID)
+	manyOwnCopy := readOwnTime(b, f.bot, monitor.WorkCopy).since(copies0)
 	row("copy latency p50, a coalition of 2 rooms alone → among all rooms", fmt.Sprintf("%.0f → %.0f ms (%.2f×); its same-room delivery %.0f → %.0f ms (%.2f×)",
 		ms(oneCopy), ms(manyCopy), float64(manyCopy)/float64(oneCopy), ms(oneDelivery), ms(manyDelivery), float64(manyDelivery)/float64(oneDelivery)))
+	row("the bot's own time per answer, from having the command to handing its answer to the homeserver, mean, 1 room → all rooms",
+		fmt.Sprintf("%.1f → %.1f ms (%.2f×)", ms(oneAnswer), ms(manyAnswer), float64(manyAnswer)/float64(oneAnswer)))
+	row("the bot's own time per copy, likewise, mean, a coalition of 2 rooms alone → among all rooms",
+		fmt.Sprintf("%.1f → %.1f ms (%.2f×)", ms(oneOwnCopy), ms(manyOwnCopy), float64(manyOwnCopy)/float64(oneOwnCopy)))
 	together, cmds, plains := commandsAtOnce(b, f, 3)
 	row(fmt.Sprintf("%d commands at once, from as many rooms: round trip p50 / p95 (as many plain messages at once, seen back by their senders)", together),
 		fmt.Sprintf("%.0f / %.0f ms (%.0f / %.0f ms); one command alone: %.0f ms p50", ms(cmds[0]), ms(cmds[1]), ms(plains[0]), ms(plains[1]), ms(manyRooms)))
@@ -169,8 +185,11 @@ func BenchmarkScale(b *testing.B) {
 	bot0, all0, hs0 := cpuTime(b, f.bot.PID(), false), cpuTime(b, f.bot.PID(), true), homeserverCPU(b)
 	b.ResetTimer()
 	var sustained, burst traffic
+	var sustainedOwn time.Duration
 	for i := range b.N {
+		copies0 = readOwnTime(b, f.bot, monitor.WorkCopy)
 		sustained.add(f.talk(b, fmt.Sprintf("Rs%d", i), perSender, every))
+		sustainedOwn = readOwnTime(b, f.bot, monitor.WorkCopy).since(copies0)
 		burst.add(f.talk(b, fmt.Sprintf("Rb%d", i), perSender, 0))
 	}
 	b.StopTimer()
@@ -183,6 +202,7 @@ func BenchmarkScale(b *testing.B) {
 	row(fmt.Sprintf("%d senders, one message every %s each: copy latency p50 / p95 (same-room delivery)", senders, every),
 		fmt.Sprintf("%.0f / %.0f ms (%.0f / %.0f ms): %.2f× at p95; %d copies, %d lost, %d out of order",
 			ms(s50), ms(s95), ms(d50), ms(d95), float64(s95)/float64(d95), sustained.copies, sustained.lost, sustained.reordered))
+	row("the bot's own time per copy under those senders, mean", fmt.Sprintf("%.1f ms", ms(sustainedOwn)))
 	bd50, bd95 := percentiles(burst.delivery)
 	b50, b95 := percentiles(burst.copy)
 	row(fmt.Sprintf("the same senders at once, %d messages each as fast as they can: copies/s", perSender),
@@ -202,6 +222,7 @@ func BenchmarkScale(b *testing.B) {
 	b.ReportMetric(perCopy/perEvent, "bot_cpu/homeserver_cpu")
 	b.ReportMetric(float64(s95)/float64(d95), "copy_p95/delivery_p95")
 	b.ReportMetric(float64(manyCopy)/float64(oneCopy), "copy_many/copy_one")
+	b.ReportMetric(float64(manyAnswer)/float64(oneAnswer), "own_answer_many/own_answer_one")
 	b.ReportMetric(ready.Seconds(), "ready_s")
 	b.ReportMetric(float64(idle)/1024, "idle_rss_MB")
 
