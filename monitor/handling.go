@@ -23,9 +23,13 @@ const (
 	WorkCopy = "copy"
 )
 
+// handlingBuckets are fine at the bottom: the bot's share is milliseconds
+// where the homeserver's is hundreds of them.
+var handlingBuckets = []float64{.001, .002, .005, .01, .02, .05, .1, .2, .5, 1, 2, 5, 10, 30, 60}
+
 var handlingSeconds = map[string]*metrics.PrometheusHistogram{
-	WorkAnswer: metrics.NewPrometheusHistogram(`starling_handling_seconds{work="answer"}`),
-	WorkCopy:   metrics.NewPrometheusHistogram(`starling_handling_seconds{work="copy"}`),
+	WorkAnswer: metrics.NewPrometheusHistogramExt(`starling_handling_seconds{work="answer"}`, handlingBuckets),
+	WorkCopy:   metrics.NewPrometheusHistogramExt(`starling_handling_seconds{work="copy"}`, handlingBuckets),
 }
 
 type heldKey struct{}

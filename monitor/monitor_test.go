@@ -124,10 +124,10 @@ func TestMetricsExposeCountersAndGauges(t *testing.T) {
 		{`starling_incident_time_to_ack_seconds_bucket{le="120"}`, 1},
 		{`starling_incident_time_to_ack_seconds_bucket{le="60"}`, 0},
 		{`starling_handling_seconds_bucket{work="answer",le="0.05"}`, 1},
-		{`starling_handling_seconds_bucket{work="answer",le="0.025"}`, 0},
+		{`starling_handling_seconds_bucket{work="answer",le="0.02"}`, 0},
 		{`starling_handling_seconds_count{work="answer"}`, 1},
 		{`starling_handling_seconds_bucket{work="copy",le="5"}`, 1},
-		{`starling_handling_seconds_bucket{work="copy",le="2.5"}`, 0},
+		{`starling_handling_seconds_bucket{work="copy",le="2"}`, 0},
 		{`starling_handling_seconds_count{work="copy"}`, 1},
 	} {
 		if got := after[tc.name] - before[tc.name]; got != tc.delta {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"golang.org/x/sync/singleflight"
 
 	"starling/monitor"
 )
@@ -20,8 +21,12 @@ import (
 type Translator struct {
 	engines []Engine
 	cache   *Cache
-	pivots  map[Pair][]string
-	log     zerolog.Logger
+	// flight joins requests for a translation already being made: one
+	// message copied into several rooms of one language at once is
+	// translated once, not once per room before the cache has it.
+	flight singleflight.Group
+	pivots map[Pair][]string
+	log    zerolog.Logger
 }
 
 // DefaultPivots prefers Catalan, then Spanish: measured on Debian's pairs,
@@ -131,6 +136,7 @@ func (t *Translator) Translate(ctx context.Context, req Request) ([]Result, erro
 
 func (t *Translator) translateWith(ctx context.Context, eng Engine, route []string, req Request, docs []Doc, results []Result) error {
 	var todo []int
+	var keys []string
 	fp := glossaryFingerprint(req.Glossary)
 	for i, doc := range docs {
 		if req.Source == req.Target || !doc.HasWords() {
@@ -141,33 +147,76 @@ func (t *Translator) translateWith(ctx context.Context, eng Engine, route []stri
 			results[i] = Result{Text: hit, Translated: true, Engine: eng.Name(), Route: route}
 			continue
 		}
-		todo = append(todo, i)
+		todo, keys = append(todo, i), append(keys, key)
 	}
 	if len(todo) == 0 {
 		return nil
 	}
-	batch := make([]Doc, len(todo))
-	for j, i := range todo {
-		batch[j] = docs[i]
+	var texts []string
+	var err error
+	if len(todo) == 1 {
+		var text string
+		text, err = t.translateOnce(ctx, eng, route, req.Format, keys[0], docs[todo[0]])
+		texts = []string{text}
+	} else {
+		batch := make([]Doc, len(todo))
+		for j, i := range todo {
+			batch[j] = docs[i]
+		}
+		texts, err = t.translateBatch(ctx, eng, route, req.Format, batch)
 	}
+	if err != nil {
+		return err
+	}
+	for j, i := range todo {
+		t.cache.Put(keys[j], texts[j])
+		results[i] = Result{Text: texts[j], Translated: true, Engine: eng.Name(), Route: route}
+	}
+	return nil
+}
+
+// translateOnce translates one document, or waits for the same
+// translation another request is making. If that one failed on its own
+// context (its caller gone), this request makes its own.
+func (t *Translator) translateOnce(ctx context.Context, eng Engine, route []string, f Format, key string, doc Doc) (string, error) {
+	made := false
+	one := func() (any, error) {
+		made = true
+		texts, err := t.translateBatch(ctx, eng, route, f, []Doc{doc})
+		if err != nil {
+			return "", err
+		}
+		return texts[0], nil
+	}
+	v, err, _ := t.flight.Do(key, one)
+	if err != nil && !made && ctx.Err() == nil {
+		v, err = one()
+	}
+	if err != nil {
+		return "", err
+	}
+	return v.(string), nil
+}
+
+// translateBatch takes documents along the route, hop by hop, and renders them.
+func (t *Translator) translateBatch(ctx context.Context, eng Engine, route []string, f Format, batch []Doc) ([]string, error) {
 	for hop := 0; hop+1 < len(route); hop++ {
 		start := time.Now()
 		out, err := eng.Translate(ctx, route[hop], route[hop+1], batch)
 		monitor.Translated(eng.Name(), time.Since(start), err)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if len(out) != len(batch) {
-			return fmt.Errorf("engine %s returned %d texts for %d", eng.Name(), len(out), len(batch))
+			return nil, fmt.Errorf("engine %s returned %d texts for %d", eng.Name(), len(out), len(batch))
 		}
 		batch = out
 	}
-	for j, i := range todo {
-		text := batch[j].Render(req.Format)
-		t.cache.Put(cacheKey(eng.Name(), route, req.Format, fp, req.Texts[i]), text)
-		results[i] = Result{Text: text, Translated: true, Engine: eng.Name(), Route: route}
+	texts := make([]string, len(batch))
+	for i, d := range batch {
+		texts[i] = d.Render(f)
 	}
-	return nil
+	return texts, nil
 }
 
 // route finds a direct pair, or a pivot the engine has both halves of.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestPlanRoute(t *testing.T) {
@@ -153,4 +154,84 @@ func TestGlossaryFormsApplyOnlyAcrossLanguages(t *testing.T) {
 			}
 		})
 	}
+}
+
+// gatedEngine holds every translation until released (or its caller goes).
+type gatedEngine struct {
+	fakeEngine
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (g *gatedEngine) Translate(ctx context.Context, source, target string, docs []Doc) ([]Doc, error) {
+	g.entered <- struct{}{}
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return g.fakeEngine.Translate(ctx, source, target, docs)
+}
+
+// A message copied into several rooms of one language is translated at the
+// same moment for each: the engine is asked once, and a request whose
+// caller goes away costs the others nothing.
+func TestOneTranslationForRequestsAtOnce(t *testing.T) {
+	req := Request{Source: "es", Target: "en", Texts: []string{"hola a todas"}}
+	type answer struct {
+		text string
+		err  error
+	}
+	ask := func(ctx context.Context, tr *Translator, into chan<- answer) {
+		res, err := tr.Translate(ctx, req)
+		if err != nil {
+			into <- answer{err: err}
+			return
+		}
+		into <- answer{text: res[0].Text}
+	}
+	t.Run("three at once", func(t *testing.T) {
+		eng := &gatedEngine{fakeEngine: fakeEngine{name: "apertium", trusted: true}, entered: make(chan struct{}, 8), release: make(chan struct{})}
+		tr := NewTranslator([]Engine{eng})
+		answers := make(chan answer, 3)
+		for range 3 {
+			go ask(context.Background(), tr, answers)
+		}
+		<-eng.entered
+		time.Sleep(100 * time.Millisecond) // the other two join meanwhile
+		close(eng.release)
+		for range 3 {
+			if a := <-answers; a.err != nil || a.text != "HOLA A TODAS" {
+				t.Fatalf("got %q, %v", a.text, a.err)
+			}
+		}
+		if n := eng.calls.Load(); n != 1 {
+			t.Fatalf("the engine was asked %d times, want once", n)
+		}
+	})
+	t.Run("the first caller goes away", func(t *testing.T) {
+		eng := &gatedEngine{fakeEngine: fakeEngine{name: "apertium", trusted: true}, entered: make(chan struct{}, 8), release: make(chan struct{})}
+		tr := NewTranslator([]Engine{eng})
+		first, cancel := context.WithCancel(context.Background())
+		gone, waiting := make(chan answer, 1), make(chan answer, 1)
+		go ask(first, tr, gone)
+		<-eng.entered
+		go ask(context.Background(), tr, waiting)
+		time.Sleep(100 * time.Millisecond)
+		cancel()
+		if a := <-gone; a.err == nil {
+			t.Fatalf("the caller that went away got %q", a.text)
+		}
+		select {
+		case <-eng.entered: // the one waiting asks on its own
+		case a := <-waiting:
+			t.Fatalf("the one waiting got %q, %v, and asked nothing itself", a.text, a.err)
+		case <-time.After(5 * time.Second):
+			t.Fatal("the one waiting never asked on its own")
+		}
+		close(eng.release)
+		if a := <-waiting; a.err != nil || a.text != "HOLA A TODAS" {
+			t.Fatalf("the one waiting got %q, %v", a.text, a.err)
+		}
+	})
 }

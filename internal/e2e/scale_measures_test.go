@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -164,28 +167,51 @@ func commandRoundTrip(tb testing.TB, c, friend *testenv.Client, room id.RoomID, 
 	return cmds[len(cmds)/2], plain[len(plain)/2]
 }
 
-// ownTime is the bot's reading of its own time (starling_handling_seconds:
-// from having an event to handing its answer or copy to the homeserver),
-// summed over n answers or copies so far.
-type ownTime struct{ sum, n float64 }
+// ownTime is a reading of the bot's own time (starling_handling_seconds:
+// from having an event to handing its answer or copy to the homeserver)
+// for one kind of work: how many so far, and how many at or below each
+// bucket's bound.
+type ownTime struct {
+	n       float64
+	buckets map[float64]float64
+}
 
 func readOwnTime(tb testing.TB, bot *testenv.Bot, work string) ownTime {
 	tb.Helper()
 	_, values := metricValues(tb, bot.MonitorURL())
-	label := `{work="` + work + `"}`
-	return ownTime{sum: values["starling_handling_seconds_sum"+label], n: values["starling_handling_seconds_count"+label]}
+	o := ownTime{n: values[`starling_handling_seconds_count{work="`+work+`"}`], buckets: map[float64]float64{}}
+	prefix := `starling_handling_seconds_bucket{work="` + work + `",le="`
+	for name, v := range values {
+		if rest, ok := strings.CutPrefix(name, prefix); ok {
+			if le, err := strconv.ParseFloat(strings.TrimSuffix(rest, `"}`), 64); err == nil && !math.IsInf(le, 1) {
+				o.buckets[le] = v
+			}
+		}
+	}
+	return o
 }
 
-// since is the mean per answer or copy between an earlier reading and this one.
+// since is the p50 of what was handled between an earlier reading and this
+// one, read off the buckets as Prometheus's histogram_quantile does.
 func (o ownTime) since(before ownTime) time.Duration {
-	if o.n <= before.n {
+	n := o.n - before.n
+	if n <= 0 {
 		return 0
 	}
-	return time.Duration((o.sum - before.sum) / (o.n - before.n) * float64(time.Second))
+	bounds := slices.Sorted(maps.Keys(o.buckets))
+	lower, below := 0.0, 0.0
+	for _, le := range bounds {
+		at := o.buckets[le] - before.buckets[le]
+		if at >= n/2 {
+			return time.Duration((lower + (n/2-below)/(at-below)*(le-lower)) * float64(time.Second))
+		}
+		lower, below = le, at
+	}
+	return time.Duration(lower * float64(time.Second))
 }
 
-// botOwnTime is the bot's own time per answer or copy since it started,
-// and over how many.
+// botOwnTime is the p50 of the bot's own time per answer or copy since it
+// started, and over how many.
 func botOwnTime(tb testing.TB, bot *testenv.Bot, work string) (time.Duration, float64) {
 	tb.Helper()
 	o := readOwnTime(tb, bot, work)

@@ -138,9 +138,9 @@ func BenchmarkScale(b *testing.B) {
 	manyOwnCopy := readOwnTime(b, f.bot, monitor.WorkCopy).since(copies0)
 	row("copy latency p50, a coalition of 2 rooms alone → among all rooms", fmt.Sprintf("%.0f → %.0f ms (%.2f×); its same-room delivery %.0f → %.0f ms (%.2f×)",
 		ms(oneCopy), ms(manyCopy), float64(manyCopy)/float64(oneCopy), ms(oneDelivery), ms(manyDelivery), float64(manyDelivery)/float64(oneDelivery)))
-	row("the bot's own time per answer, from having the command to handing its answer to the homeserver, mean, 1 room → all rooms",
+	row("the bot's own time per answer, from having the command to handing its answer to the homeserver, p50, 1 room → all rooms",
 		fmt.Sprintf("%.1f → %.1f ms (%.2f×)", ms(oneAnswer), ms(manyAnswer), float64(manyAnswer)/float64(oneAnswer)))
-	row("the bot's own time per copy, likewise, mean, a coalition of 2 rooms alone → among all rooms",
+	row("the bot's own time per copy, likewise, p50, a coalition of 2 rooms alone → among all rooms",
 		fmt.Sprintf("%.1f → %.1f ms (%.2f×)", ms(oneOwnCopy), ms(manyOwnCopy), float64(manyOwnCopy)/float64(oneOwnCopy)))
 	together, cmds, plains := commandsAtOnce(b, f, 3)
 	row(fmt.Sprintf("%d commands at once, from as many rooms: round trip p50 / p95 (as many plain messages at once, seen back by their senders)", together),
@@ -202,7 +202,7 @@ func BenchmarkScale(b *testing.B) {
 	row(fmt.Sprintf("%d senders, one message every %s each: copy latency p50 / p95 (same-room delivery)", senders, every),
 		fmt.Sprintf("%.0f / %.0f ms (%.0f / %.0f ms): %.2f× at p95; %d copies, %d lost, %d out of order",
 			ms(s50), ms(s95), ms(d50), ms(d95), float64(s95)/float64(d95), sustained.copies, sustained.lost, sustained.reordered))
-	row("the bot's own time per copy under those senders, mean", fmt.Sprintf("%.1f ms", ms(sustainedOwn)))
+	row("the bot's own time per copy under those senders, p50", fmt.Sprintf("%.1f ms", ms(sustainedOwn)))
 	bd50, bd95 := percentiles(burst.delivery)
 	b50, b95 := percentiles(burst.copy)
 	row(fmt.Sprintf("the same senders at once, %d messages each as fast as they can: copies/s", perSender),
