@@ -64,10 +64,10 @@ var (
 )
 
 func whenError(cx *Ctx, err error) error {
-	if errors.Is(err, errTextTooLong) {
+	// A schedule's own bound is the one to name, also when the scheduler's
+	// (an event's size) is what refused the text.
+	if errors.Is(err, errTextTooLong) || errors.Is(err, scheduler.ErrTextTooLong) {
 		return &UserError{Msg: msgScheduleTextTooLong, Data: map[string]any{"Max": maxScheduleRunes}}
-	} else if errors.Is(err, scheduler.ErrTextTooLong) {
-		return &UserError{Msg: msgScheduleTextTooLong, Data: map[string]any{"Max": scheduler.MaxTextRunes}}
 	}
 	var we *scheduler.WhenError
 	if !errors.As(err, &we) {

@@ -177,7 +177,9 @@ func (t *Translator) translateWith(ctx context.Context, eng Engine, route []stri
 
 // translateOnce translates one document, or waits for the same
 // translation another request is making. If that one failed on its own
-// context (its caller gone), this request makes its own.
+// context (its caller gone), this request makes its own; an engine that
+// failed is not asked again by each request that waited (an outage would
+// cost each of them the engine's timeout twice).
 func (t *Translator) translateOnce(ctx context.Context, eng Engine, route []string, f Format, key string, doc Doc) (string, error) {
 	made := false
 	one := func() (any, error) {
@@ -189,7 +191,7 @@ func (t *Translator) translateOnce(ctx context.Context, eng Engine, route []stri
 		return texts[0], nil
 	}
 	v, err, _ := t.flight.Do(key, one)
-	if err != nil && !made && ctx.Err() == nil {
+	if err != nil && !made && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		v, err = one()
 	}
 	if err != nil {

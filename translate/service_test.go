@@ -234,4 +234,23 @@ func TestOneTranslationForRequestsAtOnce(t *testing.T) {
 			t.Fatalf("the one waiting got %q, %v", a.text, a.err)
 		}
 	})
+	t.Run("the engine is down", func(t *testing.T) {
+		eng := &gatedEngine{fakeEngine: fakeEngine{name: "apertium", trusted: true, fail: true}, entered: make(chan struct{}, 8), release: make(chan struct{})}
+		tr := NewTranslator([]Engine{eng})
+		answers := make(chan answer, 3)
+		for range 3 {
+			go ask(context.Background(), tr, answers)
+		}
+		<-eng.entered
+		time.Sleep(100 * time.Millisecond)
+		close(eng.release)
+		for range 3 {
+			if a := <-answers; a.err == nil {
+				t.Fatalf("a failing engine gave %q", a.text)
+			}
+		}
+		if n := eng.calls.Load(); n != 1 {
+			t.Fatalf("the failing engine was asked %d times, want once for all three", n)
+		}
+	})
 }
