@@ -2,13 +2,18 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
+
+	"starling/internal/safe"
 )
 
 // One room is paged back at most backfillPages pages of backfillPage
@@ -23,22 +28,80 @@ const (
 // limited — the bot was down, or fell behind — with the events between the
 // previous sync and the first one the response carries, so they are
 // handled in order like any other: nothing sent while the bot was away is
-// lost. It waits out failures rather than move past a gap.
+// lost. It waits out failures rather than move past a gap. Rooms are paged
+// back side by side: the response waits for the slowest, not for the sum.
 func (b *Bot) backfill(ctx context.Context, res *mautrix.RespSync, since string) {
 	if since == "" {
 		return // the very first sync: history, not work
 	}
+	var gaps []id.RoomID
 	for roomID, room := range res.Rooms.Join {
-		if !room.Timeline.Limited || room.Timeline.PrevBatch == "" {
-			continue
+		if room.Timeline.Limited && room.Timeline.PrevBatch != "" && !joinedWithin(room.Timeline.Events, b.client.UserID) {
+			gaps = append(gaps, roomID)
 		}
-		missed := b.missed(ctx, roomID, room.Timeline.PrevBatch, since)
-		if len(missed) == 0 {
-			continue
-		}
-		b.log.Info().Stringer("room_id", roomID).Int("events", len(missed)).Msg("Caught up on events a limited sync left out")
-		room.Timeline.Events = append(missed, room.Timeline.Events...)
 	}
+	missed := make([][]*event.Event, len(gaps))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, backfillRoomsAtOnce)
+	for i, roomID := range gaps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			if safe.Run(&b.log, "backfill", func() {
+				missed[i] = b.missed(ctx, roomID, res.Rooms.Join[roomID].Timeline.PrevBatch, since)
+			}) {
+				// The gap stays unfilled: have the response handled again.
+				b.syncer.replayLater(errBackfillPanicked)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, roomID := range gaps {
+		if len(missed[i]) == 0 {
+			continue
+		}
+		b.log.Info().Stringer("room_id", roomID).Int("events", len(missed[i])).Msg("Caught up on events a limited sync left out")
+		room := res.Rooms.Join[roomID]
+		room.Timeline.Events = append(missed[i], room.Timeline.Events...)
+	}
+}
+
+var errBackfillPanicked = errors.New("failed to page back a limited timeline: it panicked")
+
+// backfillRoomsAtOnce bounds the rooms paged back side by side.
+const backfillRoomsAtOnce = 8
+
+// joinedWithin tells whether a timeline holds the bot's own joining of the
+// room: a room the bot has just joined comes back limited, but what the
+// timeline leaves out came before the join — history, not work — and
+// paging back for it held up the whole response, one room after another,
+// whenever the bot was added to many rooms at once. Only the homeserver
+// writes the bot's membership, so no member can fake one.
+func joinedWithin(timeline []*event.Event, self id.UserID) bool {
+	for _, evt := range timeline {
+		if evt.Type != event.StateMember || evt.StateKey == nil || id.UserID(*evt.StateKey) != self {
+			continue
+		}
+		if membershipOf(&evt.Content) == event.MembershipJoin &&
+			(evt.Unsigned.PrevContent == nil || membershipOf(evt.Unsigned.PrevContent) != event.MembershipJoin) {
+			return true
+		}
+	}
+	return false
+}
+
+// membershipOf reads a member event's membership without parsing the
+// content in place, which the syncer does later.
+func membershipOf(content *event.Content) event.Membership {
+	var member struct {
+		Membership event.Membership `json:"membership"`
+	}
+	if content == nil || json.Unmarshal(content.VeryRaw, &member) != nil {
+		return ""
+	}
+	return member.Membership
 }
 
 // missed pages back from the timeline's start towards the previous sync.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,5 +91,93 @@ func TestSweepFindsWhatNoSyncBrought(t *testing.T) {
 	}
 	if _, ok := res.Rooms.Join[quiet]; ok {
 		t.Fatal("a room without events since the outage was added to the response")
+	}
+}
+
+func TestBackfillSkipsWhatCameBeforeTheBotJoined(t *testing.T) {
+	member := func(who, membership, prev string) *event.Event {
+		raw := fmt.Sprintf(`{"type":"m.room.member","event_id":"$m","sender":%q,"state_key":%q,"content":{"membership":%q}`, who, who, membership)
+		if prev != "" {
+			raw += fmt.Sprintf(`,"unsigned":{"prev_content":{"membership":%q}}`, prev)
+		}
+		var evt event.Event
+		if err := json.Unmarshal([]byte(raw+"}"), &evt); err != nil {
+			t.Fatal(err)
+		}
+		return &evt
+	}
+	cases := []struct {
+		name     string
+		timeline *event.Event
+		limited  bool
+		paged    bool
+	}{
+		{"the bot joined a room it created", member("@starling:localhost", "join", ""), true, false},
+		{"the bot joined from an invite", member("@starling:localhost", "join", "invite"), true, false},
+		{"the bot only changed its name", member("@starling:localhost", "join", "join"), true, true},
+		{"someone else joined", member("@ana:localhost", "join", "invite"), true, true},
+		{"the bot was invited back", member("@starling:localhost", "invite", "leave"), true, true},
+		{"a timeline that is not limited", member("@ana:localhost", "join", ""), false, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			room := id.RoomID("!a:localhost")
+			b := sweepBot(t, map[id.RoomID][]*event.Event{room: {{ID: "$earlier", Type: event.EventEncrypted, Sender: "@ana:localhost", Timestamp: time.Now().UnixMilli()}}})
+			b.syncer = newTrackingSyncer(zerolog.Nop())
+			res := &mautrix.RespSync{}
+			res.Rooms.Join = map[id.RoomID]*mautrix.SyncJoinedRoom{room: {}}
+			res.Rooms.Join[room].Timeline.Events = []*event.Event{c.timeline}
+			res.Rooms.Join[room].Timeline.Limited, res.Rooms.Join[room].Timeline.PrevBatch = c.limited, "t1"
+
+			b.backfill(context.Background(), res, "s1")
+
+			got := len(res.Rooms.Join[room].Timeline.Events)
+			if paged := got == 2; paged != c.paged {
+				t.Fatalf("the timeline has %d events after the backfill; paged back: %v, want %v", got, paged, c.paged)
+			}
+		})
+	}
+}
+
+func TestBackfillPagesRoomsSideBySide(t *testing.T) {
+	const rooms = 4 * backfillRoomsAtOnce
+	var mu sync.Mutex
+	inFlight, most := 0, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		inFlight++
+		most = max(most, inFlight)
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(mautrix.RespMessages{Chunk: []*event.Event{{ID: id.EventID("$gap" + r.URL.Path), Type: event.EventEncrypted}}})
+	}))
+	t.Cleanup(srv.Close)
+	client, err := mautrix.NewClient(srv.URL, "@starling:localhost", "token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &Bot{log: zerolog.Nop(), db: dbtest.Open(t), client: client, now: time.Now, syncer: newTrackingSyncer(zerolog.Nop())}
+	res := &mautrix.RespSync{}
+	res.Rooms.Join = map[id.RoomID]*mautrix.SyncJoinedRoom{}
+	for i := range rooms {
+		room := &mautrix.SyncJoinedRoom{}
+		room.Timeline.Limited, room.Timeline.PrevBatch = true, "t1"
+		room.Timeline.Events = []*event.Event{{ID: "$new", Type: event.EventEncrypted}}
+		res.Rooms.Join[id.RoomID(fmt.Sprintf("!r%d:localhost", i))] = room
+	}
+
+	b.backfill(context.Background(), res, "s1")
+
+	for roomID, room := range res.Rooms.Join {
+		if len(room.Timeline.Events) != 2 || room.Timeline.Events[1].ID != "$new" || room.Timeline.Events[0].RoomID != roomID {
+			t.Fatalf("room %s was not caught up in order: %v", roomID, room.Timeline.Events)
+		}
+	}
+	if most < 2 || most > backfillRoomsAtOnce {
+		t.Fatalf("%d rooms were paged back at once, want between 2 and %d", most, backfillRoomsAtOnce)
 	}
 }
