@@ -49,9 +49,18 @@ func buildFleet(tb testing.TB, coalitions, rooms, talking int) *fleet {
 	tb.Helper()
 	owners := make([]*testenv.Client, (coalitions+coalitionsPerOwner-1)/coalitionsPerOwner)
 	ids := make([]id.UserID, len(owners))
+	var wg sync.WaitGroup
 	for i := range owners {
-		owners[i] = user(tb, "owner")
-		ids[i] = owners[i].UserID
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			owners[i] = user(tb, "owner")
+			ids[i] = owners[i].UserID
+		}()
+	}
+	wg.Wait()
+	if tb.Failed() {
+		tb.FailNow()
 	}
 	f := &fleet{setup: newBot(tb, ids...)}
 	f.bot = f.setup.start(tb)
@@ -59,7 +68,6 @@ func buildFleet(tb testing.TB, coalitions, rooms, talking int) *fleet {
 	for i := range coalitions {
 		f.coalitions = append(f.coalitions, &fleetCoalition{owner: owners[i/coalitionsPerOwner]})
 	}
-	var wg sync.WaitGroup
 	for o := range owners {
 		wg.Add(1)
 		go func() {
@@ -90,13 +98,23 @@ func buildFleet(tb testing.TB, coalitions, rooms, talking int) *fleet {
 	if tb.Failed() {
 		tb.FailNow()
 	}
+	// The senders join side by side: one after another, they took minutes.
 	for i, c := range f.coalitions[:talking] {
-		c.sender = user(tb, fmt.Sprintf("sender%d-", i))
-		if _, err := c.owner.InviteUser(tb.Context(), c.rooms[0], &mautrix.ReqInviteUser{UserID: c.sender.UserID}); err != nil {
-			tb.Fatal(err)
-		}
-		c.sender.Join(c.rooms[0], c.owner.UserID, bot)
-		c.owner.WaitForMembership(c.rooms[0], c.sender.UserID, event.MembershipJoin, time.Minute)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.sender = user(tb, fmt.Sprintf("sender%d-", i))
+			if _, err := c.owner.InviteUser(tb.Context(), c.rooms[0], &mautrix.ReqInviteUser{UserID: c.sender.UserID}); err != nil {
+				tb.Error(err)
+				return
+			}
+			c.sender.Join(c.rooms[0], c.owner.UserID, bot)
+			c.owner.WaitForMembership(c.rooms[0], c.sender.UserID, event.MembershipJoin, time.Minute)
+		}()
+	}
+	wg.Wait()
+	if tb.Failed() {
+		tb.FailNow()
 	}
 	return f
 }
