@@ -47,7 +47,9 @@ func (r *Relay) OriginalOf(ctx context.Context, roomID id.RoomID, copyID id.Even
 		return nil, ErrNotACopy
 	}
 	evt, err := r.mx.FetchCurrent(ctx, origin.SourceRoom, origin.SourceEvent)
-	if errors.Is(err, crypto.ErrNoSessionFound) {
+	// A key its holder withheld from this bot (the bot that made the copy
+	// refuses another device, as it must) will not come either.
+	if errors.Is(err, crypto.ErrNoSessionFound) || errors.Is(err, crypto.ErrGroupSessionWithheld) {
 		return nil, ErrUnreadable
 	} else if err != nil {
 		return nil, err
