@@ -40,6 +40,9 @@ func (b *Bot) backfill(ctx context.Context, res *mautrix.RespSync, since string)
 			gaps = append(gaps, roomID)
 		}
 	}
+	if len(gaps) == 0 {
+		return
+	}
 	missed := make([][]*event.Event, len(gaps))
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, backfillRoomsAtOnce)
@@ -75,10 +78,11 @@ const backfillRoomsAtOnce = 8
 
 // joinedWithin tells whether a timeline holds the bot's own joining of the
 // room: a room the bot has just joined comes back limited, but what the
-// timeline leaves out came before the join — history, not work — and
-// paging back for it held up the whole response, one room after another,
-// whenever the bot was added to many rooms at once. Only the homeserver
-// writes the bot's membership, so no member can fake one.
+// timeline leaves out came before the join, which the handlers ignore
+// (see fresh). Paging back for it only held up the whole
+// response, one room after another, whenever the bot was added to many
+// rooms at once. Only the homeserver writes the bot's membership, so no
+// member can fake one.
 func joinedWithin(timeline []*event.Event, self id.UserID) bool {
 	for _, evt := range timeline {
 		if evt.Type != event.StateMember || evt.StateKey == nil || id.UserID(*evt.StateKey) != self {

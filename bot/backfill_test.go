@@ -100,11 +100,7 @@ func TestBackfillSkipsWhatCameBeforeTheBotJoined(t *testing.T) {
 		if prev != "" {
 			raw += fmt.Sprintf(`,"unsigned":{"prev_content":{"membership":%q}}`, prev)
 		}
-		var evt event.Event
-		if err := json.Unmarshal([]byte(raw+"}"), &evt); err != nil {
-			t.Fatal(err)
-		}
-		return &evt
+		return forged(t, raw+"}")
 	}
 	cases := []struct {
 		name     string
@@ -118,6 +114,7 @@ func TestBackfillSkipsWhatCameBeforeTheBotJoined(t *testing.T) {
 		{"someone else joined", member("@ana:localhost", "join", "invite"), true, true},
 		{"the bot was invited back", member("@starling:localhost", "invite", "leave"), true, true},
 		{"a timeline that is not limited", member("@ana:localhost", "join", ""), false, false},
+		{"a member's message dressed as the bot's join", forged(t, `{"type":"m.room.member","event_id":"$f","sender":"@mallory:localhost","content":{"membership":"join","state_key":"@starling:localhost"}}`), true, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -180,4 +177,15 @@ func TestBackfillPagesRoomsSideBySide(t *testing.T) {
 	if most < 2 || most > backfillRoomsAtOnce {
 		t.Fatalf("%d rooms were paged back at once, want between 2 and %d", most, backfillRoomsAtOnce)
 	}
+}
+
+// forged is an event as a custom client could send it, read as a sync
+// response carries it.
+func forged(t *testing.T, raw string) *event.Event {
+	t.Helper()
+	var evt event.Event
+	if err := json.Unmarshal([]byte(raw), &evt); err != nil {
+		t.Fatal(err)
+	}
+	return &evt
 }

@@ -14,11 +14,13 @@ import (
 )
 
 // Commands sent before the bot joined are history, not work, even where the
-// bot can read them (an unencrypted room with shared history).
+// bot can read them (an unencrypted room with shared history); nor does the
+// bot page back through that history, which held up everything else each
+// time it joined a room.
 func TestMessagesFromBeforeTheJoinAreIgnored(t *testing.T) {
 	alice := user(t, "alice")
 	setup := newBot(t, alice.UserID)
-	setup.start(t)
+	bot := setup.start(t)
 	room := alice.CreateRoom(testenv.RoomOptions{})
 	old := alice.SendText(room, "!help")
 	if _, err := alice.InviteUser(t.Context(), room, &mautrix.ReqInviteUser{UserID: setup.userID}); err != nil {
@@ -33,6 +35,11 @@ func TestMessagesFromBeforeTheJoinAreIgnored(t *testing.T) {
 	for _, evt := range alice.Messages(room, setup.userID) {
 		if evt.Content.AsMessage().RelatesTo.GetReplyTo() == old {
 			t.Fatal("the bot answered a command sent before it joined")
+		}
+	}
+	for _, e := range bot.LogEntries() {
+		if e["message"] == "Caught up on events a limited sync left out" && e["room_id"] == room.String() {
+			t.Fatalf("the bot paged back through the history of a room it had just joined: %v", e)
 		}
 	}
 }
